@@ -1,0 +1,36 @@
+/* addr.h: one address type for IPv4 and IPv6.
+ *
+ * IPv4 is kept as a host-order uint32 so ranges are plain integer
+ * arithmetic; IPv6 as 16 network-order bytes (ps_addr6_to_u128 converts
+ * for arithmetic). */
+#ifndef PSCAN_ADDR_H
+#define PSCAN_ADDR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+typedef unsigned __int128 ps_u128;
+
+typedef struct ps_addr {
+    int family; /* AF_INET or AF_INET6 */
+    union {
+        uint32_t v4;    /* host byte order */
+        uint8_t v6[16]; /* network byte order */
+    } u;
+} ps_addr;
+
+#define PS_ADDRSTRLEN 46
+
+/* Text form ("198.18.0.1", "2001:db8::1"); returns buf. */
+const char *ps_addr_str(const ps_addr *a, char *buf, size_t len);
+/* Parse a literal IPv4 or IPv6 address (no CIDR, no ranges); 0 on success. */
+int ps_addr_parse(const char *s, ps_addr *out);
+/* Total order: IPv4 before IPv6, then numeric. */
+int ps_addr_cmp(const ps_addr *a, const ps_addr *b);
+ps_u128 ps_addr6_to_u128(const uint8_t v6[16]);
+void ps_u128_to_addr6(ps_u128 x, uint8_t v6[16]);
+/* Fill a sockaddr_storage for connect()/sendto(); returns its length. */
+socklen_t ps_addr_to_sockaddr(const ps_addr *a, uint16_t port, struct sockaddr_storage *ss);
+
+#endif

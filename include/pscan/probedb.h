@@ -1,0 +1,79 @@
+/* probedb.h: service probe databases in the nmap-service-probes syntax.
+ *
+ * A database is a list of probes; each probe has a payload to send and the
+ * match / softmatch lines that recognise replies.  pscan's own database is a
+ * directory of files (probes/*.probes), each file one protocol family; a
+ * probe that appears in several files (same protocol and name, e.g. the
+ * NULL probe) is one probe whose match lists are concatenated in load
+ * order, and its payload and settings must agree.  Further files
+ * (--probe-db, such as an installed nmap-service-probes) load the same way.
+ *
+ * Directives: Probe, match, softmatch, ports, sslports, rarity,
+ * totalwaitms, tcpwrappedms, fallback, Exclude.  See docs/probes.md.
+ * Regexes are compiled with PCRE2 (JIT when available) with match and
+ * depth limits, so a hostile reply cannot make matching run away. */
+#ifndef PSCAN_PROBEDB_H
+#define PSCAN_PROBEDB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pscan/err.h"
+#include "pscan/ports.h"
+
+typedef struct ps_probedb ps_probedb;
+typedef struct ps_probe ps_probe;
+
+/* What a match names.  Strings are NUL-terminated, empty when absent. */
+typedef struct ps_service_info {
+    char service[64];
+    char product[128];
+    char version[96];
+    char info[192];
+    char hostname[96];
+    char ostype[64];
+    char devicetype[64];
+    char cpe[4][128];
+    int ncpe;
+    int soft; /* 1 if only a softmatch named the service */
+} ps_service_info;
+
+ps_probedb *ps_probedb_new(void);
+void ps_probedb_free(ps_probedb *db);
+/* Load one file; on error e names file:line and the problem. */
+int ps_probedb_load_file(ps_probedb *db, const char *path, ps_err *e);
+/* Load every "*.probes" file of a directory, in name order. */
+int ps_probedb_load_dir(ps_probedb *db, const char *dir, ps_err *e);
+/* Load from memory; name is used in error messages. */
+int ps_probedb_load_buf(ps_probedb *db, const char *name, const char *buf,
+                        size_t len, ps_err *e);
+
+size_t ps_probedb_count(const ps_probedb *db);
+const ps_probe *ps_probedb_get(const ps_probedb *db, size_t i);
+const ps_probe *ps_probedb_find(const ps_probedb *db, enum ps_proto proto,
+                                const char *name);
+/* Is port excluded from version detection by an Exclude directive? */
+int ps_probedb_excluded(const ps_probedb *db, enum ps_proto proto, uint16_t port);
+/* Number of match + softmatch lines loaded (all compiled). */
+size_t ps_probedb_nmatches(const ps_probedb *db);
+
+/* Probe accessors. */
+const char *ps_probe_name(const ps_probe *p);
+enum ps_proto ps_probe_proto(const ps_probe *p);
+const uint8_t *ps_probe_payload(const ps_probe *p, size_t *len);
+int ps_probe_rarity(const ps_probe *p);       /* 1..9, default 5 (NULL: 1) */
+int ps_probe_totalwaitms(const ps_probe *p);  /* 0 if not given */
+int ps_probe_tcpwrappedms(const ps_probe *p); /* 0 if not given */
+int ps_probe_on_port(const ps_probe *p, uint16_t port);    /* in "ports" */
+int ps_probe_on_sslport(const ps_probe *p, uint16_t port); /* in "sslports" */
+
+/* Try the probe's matches against a reply, then its fallbacks' (and, for a
+ * probe without an explicit fallback, the NULL probe's), in file order.
+ * Returns 2 for a hard match, 1 for a softmatch only, 0 for none; fills out.
+ * With only_service non-NULL (after a softmatch), only matches naming that
+ * service are considered.  Templates ($1-$9, $P(n), $SUBST(n,"a","b"),
+ * $I(n,">")) are expanded; non-printable bytes in expansions are escaped. */
+int ps_probe_match(const ps_probedb *db, const ps_probe *p, const uint8_t *reply,
+                   size_t len, const char *only_service, ps_service_info *out);
+
+#endif
