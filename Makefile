@@ -23,11 +23,11 @@ endif
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpcap -lpcre2-8 -lssl -lcrypto)
 # Debian's libnet ships libnet-config, not a .pc file.
-NET_CFLAGS := $(shell libnet-config --cflags --defines 2>/dev/null)
+NET_CFLAGS := $(shell libnet-config --cflags 2>/dev/null)
 NET_LIBS   := $(shell libnet-config --libs 2>/dev/null || echo -lnet)
 
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=gnu11 $(WARN) -Iinclude -Ibuild/gen -DPSCAN_VERSION=\"$(VERSION)\" \
+CFLAGS   += -std=gnu11 -D_GNU_SOURCE $(WARN) -Iinclude -Ibuild/gen -DPSCAN_VERSION=\"$(VERSION)\" \
             $(PKG_CFLAGS) $(NET_CFLAGS) -MMD -MP
 LDLIBS   += $(PKG_LIBS) $(NET_LIBS) -lpthread -lm
 
