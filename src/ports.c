@@ -25,13 +25,6 @@
 #include "pscan/ports.h"
 #include "pscan/services.h"
 
-/* Declared here until include/pscan/ports.h carries it: like
- * ps_ports_parse, but items before any T:/U: switch go to TCP if
- * default_tcp is non-zero and to UDP if default_udp is; with both zero,
- * such items are an error. */
-int ps_ports_parse_ex(ps_ports *p, const char *spec, int default_tcp,
-                      int default_udp, ps_err *e);
-
 enum { BITMAP_BYTES = 65536 / 8, NAME_MAX_LEN = 63, SHOW_MAX = 60 };
 
 struct portbits {

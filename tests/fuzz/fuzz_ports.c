@@ -20,8 +20,6 @@
 
 #include "pscan/ports.h"
 
-int ps_ports_parse_ex(ps_ports *p, const char *spec, int default_tcp,
-                      int default_udp, ps_err *e);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void well_formed(const uint16_t *a, size_t n)

@@ -9,9 +9,6 @@
 #include "pscan/ports.h"
 #include "unit.h"
 
-/* Not yet in include/pscan/ports.h; see src/ports.c. */
-int ps_ports_parse_ex(ps_ports *p, const char *spec, int default_tcp,
-                      int default_udp, ps_err *e);
 
 /* Append a sorted port array to buf as "a-b,c". */
 static void fmt_list(char *buf, size_t cap, const uint16_t *a, size_t n)
