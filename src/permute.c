@@ -27,18 +27,24 @@
  *
  * Why cycle walking stays cheap.  Since w is the smallest EVEN width with
  * 2^w >= N, we have 2^(w-2) < N, i.e. D < 4N.  Summed over all N starts,
- * the walks evaluate E exactly D times in total (every point of the domain
- * is stepped onto once: in-range points by the walk that stops there,
- * out-of-range points by the walk that passes them), so the AVERAGE cost is
- * D/N < 4 evaluations: near 1 when N is just below a power of four, near 4
- * just above one.
- * A single walk is longer only if it meets many out-of-range points in a
- * row; each step lands out of range with probability about 1 - N/D < 3/4,
- * so the chance of a walk longer than k steps falls like (3/4)^k: 50 steps
- * happen about once in 10^6 walks, 100 once in 3 x 10^12.  The worst case is
- * bounded by the cycle length, D - N + 1 steps.  (An odd width would give
- * D < 2N and a cheaper walk, but a balanced Feistel network needs two equal
- * halves; an unbalanced one is not worth the complexity for a factor < 2.)
+ * the walks evaluate E at most D times in total: each point of the domain
+ * is stepped onto at most once (an in-range point by the walk that stops
+ * there, an out-of-range point by the one walk that passes it, and points
+ * on cycles that never enter [0, N) not at all).  So the AVERAGE cost is
+ * at most D/N < 4 evaluations: near 1 when N is just below a power of four,
+ * near 4 just above one.  A single walk is long only if it meets many
+ * out-of-range points in a row; each step lands out of range with
+ * probability about 1 - N/D < 3/4, so the chance of a walk longer than k
+ * steps falls like (3/4)^k: 50 steps happen about once in 10^6 walks, 100
+ * once in 3 x 10^12, and the worst case is bounded by the cycle length.
+ * (An odd width would give D < 2N and a cheaper walk, but a balanced
+ * Feistel network needs two equal halves; an unbalanced one is not worth
+ * the complexity for a factor < 2.)
+ *
+ * Measured on a 2.6 GHz Xeon VM: about 5 ns per call when D/N is near 1,
+ * about 50 ns when it is near 4 (each about twice that on a loaded
+ * machine) -- more than 4x, because the steps of a walk depend on each
+ * other and cannot overlap the way independent calls do.
  *
  * Sharding.  Shard k of K takes the contiguous positions
  * [floor(N*k/K), floor(N*(k+1)/K)) of the one shared order; the products
@@ -72,7 +78,7 @@ void ps_permute_init(ps_permute *p, uint64_t n, uint64_t seed)
         w = 2;
     p->n = n;
     p->half_bits = w / 2;
-    p->half_mask = (p->half_bits == 64) ? ~0ULL : ((1ULL << p->half_bits) - 1);
+    p->half_mask = (1ULL << p->half_bits) - 1; /* half_bits <= 32 */
     for (r = 0; r < PS_PERMUTE_ROUNDS; r++) {
         p->key[r] = splitmix64(&st);
         p->mul[r] = splitmix64(&st) | 1;

@@ -158,6 +158,36 @@ static void test_2pow40_sample(void)
     free(v);
 }
 
+/* Consecutive outputs look independent: the pairs (out[i], out[i+1]),
+ * binned 16 x 16, pass a chi-square test (255 degrees of freedom, mean
+ * 255, sd 22.6; 360 is 4.6 sd).  A weak round function fails this. */
+static void test_consecutive_independent(void)
+{
+    const uint64_t ns[] = { 5000, (1u << 20) + 7, 1ULL << 40 };
+    size_t k;
+
+    for (k = 0; k < 3; k++) {
+        static double cell[16][16];
+        uint64_t n = ns[k], m = n < 200000 ? n : 200000, i, prev;
+        double e = (double)(m - 1) / 256, chi = 0;
+        ps_permute p;
+        int a, b;
+
+        memset(cell, 0, sizeof cell);
+        ps_permute_init(&p, n, 12345);
+        prev = ps_permute_at(&p, 0);
+        for (i = 1; i < m; i++) {
+            uint64_t x = ps_permute_at(&p, i);
+            cell[(int)((double)prev / (double)n * 16)][(int)((double)x / (double)n * 16)]++;
+            prev = x;
+        }
+        for (a = 0; a < 16; a++)
+            for (b = 0; b < 16; b++)
+                chi += (cell[a][b] - e) * (cell[a][b] - e) / e;
+        CHECK(chi < 360, "n=%llu: chi-square %.0f", (unsigned long long)n, chi);
+    }
+}
+
 static void test_shards_partition(void)
 {
     const uint64_t ns[] = { 0, 1, 2, 7, 1000, 1ULL << 40, UINT64_MAX };
@@ -260,6 +290,7 @@ int main(void)
     RUN(test_determinism);
     RUN(test_seeds_differ);
     RUN(test_2pow40_sample);
+    RUN(test_consecutive_independent);
     RUN(test_shards_partition);
     RUN(test_shards_cover_targets);
     RUN(test_report_cost);
