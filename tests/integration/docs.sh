@@ -5,12 +5,12 @@ set -u
 cd "$(dirname "$0")/../.."
 PSCAN=${PSCAN:-./pscan}
 
-if ./pscan --help-format=markdown | diff -q docs/usage.md - >/dev/null; then
+if $PSCAN --help-format=markdown | diff -q docs/usage.md - >/dev/null; then
     echo "ok - docs/usage.md matches the option table"
 else
     echo "not ok - docs/usage.md is stale: run 'make docs'"
 fi
-if ./pscan --help-format=man | diff -q docs/pscan.1 - >/dev/null; then
+if $PSCAN --help-format=man | diff -q docs/pscan.1 - >/dev/null; then
     echo "ok - docs/pscan.1 matches the option table"
 else
     echo "not ok - docs/pscan.1 is stale: run 'make docs'"
