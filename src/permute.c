@@ -105,6 +105,37 @@ static inline uint64_t feistel(const ps_permute *p, uint64_t v)
     return l << h | r;
 }
 
+/* The round function run backwards: each Feistel round is undone by
+ * recomputing the same keyed hash of the half that was left alone. */
+static inline uint64_t feistel_inverse(const ps_permute *p, uint64_t v)
+{
+    unsigned h = p->half_bits, shift = 64 - h;
+    uint64_t m = p->half_mask;
+    uint64_t l = v >> h, r = v & m;
+    int i;
+
+    for (i = PS_PERMUTE_ROUNDS - 1; i >= 0; i--) {
+        uint64_t t = l;
+        l = r ^ (((l ^ p->key[i]) * p->mul[i]) >> shift);
+        r = t;
+    }
+    return l << h | r;
+}
+
+/* Cycle walking is reversible: from x, step backwards through the domain
+ * until back inside [0, n); that is the position that walked forward to x. */
+uint64_t ps_permute_inverse(const ps_permute *p, uint64_t x)
+{
+    uint64_t i = x;
+
+    if (x >= p->n)
+        return UINT64_MAX;
+    do
+        i = feistel_inverse(p, i);
+    while (i >= p->n);
+    return i;
+}
+
 uint64_t ps_permute_at(const ps_permute *p, uint64_t i)
 {
     uint64_t x = i;

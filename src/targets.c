@@ -792,7 +792,7 @@ void ps_targets_get(const ps_targets *t, uint64_t i, ps_addr *out)
     }
 }
 
-int ps_targets_contains(const ps_targets *t, const ps_addr *a)
+int ps_targets_index(const ps_targets *t, const ps_addr *a, uint64_t *idx)
 {
     const spanvec *sv;
     ps_u128 x;
@@ -809,7 +809,17 @@ int ps_targets_contains(const ps_targets *t, const ps_addr *a)
         else
             hi = mid;
     }
-    return lo < sv->n && sv->v[lo].lo <= x;
+    if (lo >= sv->n || sv->v[lo].lo > x)
+        return 0;
+    if (idx) /* IPv6 ranges are numbered after every IPv4 range */
+        *idx = t->before[(a->family == AF_INET6 ? t->inc[0].n : 0) + lo] +
+               (uint64_t)(x - sv->v[lo].lo);
+    return 1;
+}
+
+int ps_targets_contains(const ps_targets *t, const ps_addr *a)
+{
+    return ps_targets_index(t, a, NULL);
 }
 
 const char *ps_targets_name(const ps_targets *t, const ps_addr *a)

@@ -33,6 +33,9 @@ void ps_permute_init(ps_permute *p, uint64_t n, uint64_t seed);
  * returns UINT64_MAX, which is never a valid element (n <= 2^64 - 1).
  * Costs on average fewer than 4 Feistel evaluations, see permute.c. */
 uint64_t ps_permute_at(const ps_permute *p, uint64_t i);
+/* The position i at which ps_permute_at gives x (x < n), so a reply can
+ * be mapped back to its probe's place in the sequence. */
+uint64_t ps_permute_inverse(const ps_permute *p, uint64_t x);
 
 /* Which part of the shuffled sequence shard `shard` (0-based) of `nshards`
  * sends: positions [*first, *first + *count).  The slices of all shards are

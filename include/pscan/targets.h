@@ -55,6 +55,8 @@ size_t ps_targets_nranges(const ps_targets *t);
 void ps_targets_get(const ps_targets *t, uint64_t i, ps_addr *out);
 /* Is a in the final set? (binary search) */
 int ps_targets_contains(const ps_targets *t, const ps_addr *a);
+/* The inverse of ps_targets_get: 1 and *idx if a is in the set, else 0. */
+int ps_targets_index(const ps_targets *t, const ps_addr *a, uint64_t *idx);
 /* The hostname the user gave for a, or NULL. */
 const char *ps_targets_name(const ps_targets *t, const ps_addr *a);
 

@@ -282,8 +282,29 @@ static void test_report_cost(void)
     }
 }
 
+/* ps_permute_inverse undoes ps_permute_at everywhere, including N just
+ * above a power of four where cycle walking takes several steps. */
+static void test_inverse(void)
+{
+    static const uint64_t ns[] = {1, 2, 3, 5, 17, 1000, 4097, 65536ull * 1001, (1ull << 32) + 1, 1ull << 40};
+    for (size_t k = 0; k < sizeof ns / sizeof ns[0]; k++) {
+        ps_permute p;
+        ps_permute_init(&p, ns[k], 42 + k);
+        uint64_t step = ns[k] > 5000 ? ns[k] / 5000 : 1;
+        int bad = 0;
+        for (uint64_t i = 0; i < ns[k] && !bad; i += step) {
+            uint64_t x = ps_permute_at(&p, i);
+            if (ps_permute_inverse(&p, x) != i) bad = 1;
+            CHECK(!bad, "n=%llu i=%llu x=%llu", (unsigned long long)ns[k], (unsigned long long)i,
+                  (unsigned long long)x);
+        }
+        CHECK(ps_permute_inverse(&p, ns[k]) == UINT64_MAX, "out of range");
+    }
+}
+
 int main(void)
 {
+    RUN(test_inverse);
     RUN(test_bijection_small_exhaustive);
     RUN(test_bijection_random_large);
     RUN(test_edges);

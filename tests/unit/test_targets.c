@@ -471,6 +471,8 @@ static void test_random_against_bitmap(void)
             mismatches += ps_targets_contains(t, &a) != set[v];
             if (set[v]) {
                 ps_addr g;
+                uint64_t back = UINT64_MAX;
+                mismatches += !ps_targets_index(t, &a, &back) || back != i;
                 ps_targets_get(t, i++, &g);
                 mismatches += g.family != AF_INET || g.u.v4 != a.u.v4;
             }
@@ -668,8 +670,32 @@ static void test_file_many_addresses(void)
     free(buf);
 }
 
+/* ps_targets_index inverts ps_targets_get across IPv4 and IPv6 ranges. */
+static void test_index_round_trip(void)
+{
+    ps_targets *t = ps_targets_new(AF_UNSPEC);
+    ps_err e = {""};
+    CHECK(ps_targets_add(t, "198.18.0.0/30", &e) == PS_OK, "%s", e.msg);
+    CHECK(ps_targets_add(t, "198.18.5.1-3", &e) == PS_OK, "%s", e.msg);
+    CHECK(ps_targets_add(t, "2001:db8::/126", &e) == PS_OK, "%s", e.msg);
+    CHECK(ps_targets_add(t, "2001:db8:1::9", &e) == PS_OK, "%s", e.msg);
+    CHECK(ps_targets_finalize(t, &e) == PS_OK, "%s", e.msg);
+    CHECK(ps_targets_count(t) == 12, "count %llu", (unsigned long long)ps_targets_count(t));
+    for (uint64_t i = 0; i < ps_targets_count(t); i++) {
+        ps_addr a;
+        uint64_t back = UINT64_MAX;
+        ps_targets_get(t, i, &a);
+        CHECK(ps_targets_index(t, &a, &back) && back == i, "index %llu -> %llu",
+              (unsigned long long)i, (unsigned long long)back);
+    }
+    ps_addr out = {.family = AF_INET, .u.v4 = 0xc6120004u};
+    CHECK(!ps_targets_index(t, &out, NULL), "198.18.0.4 is not in the set");
+    ps_targets_free(t);
+}
+
 int main(void)
 {
+    RUN(test_index_round_trip);
     RUN(test_tokens_good);
     RUN(test_tokens_bad);
     RUN(test_long_labels);
