@@ -494,8 +494,12 @@ static int lookup(nl_sock *s, const ps_addr *dst, const ps_route_opts *opts, int
 
     out->has_gateway = ra.has_gw;
     out->nexthop = ra.has_gw ? ra.gw : *dst;
-    if (out->is_loopback)
-        return PS_OK; /* lo frames carry all-zero MACs */
+    if (out->is_loopback) {
+        /* lo frames carry all-zero MACs; IPv4 ones would be dropped as
+         * martians (see route.h), so ask for raw IP injection. */
+        out->inject_l3 = dst->family == AF_INET;
+        return PS_OK;
+    }
     memcpy(out->src_mac, la.mac, 6);
     if (la.flags & IFF_NOARP)
         return ps_fail(e, PS_ERUNTIME, "interface %s does not use ARP/NDP; cannot find the "

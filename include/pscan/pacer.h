@@ -1,9 +1,11 @@
 /* pacer.h: a token bucket that releases probes in batches at N packets/s.
  *
  * The sender asks for a batch (ps_pacer_acquire) and gets how many probes it
- * may send now.  Tokens accrue continuously with the monotonic clock and are
- * capped at one burst (about 1 ms of traffic, at most the sender's batch
- * size), so an idle pause never turns into a flood.  Reading the clock costs
+ * may send now.  Tokens accrue continuously with the monotonic clock.  A
+ * batch is released once a burst's worth is there (about 1 ms of traffic,
+ * at most the sender's batch size); the bucket holds at most 10 ms of
+ * traffic, enough to make up for a late wake-up from nanosleep, too little
+ * for an idle pause to turn into a flood.  Reading the clock costs
  * no syscall (clock_gettime(CLOCK_MONOTONIC) is answered by the vDSO); the
  * pacer sleeps only when it is ahead of schedule: nanosleep when more than
  * 100 us ahead, sched_yield below that.
@@ -26,7 +28,8 @@ typedef void (*ps_pacer_sleep_fn)(void *ctx, uint64_t ns);
 
 typedef struct ps_pacer {
     uint64_t rate;      /* packets per second; 0 = unlimited */
-    uint32_t burst;     /* token cap, in whole packets */
+    uint32_t burst;     /* tokens a blocking acquire waits for */
+    uint64_t cap;       /* most whole tokens the bucket holds (>= burst) */
     uint64_t credit;    /* tokens x 1e9: one packet costs 1e9, each ns adds `rate` */
     uint64_t last_ns;   /* clock at the last refill */
     ps_pacer_clock_fn now;
@@ -38,11 +41,11 @@ typedef struct ps_pacer {
 
 /* rate in packets/s (0 = unlimited, at most PS_PACER_MAX_RATE); max_batch is
  * the largest batch the sender will ask for (1..PS_PACER_MAX_BATCH).  The
- * bucket starts full (one burst). */
+ * bucket starts with one burst. */
 int ps_pacer_init(ps_pacer *p, uint64_t rate, uint32_t max_batch, ps_err *e);
 
-/* Replace the real clock and sleep (tests); resets the bucket to full at the
- * new clock's current time. */
+/* Replace the real clock and sleep (tests); resets the bucket to one burst
+ * at the new clock's current time. */
 void ps_pacer_set_clock(ps_pacer *p, ps_pacer_clock_fn now, ps_pacer_sleep_fn sleep, void *ctx);
 
 /* Non-blocking: how many of `want` probes may go now (0..want); they are

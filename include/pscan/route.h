@@ -10,7 +10,15 @@
  *
  * Loopback is a special case: 127/8, ::1 and this machine's own addresses
  * route via `lo`, which carries Ethernet-framed packets whose MACs are all
- * zero, so no neighbour lookup happens there.  Linux only. */
+ * zero, so no neighbour lookup happens there.
+ *
+ * IPv4 on loopback cannot take link-layer frames: a frame injected on lo
+ * arrives without the routing decision a locally sent packet carries, and
+ * Linux's input check drops it as a martian because its source is a local
+ * address (unless lo has accept_local=1, and for 127/8 also
+ * route_localnet=1).  For such routes inject_l3 is set and the scanner must
+ * send through a raw IP socket (ps_sender_libnet with cfg.l3).  IPv6
+ * loopback has no such check and works with frames.  Linux only. */
 #ifndef PSCAN_ROUTE_H
 #define PSCAN_ROUTE_H
 
@@ -30,6 +38,7 @@ typedef struct ps_route {
     int ifindex;             /* output interface */
     char ifname[PS_IFNAMSIZ];
     int is_loopback;         /* lo: MACs all zero, replies come back on lo */
+    int inject_l3;           /* send with a raw IP socket, not as frames: see below */
     uint32_t mtu;            /* route MTU if set, else the interface's */
     uint8_t src_mac[6];      /* interface MAC */
     uint8_t nexthop_mac[6];  /* next hop's MAC (zero on loopback) */

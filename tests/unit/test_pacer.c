@@ -113,13 +113,16 @@ static void test_cap_after_idle(void)
     ps_pacer p;
     fake f;
     setup(&p, &f, 1000000, 256);
+    CHECK(p.cap == 10000, "cap %llu", (unsigned long long)p.cap);
     CHECK(ps_pacer_take(&p, 100000) == 256, "initial burst");
     f.t += 3600ull * 1000000000ull; /* an hour idle */
-    CHECK(ps_pacer_take(&p, 100000) == 256, "idle must not build more than a burst");
+    CHECK(ps_pacer_take(&p, 100000) == 10000, "idle must not build more than 10 ms");
     setup(&p, &f, PS_PACER_MAX_RATE, PS_PACER_MAX_BATCH);
-    CHECK(ps_pacer_take(&p, 1u << 20) == PS_PACER_MAX_BATCH, "max burst");
+    CHECK(ps_pacer_take(&p, 1u << 30) == PS_PACER_MAX_BATCH, "initial burst at max rate");
     f.t += 100000ull * 1000000000ull; /* no overflow at the largest rate */
-    CHECK(ps_pacer_take(&p, 1u << 20) == PS_PACER_MAX_BATCH, "max burst after idle");
+    CHECK(ps_pacer_take(&p, 1u << 30) == 10000000, "10 ms at 1 G/s after idle");
+    setup(&p, &f, 10, 256);
+    CHECK(p.cap == 1, "cap at 10/s: %llu", (unsigned long long)p.cap);
 }
 
 static void test_clock_backwards(void)
@@ -166,6 +169,27 @@ static void test_acquire_sleeps_when_ahead(void)
           (unsigned long long)p.sleeps, (unsigned long long)p.yields);
 }
 
+/* A sleep that wakes 300 us late must not cost tokens: at 100 k/s
+ * (burst 100) with every sleep overshooting, 1 s still releases 100 k. */
+static void late_sleep(void *ctx, uint64_t ns)
+{
+    fake *f = ctx;
+    f->t += ns ? ns + 300000 : 1000;
+}
+
+static void test_late_wakeups_keep_rate(void)
+{
+    ps_pacer p;
+    fake f;
+    setup(&p, &f, 100000, 256);
+    ps_pacer_set_clock(&p, fake_now, late_sleep, &f);
+    uint64_t t0 = f.t, sent = 0;
+    while (f.t - t0 < 1000000000ull)
+        sent += ps_pacer_acquire(&p, 256);
+    /* 1 s of tokens plus the initial burst, give or take one batch at the edge */
+    CHECK(sent >= 100000 && sent <= 100100 + 256, "sent %llu in 1 s", (unsigned long long)sent);
+}
+
 /* At 1/s, acquire gives up after 50 ms so the caller can check for stop. */
 static void test_acquire_bounded_wait(void)
 {
@@ -194,6 +218,7 @@ int main(void)
     RUN(test_clock_backwards);
     RUN(test_acquire_high_rate);
     RUN(test_acquire_sleeps_when_ahead);
+    RUN(test_late_wakeups_keep_rate);
     RUN(test_acquire_bounded_wait);
     return UNIT_END();
 }
