@@ -501,6 +501,8 @@ static int lookup(nl_sock *s, const ps_addr *dst, const ps_route_opts *opts, int
         return PS_OK;
     }
     memcpy(out->src_mac, la.mac, 6);
+    if (opts->skip_neigh)
+        return PS_OK;
     if (la.flags & IFF_NOARP)
         return ps_fail(e, PS_ERUNTIME, "interface %s does not use ARP/NDP; cannot find the "
                        "next hop's MAC", out->ifname);

@@ -48,6 +48,8 @@ typedef struct ps_route_opts {
     const char *ifname;       /* -e: force this interface (NULL: the kernel's choice) */
     const ps_addr *source;    /* --source-ip: use this source (NULL: preferred source) */
     int resolve_timeout_ms;   /* bound on the ARP/NDP wait; 0 means 1000 */
+    int skip_neigh;           /* route and interface only: leave nexthop_mac zero
+                                 and send nothing (reports, tests) */
 } ps_route_opts;
 
 /* Look up the route to dst and resolve its next hop's MAC.  opts may be

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -61,6 +62,16 @@ static const char *astr(const ps_addr *a, char *buf)
     else
         memcpy(b, a->u.v6, 16);
     return inet_ntop(a->family, b, buf, PS_ADDRSTRLEN);
+}
+
+/* CPU seconds (user + system) used by this process: a fairer yardstick
+ * than wall time on a machine shared with other work. */
+static double cpu_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 static double now_s(void)
@@ -318,6 +329,7 @@ static int do_bench(const ps_addr *dst, uint16_t dport, uint64_t count, const op
         ps_sender_close(s);
         return rc;
     }
+    double c0 = cpu_s();
     double t0 = now_s(), limit = o->seconds > 0 ? o->seconds : 5;
     uint64_t done = 0;
     while (done < count && !rc) {
@@ -331,13 +343,13 @@ static int do_bench(const ps_addr *dst, uint16_t dport, uint64_t count, const op
     }
     if (!rc && (rc = ps_sender_flush(s, &e)))
         fprintf(stderr, "netio_probe: %s\n", e.msg);
-    double dt = now_s() - t0;
+    double dt = now_s() - t0, dc = cpu_s() - c0;
     printf("mode=%s%s frames=%llu sent=%llu failed=%llu backoffs=%llu syscalls=%llu "
-           "seconds=%.3f rate=%.0f\n",
+           "seconds=%.3f rate=%.0f cpu=%.3f per_cpu_s=%.0f\n",
            s->mode, o->bypass ? "+bypass" : "", (unsigned long long)done,
            (unsigned long long)s->stats.sent, (unsigned long long)s->stats.failed,
            (unsigned long long)s->stats.backoffs, (unsigned long long)s->stats.syscalls, dt,
-           (double)s->stats.sent / dt);
+           (double)s->stats.sent / dt, dc, dc > 0 ? (double)s->stats.sent / dc : 0.0);
     ps_sender_close(s);
     return rc;
 }
