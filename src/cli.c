@@ -18,11 +18,12 @@ enum opt_id {
     O_HELP, O_VERSION, O_HELP_FORMAT,
     O_INPUT_LIST, O_EXCLUDE, O_EXCLUDE_FILE, O_IPV4, O_IPV6, O_NO_DNS,
     O_NO_PING,
-    O_SCAN_CONNECT,
+    O_SCAN_CONNECT, O_SCAN_SYN,
     O_PORTS, O_TOP_PORTS, O_EXCLUDE_PORTS,
     O_TIMING, O_MAX_RETRIES, O_INITIAL_RTT, O_MIN_RTT, O_MAX_RTT,
     O_MIN_RATE, O_MAX_RATE, O_MAX_PARALLELISM,
     O_OPEN, O_VERBOSE, O_DEBUG,
+    O_SEED, O_SHARD, O_IFACE, O_SOURCE_IP, O_SOURCE_PORT,
 };
 
 enum {
@@ -84,6 +85,16 @@ static const struct option_row options[] = {
      "A port is open when the handshake completes, closed when the target "
      "answers with a reset, filtered when nothing answers after the "
      "retries or an ICMP error says the port is unreachable."},
+    {O_SCAN_SYN, "-sS", NULL, NULL, 0, G_SCAN,
+     "TCP SYN scan: stateless raw packets (the default with raw-socket rights)",
+     "TCP SYN scan, the default when pscan may open raw sockets (root or "
+     "CAP_NET_RAW); without those rights pscan says so once and falls back to "
+     "-sT. Probes are built from one packet template and sent in batches; "
+     "each carries a keyed cookie in its sequence number, so replies are "
+     "validated without a table of outstanding probes. SYN-ACK means open, "
+     "RST closed, ICMP unreachable filtered; probes still unanswered after "
+     "the round-trip timeout are resent (only those) up to --max-retries "
+     "times, and then reported filtered."},
     {O_PORTS, "-p", NULL, "PORTS", F_ARG | F_JOIN, G_PORTS,
      "Ports to scan: 22; 1-1024; -p- for all; 22,80,T:443,U:53; ssh,http",
      "Ports to scan. A comma-separated list of ports (22), ranges (1-1024, "
@@ -123,6 +134,21 @@ static const struct option_row options[] = {
      "the number of sockets open at a time; it is also capped by the "
      "process's file-descriptor limit (RLIMIT_NOFILE), which pscan raises "
      "to its hard maximum."},
+    {O_SEED, "--seed", NULL, "N", F_ARG, G_TIMING,
+     "Seed of the probe order (SYN scan): the same seed gives the same order",
+     NULL},
+    {O_SHARD, "--shard", NULL, "K/N", F_ARG, G_TIMING,
+     "Scan only part K of N of the probe space (1-based; same --seed on every part)",
+     "Split one scan across N machines or processes: part K (1 to N) takes "
+     "the K-th of N equal slices of the shuffled probe order. The parts do "
+     "not overlap and together cover every probe, provided every part is "
+     "given the same --seed and the same targets and ports."},
+    {O_IFACE, "-e", NULL, "IFACE", F_ARG, G_TIMING,
+     "Send and capture on this interface (SYN scan)", NULL},
+    {O_SOURCE_IP, "-S", "--source-ip", "ADDR", F_ARG, G_TIMING,
+     "Source address of the probes (SYN scan)", NULL},
+    {O_SOURCE_PORT, "-g", "--source-port", "PORT", F_ARG, G_TIMING,
+     "Use this one source port (SYN scan; default: a range outside the ephemeral ports)", NULL},
     {O_OPEN, "--open", NULL, NULL, 0, G_OUTPUT,
      "Show only open ports", NULL},
     {O_VERBOSE, "-v", NULL, NULL, F_REPEAT, G_OUTPUT,
@@ -246,9 +272,43 @@ static int apply(struct parse_state *st, const struct option_row *o, const char 
     case O_NO_DNS: c->no_dns = 1; return PS_OK;
     case O_NO_PING: c->no_ping = 1; return PS_OK;
     case O_SCAN_CONNECT:
-        if (c->scan_type != PS_SCAN_DEFAULT && c->scan_type != PS_SCAN_CONNECT)
-            return ps_fail(e, PS_EINPUT, "%s conflicts with the scan type chosen before it", name);
-        c->scan_type = PS_SCAN_CONNECT;
+    case O_SCAN_SYN: {
+        enum ps_scan_type want = o->id == O_SCAN_SYN ? PS_SCAN_SYN : PS_SCAN_CONNECT;
+        if (c->scan_type != PS_SCAN_DEFAULT && c->scan_type != want)
+            return ps_fail(e, PS_EINPUT, "-sT and -sS conflict: choose one TCP scan type");
+        c->scan_type = want;
+        return PS_OK;
+    }
+    case O_SEED: {
+        char *end;
+        errno = 0;
+        unsigned long long sv = strtoull(arg, &end, 0);
+        if (!*arg || *end || errno || *arg == '-')
+            return ps_fail(e, PS_EINPUT, "--seed: '%s' is not a non-negative integer", arg);
+        c->seed = sv;
+        c->seed_given = 1;
+        return PS_OK;
+    }
+    case O_SHARD: {
+        unsigned k, n;
+        char tail;
+        if (sscanf(arg, "%u/%u%c", &k, &n, &tail) != 2 || n == 0 || k == 0 || k > n || n > 1000000)
+            return ps_fail(e, PS_EINPUT, "--shard: '%s' is not K/N with 1 <= K <= N", arg);
+        c->shard = k - 1;
+        c->nshards = n;
+        return PS_OK;
+    }
+    case O_IFACE: c->iface = arg; return PS_OK;
+    case O_SOURCE_IP: {
+        ps_addr a;
+        if (ps_addr_parse(arg, &a) != 0)
+            return ps_fail(e, PS_EINPUT, "%s: '%s' is not an IP address", name, arg);
+        c->source_ip = arg;
+        return PS_OK;
+    }
+    case O_SOURCE_PORT:
+        if ((r = parse_int(name, arg, 1, 65535, &v, e))) return r;
+        c->source_port = (int)v;
         return PS_OK;
     case O_PORTS:
         if (c->ports) return ps_fail(e, PS_EINPUT, "-p given twice ('%s' and '%s'): combine them with commas", c->ports, arg);

@@ -19,9 +19,21 @@ static void on_signal(int sig)
     stop_requested = 1;
 }
 
-static const struct ps_scanner_ops *choose_scanner(const ps_config *cfg)
+/* -sT and -sS as asked; by default SYN when raw sockets may be opened,
+ * else connect, and say so once. */
+static const struct ps_scanner_ops *choose_scanner(const ps_config *cfg, ps_err *e)
 {
-    (void)cfg;
+    ps_err why;
+    switch (cfg->scan_type) {
+    case PS_SCAN_CONNECT: return &ps_scan_connect;
+    case PS_SCAN_SYN:
+        if (ps_scan_syn.available(cfg, e)) return NULL;
+        return &ps_scan_syn;
+    case PS_SCAN_DEFAULT:
+        if (ps_scan_syn.available(cfg, &why) == PS_OK) return &ps_scan_syn;
+        if (!cfg->quiet) fprintf(stderr, "pscan: %s; using a connect scan (-sT)\n", why.msg);
+        return &ps_scan_connect;
+    }
     return &ps_scan_connect;
 }
 
@@ -50,7 +62,12 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 
-    const struct ps_scanner_ops *scanner = choose_scanner(&cli.cfg);
+    const struct ps_scanner_ops *scanner = choose_scanner(&cli.cfg, &err);
+    if (!scanner) {
+        fprintf(stderr, "pscan: -sS: %s\n", err.msg);
+        ps_cli_free(&cli);
+        return PS_ERUNTIME;
+    }
     ps_report *report = ps_report_new(&cli.cfg, cli.targets, &cli.ports, &err);
     if (!report) {
         fprintf(stderr, "pscan: %s\n", err.msg[0] ? err.msg : "out of memory");

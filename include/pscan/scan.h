@@ -31,5 +31,6 @@ struct ps_scanner_ops {
 };
 
 extern const struct ps_scanner_ops ps_scan_connect;
+extern const struct ps_scanner_ops ps_scan_syn;
 
 #endif
