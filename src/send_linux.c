@@ -148,7 +148,7 @@ static int mmsg_send(pkt_sender *p, const ps_frame *f, size_t n, ps_err *e)
         int err = r < 0 ? errno : EAGAIN;
         if (transient(err)) {
             last_err = err;
-            if (err != EINTR && backoff(p, &step, last))
+            if (backoff(p, &step, last))
                 return fail_rest(p, n - i, e, "device queue stayed full", last_err);
         } else if (err == EMSGSIZE || err == EINVAL) {
             p->base.stats.failed++; /* the kernel refused this one frame */
