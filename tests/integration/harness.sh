@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# tests/integration/harness.sh: the test harness checks itself, without pscan.
+#
+# A test host is built and torn down, the route check accepts what it should
+# and refuses the rest, the listener is ready when it says so and answers
+# (bash's /dev/tcp is the client), tb_drop really drops, and cleanup leaves
+# nothing behind, also when the script is killed.  If these fail, the pscan
+# tests' verdicts mean nothing.
+. "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/netns.sh"
+need_root
+need_cmd ip nft ss flock timeout
+need_file "$LISTENER" "listener"
+
+# tcp_probe ADDR PORT: "open BANNER", "closed" or "timeout" (2 s bound).
+tcp_probe() {
+    local r
+    r=$(timeout 2 bash -c 'exec 3<>"/dev/tcp/$1/$2" || exit 3; head -n 1 <&3 | tr -d "\r"' _ "$1" "$2" 2>/dev/null)
+    case $? in
+    0) echo "open $r" ;;
+    124) echo timeout ;;
+    *) echo closed ;;
+    esac
+}
+
+tb_create srv --local || bail "cannot create the test host"
+ok "tb_create makes $TB_NS, $TB_VH ($TB_IP4, $TB_IP6, $TB_LOCAL)"
+ns=$TB_NS vh=$TB_VH ip4=$TB_IP4
+
+tb_route_check "$TB_IP4" "$TB_VH" && ok "route check: $TB_IP4 via $TB_VH" || not_ok "route check: $TB_IP4 via $TB_VH"
+tb_route_check "$TB_IP6" "$TB_VH" && ok "route check: $TB_IP6 via $TB_VH" || not_ok "route check: $TB_IP6 via $TB_VH"
+tb_route_check "${TB_LOCAL_PFX}77" "$TB_VH" && ok "route check: ${TB_LOCAL_PFX}77 via $TB_VH" || not_ok "route check: local range via $TB_VH"
+tb_route_check -n "$TB_NS" 127.0.0.1 lo && ok "route check: 127.0.0.1 via lo in the namespace" || not_ok "route check: 127.0.0.1 via lo in the namespace"
+tb_route_check ::1 lo && ok "route check: ::1 via lo" || not_ok "route check: ::1 via lo"
+
+refuse() {
+    if tb_route_check "$1" "$2" >/dev/null; then not_ok "route check refuses $1 via $2"; else ok "route check refuses $1 via $2"; fi
+}
+refuse "$TB_IP4" lo
+refuse 127.0.0.1 "$TB_VH"
+refuse 192.0.2.1 "$TB_VH"
+refuse 198.18.255.254 "$TB_VH"
+refuse 2001:db8:ffff::9 "$TB_VH"
+refuse 1.2.3 lo
+
+listener_start -n "$TB_NS" dual -6 -b "hello" :: 0 0 0 || bail "listener did not start"
+lpid=$L_PID
+ports=("${L_PORTS[@]}")
+check_eq "listener reports 3 bound ports" "${#ports[@]}" 3
+check_set "ss in the namespace sees the listener (IPv4 view)" "$(listen_ports -n "$TB_NS" 4 "$TB_IP4")" "${ports[*]}"
+check_set "ss in the namespace sees the listener (IPv6 view)" "$(listen_ports -n "$TB_NS" 6 "$TB_IP6")" "${ports[*]}"
+check_set "host's ss does not see the namespace's sockets" \
+    "$(listen_ports 4 "$TB_IP4" | tr ' ' '\n' | grep -Fx -f <(printf '%s\n' "${ports[@]}") || true)" ""
+
+check_eq "banner over IPv4" "$(tcp_probe "$TB_IP4" "${ports[0]}")" "open hello"
+check_eq "banner over IPv6" "$(tcp_probe "$TB_IP6" "${ports[1]}")" "open hello"
+check_eq "banner from the local range" "$(tcp_probe "${TB_LOCAL_PFX}200" "${ports[2]}")" "open hello"
+
+closed=1
+while [[ " ${ports[*]} " == *" $closed "* ]]; do closed=$((closed + 1)); done
+check_eq "closed port refuses" "$(tcp_probe "$TB_IP4" "$closed")" "closed"
+
+listener_start -n "$TB_NS" quick -c -b "bye" 198.18.0.0 0 2>/dev/null &&
+    not_ok "listener on an address it does not own fails" || ok "listener on an address it does not own fails"
+
+tb_drop "${ports[0]}, $closed" || not_ok "tb_drop installs its table"
+check_eq "tb_drop: open port times out" "$(tcp_probe "$TB_IP4" "${ports[0]}")" "timeout"
+check_eq "tb_drop: closed port times out" "$(tcp_probe "$TB_IP4" "$closed")" "timeout"
+check_eq "tb_drop: other port still answers" "$(tcp_probe "$TB_IP4" "${ports[1]}")" "open hello"
+tb_undrop
+check_eq "tb_undrop: port answers again" "$(tcp_probe "$TB_IP4" "${ports[0]}")" "open hello"
+
+tb_create iso --isolated || bail "cannot create the isolated namespace"
+tb_route_check -n "$TB_NS" "$ip4" "$vh" >/dev/null &&
+    not_ok "isolated namespace has no route out" || ok "isolated namespace has no route out"
+if timeout 5 ip netns exec "$TB_NS" getent hosts nosuchhost.invalid >/dev/null; then
+    not_ok "isolated namespace resolves nothing"
+else
+    ok "isolated namespace resolves nothing"
+fi
+iso=$TB_NS
+
+tb_destroy srv
+tb_destroy srv
+ip netns list | grep -q "^$ns\b" && not_ok "tb_destroy removes $ns" || ok "tb_destroy removes $ns (twice is harmless)"
+ip link show "$vh" >/dev/null 2>&1 && not_ok "tb_destroy removes $vh" || ok "tb_destroy removes $vh"
+kill -0 "$lpid" 2>/dev/null && not_ok "tb_destroy ends the namespace's processes" || ok "tb_destroy ends the namespace's processes"
+[ -e "/etc/netns/$ns" ] && not_ok "tb_destroy removes /etc/netns/$ns" || ok "tb_destroy removes /etc/netns/$ns"
+
+# A script killed half-way still cleans up.
+child=$TEST_TMP/child.sh
+cat >"$child" <<EOF
+. "$TEST_ROOT/tests/lib/common.sh"
+. "$TEST_ROOT/tests/lib/netns.sh"
+tb_create victim --local || exit 3
+listener_start -n "\$TB_NS" v 127.0.0.1 0 || exit 4
+echo "\$TB_NS \$TB_VH \$L_PID \$TEST_TMP"
+kill -TERM \$\$
+sleep 30
+EOF
+timeout 20 bash "$child" >"$TEST_TMP/child.out" 2>&1
+read -r cns cvh cpid ctmp <"$TEST_TMP/child.out"
+if [ -z "${cns:-}" ]; then
+    not_ok "killed script: setup" "the child script printed nothing"
+else
+    ip netns list | grep -q "^$cns\b" && not_ok "killed script: namespace removed" || ok "killed script: namespace removed"
+    ip link show "$cvh" >/dev/null 2>&1 && not_ok "killed script: veth removed" || ok "killed script: veth removed"
+    kill -0 "$cpid" 2>/dev/null && not_ok "killed script: listener ended" || ok "killed script: listener ended"
+    [ -e "$ctmp" ] && not_ok "killed script: temp dir removed" || ok "killed script: temp dir removed"
+fi
+
+tb_destroy
+ip netns list | grep -q "^$iso\b" && not_ok "tb_destroy with no name removes the rest" || ok "tb_destroy with no name removes the rest"
+finish
