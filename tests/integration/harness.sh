@@ -15,6 +15,7 @@ need_file "$LISTENER" "listener"
 # tcp_probe ADDR PORT: "open BANNER", "closed" or "timeout" (2 s bound).
 tcp_probe() {
     local r
+    # shellcheck disable=SC2016 # $1 and $2 belong to the inner bash
     r=$(timeout 2 bash -c 'exec 3<>"/dev/tcp/$1/$2" || exit 3; head -n 1 <&3 | tr -d "\r"' _ "$1" "$2" 2>/dev/null)
     case $? in
     0) echo "open $r" ;;
@@ -27,15 +28,13 @@ tb_create srv --local || bail "cannot create the test host"
 ok "tb_create makes $TB_NS, $TB_VH ($TB_IP4, $TB_IP6, $TB_LOCAL)"
 ns=$TB_NS vh=$TB_VH ip4=$TB_IP4
 
-tb_route_check "$TB_IP4" "$TB_VH" && ok "route check: $TB_IP4 via $TB_VH" || not_ok "route check: $TB_IP4 via $TB_VH"
-tb_route_check "$TB_IP6" "$TB_VH" && ok "route check: $TB_IP6 via $TB_VH" || not_ok "route check: $TB_IP6 via $TB_VH"
-tb_route_check "${TB_LOCAL_PFX}77" "$TB_VH" && ok "route check: ${TB_LOCAL_PFX}77 via $TB_VH" || not_ok "route check: local range via $TB_VH"
-tb_route_check -n "$TB_NS" 127.0.0.1 lo && ok "route check: 127.0.0.1 via lo in the namespace" || not_ok "route check: 127.0.0.1 via lo in the namespace"
-tb_route_check ::1 lo && ok "route check: ::1 via lo" || not_ok "route check: ::1 via lo"
+check_cmd "route check: $TB_IP4 via $TB_VH" tb_route_check "$TB_IP4" "$TB_VH"
+check_cmd "route check: $TB_IP6 via $TB_VH" tb_route_check "$TB_IP6" "$TB_VH"
+check_cmd "route check: ${TB_LOCAL_PFX}77 via $TB_VH" tb_route_check "${TB_LOCAL_PFX}77" "$TB_VH"
+check_cmd "route check: 127.0.0.1 via lo in the namespace" tb_route_check -n "$TB_NS" 127.0.0.1 lo
+check_cmd "route check: ::1 via lo" tb_route_check ::1 lo
 
-refuse() {
-    if tb_route_check "$1" "$2" >/dev/null; then not_ok "route check refuses $1 via $2"; else ok "route check refuses $1 via $2"; fi
-}
+refuse() { check_not "route check refuses $1 via $2" tb_route_check "$1" "$2"; }
 refuse "$TB_IP4" lo
 refuse 127.0.0.1 "$TB_VH"
 refuse 192.0.2.1 "$TB_VH"
@@ -60,10 +59,9 @@ closed=1
 while [[ " ${ports[*]} " == *" $closed "* ]]; do closed=$((closed + 1)); done
 check_eq "closed port refuses" "$(tcp_probe "$TB_IP4" "$closed")" "closed"
 
-listener_start -n "$TB_NS" quick -c -b "bye" 198.18.0.0 0 2>/dev/null &&
-    not_ok "listener on an address it does not own fails" || ok "listener on an address it does not own fails"
+check_not "listener on an address it does not own fails" listener_start -n "$TB_NS" quick 198.18.0.0 0
 
-tb_drop "${ports[0]}, $closed" || not_ok "tb_drop installs its table"
+check_cmd "tb_drop installs its table" tb_drop "${ports[0]}, $closed"
 check_eq "tb_drop: open port times out" "$(tcp_probe "$TB_IP4" "${ports[0]}")" "timeout"
 check_eq "tb_drop: closed port times out" "$(tcp_probe "$TB_IP4" "$closed")" "timeout"
 check_eq "tb_drop: other port still answers" "$(tcp_probe "$TB_IP4" "${ports[1]}")" "open hello"
@@ -71,8 +69,7 @@ tb_undrop
 check_eq "tb_undrop: port answers again" "$(tcp_probe "$TB_IP4" "${ports[0]}")" "open hello"
 
 tb_create iso --isolated || bail "cannot create the isolated namespace"
-tb_route_check -n "$TB_NS" "$ip4" "$vh" >/dev/null &&
-    not_ok "isolated namespace has no route out" || ok "isolated namespace has no route out"
+check_not "isolated namespace has no route out" tb_route_check -n "$TB_NS" "$ip4" "$vh"
 if timeout 5 ip netns exec "$TB_NS" getent hosts nosuchhost.invalid >/dev/null; then
     not_ok "isolated namespace resolves nothing"
 else
@@ -82,10 +79,13 @@ iso=$TB_NS
 
 tb_destroy srv
 tb_destroy srv
-ip netns list | grep -q "^$ns\b" && not_ok "tb_destroy removes $ns" || ok "tb_destroy removes $ns (twice is harmless)"
-ip link show "$vh" >/dev/null 2>&1 && not_ok "tb_destroy removes $vh" || ok "tb_destroy removes $vh"
-kill -0 "$lpid" 2>/dev/null && not_ok "tb_destroy ends the namespace's processes" || ok "tb_destroy ends the namespace's processes"
-[ -e "/etc/netns/$ns" ] && not_ok "tb_destroy removes /etc/netns/$ns" || ok "tb_destroy removes /etc/netns/$ns"
+ns_exists() { ip netns list | grep -q "^$1\b"; }
+link_exists() { ip link show "$1" >/dev/null 2>&1; }
+alive() { kill -0 "$1" 2>/dev/null; }
+check_not "tb_destroy removes $ns (twice is harmless)" ns_exists "$ns"
+check_not "tb_destroy removes $vh" link_exists "$vh"
+check_not "tb_destroy ends the namespace's processes" alive "$lpid"
+check_not "tb_destroy removes /etc/netns/$ns" test -e "/etc/netns/$ns"
 
 # A script killed half-way still cleans up.
 child=$TEST_TMP/child.sh
@@ -103,12 +103,12 @@ read -r cns cvh cpid ctmp <"$TEST_TMP/child.out"
 if [ -z "${cns:-}" ]; then
     not_ok "killed script: setup" "the child script printed nothing"
 else
-    ip netns list | grep -q "^$cns\b" && not_ok "killed script: namespace removed" || ok "killed script: namespace removed"
-    ip link show "$cvh" >/dev/null 2>&1 && not_ok "killed script: veth removed" || ok "killed script: veth removed"
-    kill -0 "$cpid" 2>/dev/null && not_ok "killed script: listener ended" || ok "killed script: listener ended"
-    [ -e "$ctmp" ] && not_ok "killed script: temp dir removed" || ok "killed script: temp dir removed"
+    check_not "killed script: namespace removed" ns_exists "$cns"
+    check_not "killed script: veth removed" link_exists "$cvh"
+    check_not "killed script: listener ended" alive "$cpid"
+    check_not "killed script: temp dir removed" test -e "$ctmp"
 fi
 
 tb_destroy
-ip netns list | grep -q "^$iso\b" && not_ok "tb_destroy with no name removes the rest" || ok "tb_destroy with no name removes the rest"
+check_not "tb_destroy with no name removes the rest" ns_exists "$iso"
 finish

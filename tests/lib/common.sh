@@ -3,7 +3,7 @@
 # Source it first: `. "$(dirname "$0")/../lib/common.sh"`.  It gives
 #   - TAP lines: ok NAME, not_ok NAME WHY, skip NAME WHY, check_eq NAME GOT WANT,
 #     check_set NAME GOT WANT (whitespace-separated numbers, order and
-#     duplicates ignored), bail WHY (one "not ok" line, then exit 1);
+#     duplicates ignored), check_cmd / check_not NAME CMD..., bail WHY (one "not ok" line, then exit 1);
 #   - need_root / need_cmd: skip the whole script (exit 0) when it cannot run;
 #   - PSCAN (./pscan) and LISTENER (build/tests/tools/listener), TEST_TMP (a
 #     private temp dir);
@@ -63,6 +63,19 @@ want: '$3'"
     fi
 }
 
+# check_cmd NAME CMD...: ok when CMD succeeds; check_not NAME CMD...: when it fails.
+check_cmd() {
+    local name=$1
+    shift
+    if "$@"; then ok "$name"; else not_ok "$name" "failed: $*"; fi
+}
+
+check_not() {
+    local name=$1
+    shift
+    if "$@"; then not_ok "$name" "succeeded: $*"; else ok "$name"; fi
+}
+
 # The canonical form of a set of numbers: sorted, unique, one line.
 _set_norm() { tr -s ' \t\n,' '\n' <<<"$1" | sed '/^$/d' | sort -n -u | tr '\n' ' ' | sed 's/ $//'; }
 
@@ -73,10 +86,13 @@ check_set() {
     if [ "$got" = "$want" ]; then
         ok "$1"
     else
+        local g w
+        g=$(tr ' ' '\n' <<<"$got" | sed '/^$/d' | sort)
+        w=$(tr ' ' '\n' <<<"$want" | sed '/^$/d' | sort)
         not_ok "$1" "got:  {$got}
 want: {$want}
-missing: {$(comm -13 <(tr ' ' '\n' <<<"$got" | sort) <(tr ' ' '\n' <<<"$want" | sort) | sort -n | tr '\n' ' ')}
-extra:   {$(comm -23 <(tr ' ' '\n' <<<"$got" | sort) <(tr ' ' '\n' <<<"$want" | sort) | sort -n | tr '\n' ' ')}"
+missing: {$(comm -13 <(echo "$g") <(echo "$w") | sed '/^$/d' | sort -n | tr '\n' ' ')}
+extra:   {$(comm -23 <(echo "$g") <(echo "$w") | sed '/^$/d' | sort -n | tr '\n' ' ')}"
     fi
 }
 

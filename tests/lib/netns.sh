@@ -167,10 +167,10 @@ tb_route_check() {
     fi
     local addr=$1 dev=$2 out got kind
     case "${addr,,}" in
-    127.*.*.* | ::1 | 0:0:0:0:0:0:0:1) kind=loopback ;;
-    198.18.*.* | 198.19.*.*) kind=test ;;
-    2001:db8:* | 2001:0db8:*) kind=test ;;
-    *) kind=other ;;
+    127.*.*.* | ::1 | 0:0:0:0:0:0:0:1) kind="loopback" ;;
+    198.18.*.* | 198.19.*.*) kind="test" ;;
+    2001:db8:* | 2001:0db8:*) kind="test" ;;
+    *) kind="other" ;;
     esac
     if [ "$dev" = lo ] && [ "$kind" != loopback ]; then
         note "route check: $addr is not a loopback address"
