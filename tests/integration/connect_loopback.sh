@@ -24,6 +24,17 @@ tb_route_check -n "$TB_NS" 127.0.0.1 lo || bail "127.0.0.1 is not routed via lo"
 tb_route_check -n "$TB_NS" 127.0.0.2 lo || bail "127.0.0.2 is not routed via lo"
 tb_route_check -n "$TB_NS" ::1 lo || bail "::1 is not routed via lo"
 
+# Nothing listening yet: a full sweep must find nothing open.  (A connect()
+# whose kernel-chosen source port equals its destination port meets itself,
+# TCP simultaneous open, and succeeds with no listener at all; a scanner must
+# not call that open.)
+for a in 127.0.0.1 ::1; do
+    pscan_run "empty-$a" -n -sT -p- "$a"
+    check_eq "nothing listening: -p- $a: exit 0" "$RC" 0
+    check_eq "nothing listening: -p- $a: no open port (a self-connect is not a listener)" \
+        "$(report_ports "$OUT" "$a" open)" ""
+done
+
 start() { listener_start -n "$TB_NS" "$@" || bail "listener $1 did not start"; }
 start lo1 -b "SSH-2.0-pscantest" 127.0.0.1 0 0
 lo1=("${L_PORTS[@]}")
