@@ -88,10 +88,18 @@ $(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(B)/libpscan.a
 	@$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(B)/libpscan.a $(LDLIBS)
 
 # Test servers and drivers are never sanitized: they stand in for the network.
-build/tests/tools/%: tests/tools/%.c
+# They link the plain library (built on demand when this is a SANITIZE run).
+build/tests/tools/%: tests/tools/%.c build/libpscan.a
 	@mkdir -p $(dir $@)
 	@echo "  TOOL    $@"
-	@$(CC) -O2 -g -std=gnu11 -D_GNU_SOURCE $(WARN) -Iinclude -Ibuild/gen $(PKG_CFLAGS) -o $@ $< $(filter-out -fsanitize=%,$(LDLIBS))
+	@$(CC) -O2 -g -std=gnu11 -D_GNU_SOURCE $(WARN) -Iinclude -Ibuild/gen $(PKG_CFLAGS) -o $@ $< build/libpscan.a $(LDLIBS)
+
+ifdef SANITIZE
+.PHONY: plain-lib
+build/libpscan.a: plain-lib
+plain-lib:
+	@$(MAKE) --no-print-directory SANITIZE= build/libpscan.a
+endif
 
 # Each tests/fuzz/fuzz_X.c is a libFuzzer harness over the library's sources.
 fuzz: build/gen/iana_table.c

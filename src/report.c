@@ -249,6 +249,16 @@ out:
     pthread_mutex_unlock(&r->lock);
 }
 
+/* Did the host itself answer?  An ICMP host or network unreachable comes
+ * from a router about a host that did not. */
+static int host_answered(const struct record *rec)
+{
+    if (!rec) return 0;
+    if (rec->counts[PS_ST_OPEN] || rec->counts[PS_ST_CLOSED]) return 1;
+    return rec->counts[PS_ST_FILTERED] && rec->reason[PS_ST_FILTERED] != PS_R_HOST_UNREACH &&
+           rec->reason[PS_ST_FILTERED] != PS_R_NET_UNREACH;
+}
+
 static int cmp_open(const void *a, const void *b)
 {
     const struct open_port *x = a, *y = b;
@@ -263,7 +273,7 @@ static void emit(ps_report *r, uint64_t idx, struct record *rec)
     memset(&h, 0, sizeof h);
     ps_targets_get(r->targets, idx, &h.addr);
     h.name = ps_targets_name(r->targets, &h.addr);
-    h.up = rec != NULL;
+    h.up = host_answered(rec);
     h.latency_s = rec ? rec->latency_s : -1;
     h.scanned = r->nports;
 
@@ -330,7 +340,7 @@ static void emit_and_drop(ps_report *r, uint64_t idx)
 {
     struct record **s = find_slot(r, idx);
     struct record *rec = *s;
-    if (rec || r->cfg->no_ping) emit(r, idx, rec);
+    if (host_answered(rec) || r->cfg->no_ping) emit(r, idx, rec);
     if (rec) {
         remove_slot(r, s);
         free(rec->open);
@@ -364,7 +374,8 @@ void ps_report_finish(ps_report *r)
             if (r->slots[i]) list[k++] = r->slots[i];
         if (list) {
             qsort(list, k, sizeof *list, cmp_rec);
-            for (size_t i = 0; i < k; i++) emit(r, list[i]->idx, list[i]);
+            for (size_t i = 0; i < k; i++)
+                if (host_answered(list[i])) emit(r, list[i]->idx, list[i]);
             for (size_t i = 0; i < r->nslots; i++)
                 if (r->slots[i]) {
                     free(r->slots[i]->open);

@@ -99,11 +99,13 @@ static uint32_t *remaining_of(struct cscan *s, uint64_t host)
     return &s->remaining[host % s->remaining_cap];
 }
 
-/* A probe's outcome is final: report it and release finished hosts. */
+/* A probe's outcome is final: report it and release finished hosts.
+ * PS_ST_NONE (no answer) reports nothing: the report counts unanswered
+ * ports as filtered, and a host that never answered stays down. */
 static void final(struct cscan *s, uint64_t host, uint32_t port_idx, enum ps_state st,
                   enum ps_reason why, double rtt)
 {
-    ps_report_port(s->ctx->report, host, port_idx, st, why, -1, rtt);
+    if (st != PS_ST_NONE) ps_report_port(s->ctx->report, host, port_idx, st, why, -1, rtt);
     (*remaining_of(s, host))--;
     uint64_t last = s->done_base;
     int any = 0;
@@ -147,6 +149,18 @@ static int grow_remaining(struct cscan *s)
     return 0;
 }
 
+/* A connect to a local port in the ephemeral range can meet itself: with
+ * nothing listening, the kernel may pick that very port as the source,
+ * and TCP's simultaneous open "succeeds".  Such a port is closed. */
+static int self_connected(int fd)
+{
+    struct sockaddr_storage a, b;
+    socklen_t la = sizeof a, lb = sizeof b;
+    if (getsockname(fd, (struct sockaddr *)&a, &la) < 0 || getpeername(fd, (struct sockaddr *)&b, &lb) < 0)
+        return 0;
+    return la == lb && memcmp(&a, &b, la) == 0;
+}
+
 /* Start one connect.  Returns 0 if started or finished at once, -1 if a
  * local resource ran out (the probe is put back for later). */
 static int launch(struct cscan *s, uint64_t host, uint32_t port_idx, uint8_t tries)
@@ -163,8 +177,10 @@ static int launch(struct cscan *s, uint64_t host, uint32_t port_idx, uint8_t tri
     setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
     double t0 = now_s();
     if (connect(fd, (struct sockaddr *)&ss, len) == 0) {
+        int self = self_connected(fd);
         close(fd);
-        final(s, host, port_idx, PS_ST_OPEN, PS_R_SYN_ACK, now_s() - t0);
+        final(s, host, port_idx, self ? PS_ST_CLOSED : PS_ST_OPEN, self ? PS_R_CONN_REFUSED : PS_R_SYN_ACK,
+              now_s() - t0);
         return 0;
     }
     switch (errno) {
@@ -174,12 +190,9 @@ static int launch(struct cscan *s, uint64_t host, uint32_t port_idx, uint8_t tri
         final(s, host, port_idx, PS_ST_CLOSED, PS_R_CONN_REFUSED, now_s() - t0);
         return 0;
     case ENETUNREACH:
+    case EHOSTUNREACH: /* no route, or no ARP answer: the host did not speak */
         close(fd);
-        final(s, host, port_idx, PS_ST_FILTERED, PS_R_NET_UNREACH, -1);
-        return 0;
-    case EHOSTUNREACH:
-        close(fd);
-        final(s, host, port_idx, PS_ST_FILTERED, PS_R_HOST_UNREACH, -1);
+        final(s, host, port_idx, PS_ST_NONE, PS_R_NONE, -1);
         return 0;
     case EACCES:
     case EPERM:
@@ -250,6 +263,7 @@ static void completed(struct cscan *s, uint32_t i)
     int err = 0;
     socklen_t len = sizeof err;
     if (getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) err = errno;
+    if (err == 0 && self_connected(p->fd)) err = ECONNREFUSED;
     double rtt = now_s() - p->sent;
     uint64_t host = p->host;
     uint32_t port = p->port_idx;
@@ -264,13 +278,13 @@ static void completed(struct cscan *s, uint32_t i)
         if (tries == 0) rtt_sample(s, rtt);
         final(s, host, port, PS_ST_CLOSED, PS_R_CONN_REFUSED, rtt);
         break;
-    case EHOSTUNREACH: final(s, host, port, PS_ST_FILTERED, PS_R_HOST_UNREACH, -1); break;
-    case ENETUNREACH: final(s, host, port, PS_ST_FILTERED, PS_R_NET_UNREACH, -1); break;
+    case EHOSTUNREACH: /* from a router, or a failed ARP: the host is not up */
+    case ENETUNREACH: final(s, host, port, PS_ST_NONE, PS_R_NONE, -1); break;
     case EACCES:
     case EPERM: final(s, host, port, PS_ST_FILTERED, PS_R_ADMIN_PROHIBITED, -1); break;
     default: /* ETIMEDOUT and the like: treat as no answer yet */
         if (tries < s->ctx->cfg->max_retries) queue_retry(s, host, port, (uint8_t)(tries + 1));
-        else final(s, host, port, PS_ST_FILTERED, PS_R_NO_RESPONSE, -1);
+        else final(s, host, port, PS_ST_NONE, PS_R_NONE, -1);
     }
 }
 
@@ -286,7 +300,7 @@ static void expire(struct cscan *s)
         if (tries < s->ctx->cfg->max_retries && !*s->ctx->stop)
             queue_retry(s, host, port, (uint8_t)(tries + 1));
         else
-            final(s, host, port, PS_ST_FILTERED, PS_R_NO_RESPONSE, -1);
+            final(s, host, port, PS_ST_NONE, PS_R_NONE, -1);
     }
 }
 
