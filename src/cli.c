@@ -24,6 +24,8 @@ enum opt_id {
     O_MIN_RATE, O_MAX_RATE, O_MAX_PARALLELISM,
     O_OPEN, O_VERBOSE, O_DEBUG,
     O_SEED, O_SHARD, O_IFACE, O_SOURCE_IP, O_SOURCE_PORT,
+    O_OUT_NORMAL, O_OUT_JSON, O_OUT_XML, O_OUT_GREP, O_OUT_ALL, O_QUIET, O_STATS_EVERY,
+    O_EXPECT, O_EXPECT_STRICT, O_NO_LOCAL_INFO,
 };
 
 enum {
@@ -149,6 +151,35 @@ static const struct option_row options[] = {
      "Source address of the probes (SYN scan)", NULL},
     {O_SOURCE_PORT, "-g", "--source-port", "PORT", F_ARG, G_TIMING,
      "Use this one source port (SYN scan; default: a range outside the ephemeral ports)", NULL},
+    {O_OUT_NORMAL, "-oN", NULL, "FILE", F_ARG, G_OUTPUT,
+     "Write the normal report to FILE ('-' for standard output)", NULL},
+    {O_OUT_JSON, "-oJ", NULL, "FILE", F_ARG, G_OUTPUT,
+     "Write JSON Lines to FILE: one object per result as found, a summary last",
+     "Write JSON Lines to FILE: one object per open port as it is found, one "
+     "per host when it is complete, and a final summary object. The schema is "
+     "versioned and described in docs/output.md."},
+    {O_OUT_XML, "-oX", NULL, "FILE", F_ARG, G_OUTPUT,
+     "Write XML in nmap's format (valid against nmap.dtd) to FILE", NULL},
+    {O_OUT_GREP, "-oG", NULL, "FILE", F_ARG, G_OUTPUT,
+     "Write grepable output (one line per host) to FILE", NULL},
+    {O_OUT_ALL, "-oA", NULL, "BASE", F_ARG, G_OUTPUT,
+     "Write BASE.nmap, BASE.xml, BASE.gnmap and BASE.jsonl at once", NULL},
+    {O_QUIET, "-q", NULL, NULL, 0, G_OUTPUT,
+     "Quiet: no progress line and no notes on standard error", NULL},
+    {O_STATS_EVERY, "--stats-every", NULL, "TIME", F_ARG, G_OUTPUT,
+     "Print a progress line on standard error every TIME",
+     "Print a progress line (rate, percentage done, time left, open ports "
+     "found) on standard error every TIME. On a terminal pscan keeps one "
+     "live status line anyway; --stats-every is for logs."},
+    {O_EXPECT, "--expect", NULL, "FILE", F_ARG, G_OUTPUT,
+     "CI policy: open ports allowed per host or network; others exit 3",
+     "Check the results against a policy of open ports allowed per host or "
+     "network (format in docs/ci.md). Every open port the policy does not "
+     "allow gets one line on standard error and the exit status is 3."},
+    {O_EXPECT_STRICT, "--expect-strict", NULL, NULL, 0, G_OUTPUT,
+     "With --expect: expected ports found closed also fail (exit 3)", NULL},
+    {O_NO_LOCAL_INFO, "--no-local-info", NULL, NULL, 0, G_OUTPUT,
+     "Do not name the local process behind open ports of this machine", NULL},
     {O_OPEN, "--open", NULL, NULL, 0, G_OUTPUT,
      "Show only open ports", NULL},
     {O_VERBOSE, "-v", NULL, NULL, F_REPEAT, G_OUTPUT,
@@ -241,6 +272,22 @@ struct parse_state {
     const char *exclude_files[16];
     int nexclude_files;
 };
+
+static int add_output(struct parse_state *st, enum ps_output_format f, const char *path, ps_err *e)
+{
+    ps_config *c = &st->cli->cfg;
+    int stdout_users = 0;
+    if (c->noutputs == PS_MAX_OUTPUTS) return ps_fail(e, PS_EINPUT, "too many output files (at most %d)", PS_MAX_OUTPUTS);
+    for (int i = 0; i < c->noutputs; i++) {
+        if (strcmp(c->outputs[i].path, path) == 0 && strcmp(path, "-") != 0)
+            return ps_fail(e, PS_EINPUT, "output file '%s' named twice", path);
+        stdout_users += strcmp(c->outputs[i].path, "-") == 0;
+    }
+    if (strcmp(path, "-") == 0 && stdout_users)
+        return ps_fail(e, PS_EINPUT, "only one output can go to standard output ('-')");
+    c->outputs[c->noutputs++] = (ps_output_spec){f, path};
+    return PS_OK;
+}
 
 static int apply(struct parse_state *st, const struct option_row *o, const char *name, const char *arg, ps_err *e)
 {
@@ -342,6 +389,30 @@ static int apply(struct parse_state *st, const struct option_row *o, const char 
         if ((r = parse_int(name, arg, 1, 1000000, &v, e))) return r;
         st->explicit_timing.max_parallelism = (int)v;
         return PS_OK;
+    case O_OUT_NORMAL: return add_output(st, PS_OUT_NORMAL, arg, e);
+    case O_OUT_JSON: return add_output(st, PS_OUT_JSON, arg, e);
+    case O_OUT_XML: return add_output(st, PS_OUT_XML, arg, e);
+    case O_OUT_GREP: return add_output(st, PS_OUT_GREP, arg, e);
+    case O_OUT_ALL: {
+        static const struct { enum ps_output_format f; const char *ext; } all[] = {
+            {PS_OUT_NORMAL, ".nmap"}, {PS_OUT_XML, ".xml"}, {PS_OUT_GREP, ".gnmap"}, {PS_OUT_JSON, ".jsonl"},
+        };
+        if (strcmp(arg, "-") == 0) return ps_fail(e, PS_EINPUT, "-oA needs a file name base, not '-'");
+        for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+            if (st->cli->nowned == 8) return ps_fail(e, PS_EINPUT, "-oA given too often");
+            char *path = malloc(strlen(arg) + 8);
+            if (!path) return ps_fail(e, PS_ERUNTIME, "out of memory");
+            sprintf(path, "%s%s", arg, all[i].ext);
+            st->cli->owned[st->cli->nowned++] = path;
+            if ((r = add_output(st, all[i].f, path, e))) return r;
+        }
+        return PS_OK;
+    }
+    case O_QUIET: c->quiet = 1; return PS_OK;
+    case O_STATS_EVERY: return parse_time_ms(name, arg, &c->stats_every_ms, e);
+    case O_EXPECT: c->expect_file = arg; return PS_OK;
+    case O_EXPECT_STRICT: c->expect_strict = 1; return PS_OK;
+    case O_NO_LOCAL_INFO: c->no_local_info = 1; return PS_OK;
     case O_OPEN: c->open_only = 1; return PS_OK;
     case O_VERBOSE: c->verbose++; return PS_OK;
     case O_DEBUG: c->debug++; return PS_OK;
@@ -496,6 +567,8 @@ out:
 
 void ps_cli_free(ps_cli *cli)
 {
+    for (int i = 0; i < cli->nowned; i++) free(cli->owned[i]);
+    cli->nowned = 0;
     ps_targets_free(cli->targets);
     ps_ports_free(&cli->ports);
     cli->targets = NULL;

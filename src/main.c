@@ -80,7 +80,8 @@ int main(int argc, char **argv)
     ps_report_finish(report);
     if (r) fprintf(stderr, "pscan: %s\n", err.msg);
     else if (stop_requested) fprintf(stderr, "pscan: interrupted; the results above are partial\n");
+    if (!r) r = ps_report_status(report);
     ps_report_free(report);
     ps_cli_free(&cli);
-    return r ? r : 0;
+    return r;
 }

@@ -43,7 +43,7 @@ struct ps_report {
     const ps_targets *targets;
     const ps_ports *ports;
     size_t nports;
-    ps_writer writers[PS_MAX_OUTPUTS];
+    ps_writer writers[PS_MAX_OUTPUTS + 2];
     int nwriters;
     struct timespec start_mono;
     uint64_t next_done; /* hosts below this were emitted */
@@ -90,11 +90,18 @@ ps_report *ps_report_new(const ps_config *cfg, const ps_targets *t, const ps_por
         ps_fail(e, PS_ERUNTIME, "out of memory");
         return NULL;
     }
-    static const ps_output_spec stdout_normal = {PS_OUT_NORMAL, "-"};
-    int n = cfg->noutputs ? cfg->noutputs : 1;
+    /* The normal report goes to standard output unless an output claims it
+     * ("-oX -"), as nmap does; --expect adds the policy checker. */
+    ps_output_spec specs[PS_MAX_OUTPUTS + 2];
+    int n = 0, stdout_taken = 0;
+    for (int i = 0; i < cfg->noutputs; i++) {
+        specs[n++] = cfg->outputs[i];
+        stdout_taken |= strcmp(cfg->outputs[i].path, "-") == 0;
+    }
+    if (!stdout_taken) specs[n++] = (ps_output_spec){PS_OUT_NORMAL, "-"};
+    if (cfg->expect_file) specs[n++] = (ps_output_spec){PS_OUT_POLICY, cfg->expect_file};
     for (int i = 0; i < n; i++) {
-        const ps_output_spec *spec = cfg->noutputs ? &cfg->outputs[i] : &stdout_normal;
-        if (ps_writer_open(&r->writers[i], spec, cfg, e)) {
+        if (ps_writer_open(&r->writers[i], &specs[i], cfg, e)) {
             ps_report_free(r);
             return NULL;
         }
@@ -392,6 +399,19 @@ void ps_report_finish(ps_report *r)
     for (int i = 0; i < r->nwriters; i++)
         if (r->writers[i].ops->end) r->writers[i].ops->end(&r->writers[i], &r->sum);
     pthread_mutex_unlock(&r->lock);
+}
+
+int ps_report_status(ps_report *r)
+{
+    int st = 0;
+    pthread_mutex_lock(&r->lock);
+    for (int i = 0; i < r->nwriters; i++)
+        if (r->writers[i].ops->status) {
+            int w = r->writers[i].ops->status(&r->writers[i]);
+            if (w > st) st = w;
+        }
+    pthread_mutex_unlock(&r->lock);
+    return st;
 }
 
 void ps_report_counts(ps_report *r, ps_scan_summary *out)

@@ -32,6 +32,8 @@ typedef struct ps_cli {
     ps_config cfg;
     ps_targets *targets; /* finalised; owned, freed by ps_cli_free */
     ps_ports ports;
+    char *owned[8]; /* strings the parser made (-oA paths) */
+    int nowned;
 } ps_cli;
 
 /* Parse argv into cli.  On PS_EINPUT, e names the bad token. */

@@ -13,7 +13,7 @@ enum ps_scan_type {
 
 enum { PS_MAX_OUTPUTS = 8, PS_MAX_PROBE_DBS = 8 };
 
-enum ps_output_format { PS_OUT_NORMAL, PS_OUT_JSON, PS_OUT_XML, PS_OUT_GREP };
+enum ps_output_format { PS_OUT_NORMAL, PS_OUT_JSON, PS_OUT_XML, PS_OUT_GREP, PS_OUT_POLICY };
 
 typedef struct ps_output_spec {
     enum ps_output_format format;
@@ -60,6 +60,13 @@ typedef struct ps_config {
 
     ps_output_spec outputs[PS_MAX_OUTPUTS];
     int noutputs;
+    int stats_every_ms;      /* --stats-every: progress lines when not a tty */
+
+    /* CI policy: --expect FILE (allowed open ports), --expect-strict. */
+    const char *expect_file;
+    int expect_strict;
+
+    int no_local_info;       /* --no-local-info */
 } ps_config;
 
 #endif

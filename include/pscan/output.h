@@ -18,10 +18,16 @@ typedef struct ps_writer ps_writer;
 
 struct ps_writer_ops {
     const char *name;
+    /* Optional: set up after the file is open (load a policy, allocate priv). */
+    int (*open)(ps_writer *w, const char *path, ps_err *e);
     void (*begin)(ps_writer *w, const ps_scan_info *info);
     void (*port)(ps_writer *w, const ps_addr *addr, const char *name, const ps_port_result *p);
     void (*host)(ps_writer *w, const ps_host_result *h);
     void (*end)(ps_writer *w, const ps_scan_summary *s);
+    /* Optional: what this writer makes of the scan for the exit status
+     * (0, or 3 for a policy violation). */
+    int (*status)(ps_writer *w);
+    void (*close)(ps_writer *w); /* optional: free priv */
 };
 
 struct ps_writer {
@@ -29,6 +35,7 @@ struct ps_writer {
     FILE *fp;
     int owns_fp;
     const ps_config *cfg;
+    void *priv;
 };
 
 extern const struct ps_writer_ops ps_out_normal;

@@ -33,6 +33,8 @@ void ps_report_port(ps_report *r, uint64_t host, size_t port_idx, enum ps_state 
 void ps_report_hosts_done(ps_report *r, uint64_t upto);
 /* Emit every host not yet emitted, then the summary. */
 void ps_report_finish(ps_report *r);
+/* The exit status the writers ask for (3: a policy violation), else 0. */
+int ps_report_status(ps_report *r);
 /* Counts so far, for progress lines and exit decisions. */
 void ps_report_counts(ps_report *r, ps_scan_summary *out);
 

@@ -38,6 +38,18 @@ const char *ps_reason_name(enum ps_reason r);
 
 struct ps_svc_result; /* service.h */
 
+/* Who listens behind an open port of this machine (localinfo.h). */
+typedef struct ps_proc_info {
+    int found;           /* a listening socket for the port was found */
+    int visible;         /* its owner could be read (else: no rights) */
+    int other_netns;     /* the listener is in another network namespace */
+    int pid;
+    char name[64];       /* comm */
+    char cmdline[256];   /* arguments joined by spaces, escaped */
+    char user[64];
+    char bind[PS_ADDRSTRLEN + 8]; /* address the socket is bound to: "0.0.0.0", "127.0.0.2", "::" */
+} ps_proc_info;
+
 typedef struct ps_port_result {
     enum ps_proto proto;
     uint16_t port;
@@ -45,6 +57,7 @@ typedef struct ps_port_result {
     enum ps_reason reason;
     int ttl; /* -1 when unknown (connect scan) */
     const struct ps_svc_result *svc; /* -sV result, or NULL */
+    const ps_proc_info *proc;        /* local listener, or NULL */
 } ps_port_result;
 
 /* A state folded into the "Not shown:" line. */

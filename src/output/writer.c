@@ -19,18 +19,21 @@ int ps_writer_open(ps_writer *w, const ps_output_spec *spec, const ps_config *cf
     w->ops = ops_for(spec->format);
     if (!w->ops) return ps_fail(e, PS_EINPUT, "output format %d is not available", (int)spec->format);
     w->cfg = cfg;
-    if (strcmp(spec->path, "-") == 0) {
+    if (spec->format == PS_OUT_POLICY) { /* reads its file, writes to stderr */
+        w->fp = stderr;
+    } else if (strcmp(spec->path, "-") == 0) {
         w->fp = stdout;
-        return PS_OK;
+    } else {
+        w->fp = fopen(spec->path, "w");
+        if (!w->fp) return ps_fail(e, PS_EINPUT, "cannot write '%s': %s", spec->path, strerror(errno));
+        w->owns_fp = 1;
     }
-    w->fp = fopen(spec->path, "w");
-    if (!w->fp) return ps_fail(e, PS_EINPUT, "cannot write '%s': %s", spec->path, strerror(errno));
-    w->owns_fp = 1;
-    return PS_OK;
+    return w->ops->open ? w->ops->open(w, spec->path, e) : PS_OK;
 }
 
 void ps_writer_close(ps_writer *w)
 {
+    if (w->ops && w->ops->close) w->ops->close(w);
     if (w->fp) fflush(w->fp);
     if (w->owns_fp && w->fp) fclose(w->fp);
     w->fp = NULL;
