@@ -25,8 +25,9 @@
  * group without its non-printable bytes), $SUBST(n,"from","to") (the group
  * with every "from" replaced) and $I(n,">") / $I(n,"<") (the group's bytes
  * as a big- or little-endian unsigned number).  A group that did not take
- * part in the match expands to nothing.  Trailing spaces and commas of the
- * result are dropped, then every byte outside printable ASCII is written as
+ * part in the match expands to nothing.  Leading white space and trailing
+ * white space and commas of the result are dropped (a pattern such as
+ * "220([\s-]\S+)" captures the separator), then every byte outside printable ASCII is written as
  * \xHH, and the text is cut (never inside an escape) to the field's size. */
 #include <ctype.h>
 #include <inttypes.h>
@@ -125,11 +126,12 @@ static int parse_args(const char **s, targs *a, ps_err *e)
 }
 
 /* The bytes of group g, or an empty span if it did not take part. */
-static const char *group(int g, const uint8_t *subj, const size_t *ov, uint32_t npairs,
-                        size_t *len)
+static const char *group(int g, const uint8_t *subj, size_t sublen, const size_t *ov,
+                        uint32_t npairs, size_t *len)
 {
     *len = 0;
-    if ((uint32_t)g >= npairs || ov[2 * g] == PCRE2_UNSET || ov[2 * g + 1] < ov[2 * g])
+    if ((uint32_t)g >= npairs || ov[2 * g] == PCRE2_UNSET || ov[2 * g + 1] < ov[2 * g] ||
+        ov[2 * g + 1] > sublen)
         return "";
     *len = ov[2 * g + 1] - ov[2 * g];
     return (const char *)subj + ov[2 * g];
@@ -157,7 +159,6 @@ int ps_pdb_expand(const char *tmpl, const uint8_t *subject, size_t sublen,
                   const size_t *ov, uint32_t npairs, int cpe, char *out, size_t outsz,
                   ps_err *e)
 {
-    (void)sublen;
     rawbuf r;
     r.n = 0;
     const char *p = tmpl;
@@ -173,7 +174,7 @@ int ps_pdb_expand(const char *tmpl, const uint8_t *subject, size_t sublen,
         const char *g;
         if (*p >= '1' && *p <= '9') {
             if (subject) {
-                g = group(*p - '0', subject, ov, npairs, &glen);
+                g = group(*p - '0', subject, sublen, ov, npairs, &glen);
                 raw_put_captured(&r, g, glen, cpe);
             }
             p++;
@@ -193,7 +194,7 @@ int ps_pdb_expand(const char *tmpl, const uint8_t *subject, size_t sublen,
             return ps_fail(e, PS_EINPUT, "bad arguments to $%s",
                            cmd == 'P' ? "P" : cmd == 'S' ? "SUBST" : "I");
         if (!subject) continue;
-        g = group(a.group, subject, ov, npairs, &glen);
+        g = group(a.group, subject, sublen, ov, npairs, &glen);
         if (cmd == 'P') {
             for (size_t i = 0; i < glen; i++)
                 if (g[i] >= 0x20 && g[i] < 0x7f) raw_put_captured(&r, g + i, 1, cpe);
@@ -218,9 +219,11 @@ int ps_pdb_expand(const char *tmpl, const uint8_t *subject, size_t sublen,
         }
     }
     if (!subject) return PS_OK;
+    size_t lead = 0;
     while (r.n > 0 && (isspace((unsigned char)r.b[r.n - 1]) || r.b[r.n - 1] == ','))
         r.n--;
-    if (out && outsz) escape_out(r.b, r.n, out, outsz);
+    while (lead < r.n && isspace((unsigned char)r.b[lead])) lead++;
+    if (out && outsz) escape_out(r.b + lead, r.n - lead, out, outsz);
     return PS_OK;
 }
 

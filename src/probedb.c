@@ -311,7 +311,7 @@ int ps_probedb_load_dir(ps_probedb *db, const char *dir, ps_err *e)
         names[n++] = path;
     }
     closedir(d);
-    if (rc == PS_OK) qsort(names, n, sizeof *names, by_name);
+    if (rc == PS_OK && n > 1) qsort(names, n, sizeof *names, by_name);
     for (size_t i = 0; i < n && rc == PS_OK; i++) {
         struct stat st;
         if (stat(names[i], &st) == 0 && !S_ISREG(st.st_mode)) continue;
