@@ -303,3 +303,12 @@ int ps_probe_match(const ps_probedb *db, const ps_probe *p, const uint8_t *reply
     pcre2_match_data_free(md);
     return result;
 }
+
+int ps_probe_can_match(const ps_probe *p, const char *service)
+{
+    if (!p || !service) return 0;
+    for (size_t c = 0; c < p->nchain; c++)
+        for (size_t i = 0; i < p->chain[c]->nmatches; i++)
+            if (strcmp(p->chain[c]->matches[i].service, service) == 0) return 1;
+    return 0;
+}

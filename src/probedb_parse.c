@@ -335,6 +335,9 @@ static int parse_match(parser *ps, char *rest, int soft)
     if (!*service) return fail(ps, "%s without a service name", kw);
     if (strlen(service) >= sizeof((ps_service_info *)0)->service)
         return fail(ps, "service name '%s' too long", near(service, nb, sizeof nb));
+    for (const char *c = service; *c; c++)
+        if ((unsigned char)*c < 0x21 || (unsigned char)*c > 0x7e)
+            return fail(ps, "service name '%s' is not printable ASCII", near(service, nb, sizeof nb));
     rest = skip_ws(rest);
     if (*rest != 'm')
         return fail(ps, "%s %s: expected m<delim>regex<delim>, got '%s'", kw, service,

@@ -57,8 +57,9 @@ int ps_probedb_excluded(const ps_probedb *db, enum ps_proto proto, uint16_t port
 /* Number of match + softmatch lines loaded (all compiled). */
 size_t ps_probedb_nmatches(const ps_probedb *db);
 /* Check what only the whole database can tell: every fallback name names a
- * probe (of the same protocol if there is one, else of the other).  load_dir runs it; after loading single
- * files (--probe-db), call it once the last one is in. */
+ * probe (of the same protocol if there is one, else of the other).
+ * load_dir runs it; after loading single files (--probe-db), call it once
+ * the last one is in. */
 int ps_probedb_check(const ps_probedb *db, ps_err *e);
 
 /* Probe accessors. */
@@ -82,9 +83,14 @@ const ps_probe *ps_probe_fallback(const ps_probe *p, size_t i);
  * Returns 2 for a hard match, 1 for a softmatch only, 0 for none; fills out.
  * With only_service non-NULL (after a softmatch), only matches naming that
  * service are considered; a softmatch found here narrows the rest of the
- * search the same way.  Safe to call from several threads on one db.  Templates ($1-$9, $P(n), $SUBST(n,"a","b"),
- * $I(n,">")) are expanded; non-printable bytes in expansions are escaped. */
+ * search the same way.  Templates ($1-$9, $P(n), $SUBST(n,"a","b"),
+ * $I(n,">")) are expanded; non-printable bytes in expansions are escaped.
+ * Safe to call from several threads at once on one loaded db. */
 int ps_probe_match(const ps_probedb *db, const ps_probe *p, const uint8_t *reply,
                    size_t len, const char *only_service, ps_service_info *out);
+/* Could a reply to p match a line naming service (in p's lines or its
+ * fallbacks')?  After a softmatch, probes for which this is 0 need not be
+ * sent at all. */
+int ps_probe_can_match(const ps_probe *p, const char *service);
 
 #endif

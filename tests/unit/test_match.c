@@ -175,6 +175,11 @@ static void test_fallbacks(void)
     CHECK(match_s(db, "U", "N", NULL, &si) == 0, "UDP never falls back to NULL");
     CHECK(match_s(db, "V", "U", NULL, &si) == 2 && !strcmp(si.service, "u-svc"), "UDP fallback");
     CHECK(match_s(db, "V", "N", NULL, &si) == 0, "UDP fallback, still no NULL");
+    const ps_probe *a = ps_probedb_find(db, PS_TCP, "A"), *v = ps_probedb_find(db, PS_UDP, "V");
+    CHECK(ps_probe_can_match(a, "a-svc") && ps_probe_can_match(a, "b-svc") &&
+          ps_probe_can_match(a, "null-svc"), "can_match via chain");
+    CHECK(!ps_probe_can_match(a, "u-svc") && ps_probe_can_match(v, "u-svc") &&
+          !ps_probe_can_match(v, "null-svc") && !ps_probe_can_match(a, NULL), "can_match no");
     ps_probedb_free(db);
 }
 

@@ -100,6 +100,8 @@ static const struct {
      2, "more than 16 cpe: fields"},
     {"Probe TCP NULL q||\nmatch aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa m/x/\n",
      2, "too long"},
+    {"Probe TCP NULL q||\nmatch ss\x01h m/x/\n", 2, "service name 'ss?h' is not printable ASCII"},
+    {"Probe TCP NULL q||\nmatch ss\xc3\xa9 m/x/\n", 2, "is not printable ASCII"},
 };
 
 static void test_parse_errors(void)
