@@ -28,7 +28,7 @@ NET_LIBS   := $(shell libnet-config --libs 2>/dev/null || echo -lnet)
 
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -D_GNU_SOURCE $(WARN) -Iinclude -Ibuild/gen -DPSCAN_VERSION=\"$(VERSION)\" \
-            $(PKG_CFLAGS) $(NET_CFLAGS) -MMD -MP
+            -DPSCAN_PROBE_DIR=\"$(PREFIX)/share/pscan/probes\" $(PKG_CFLAGS) $(NET_CFLAGS) -MMD -MP
 LDLIBS   += $(PKG_LIBS) $(NET_LIBS) -lpthread -lm
 
 comma    := ,

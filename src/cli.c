@@ -26,6 +26,7 @@ enum opt_id {
     O_SEED, O_SHARD, O_IFACE, O_SOURCE_IP, O_SOURCE_PORT,
     O_OUT_NORMAL, O_OUT_JSON, O_OUT_XML, O_OUT_GREP, O_OUT_ALL, O_QUIET, O_STATS_EVERY,
     O_EXPECT, O_EXPECT_STRICT, O_NO_LOCAL_INFO,
+    O_VERSION_DETECT, O_VERSION_INTENSITY, O_VERSION_LIGHT, O_VERSION_ALL, O_PROBE_DB,
 };
 
 enum {
@@ -50,6 +51,7 @@ struct option_row {
 #define G_DISCOVERY "HOST DISCOVERY"
 #define G_SCAN "SCAN TECHNIQUES"
 #define G_PORTS "PORT SPECIFICATION"
+#define G_SERVICE "SERVICE/VERSION DETECTION"
 #define G_TIMING "TIMING AND PERFORMANCE"
 #define G_OUTPUT "OUTPUT"
 #define G_MISC "MISC"
@@ -110,6 +112,28 @@ static const struct option_row options[] = {
      "docs/ports.md). Without -p or --top-ports, pscan scans the top 1000."},
     {O_EXCLUDE_PORTS, "--exclude-ports", NULL, "PORTS", F_ARG, G_PORTS,
      "Do not scan these ports", NULL},
+    {O_VERSION_DETECT, "-sV", NULL, NULL, 0, G_SERVICE,
+     "Name the service, product and version behind each open port",
+     "Talk to every open port until its service is named: the banner first, "
+     "then the probes that list the port, then the rest by rarity up to the "
+     "intensity, several at once and with waits scaled from the measured "
+     "round-trip time. TLS is detected and the probes run again inside it "
+     "(the service then reads ssl/NAME). Probes come from pscan's own "
+     "database (probes/ in the source tree, or PREFIX/share/pscan/probes; "
+     "the PSCAN_PROBES environment variable overrides) and --probe-db files. "
+     "It starts on each port as soon as the port scan finds it open."},
+    {O_VERSION_INTENSITY, "--version-intensity", NULL, "0-9", F_ARG, G_SERVICE,
+     "Try probes up to this rarity (default 7)", NULL},
+    {O_VERSION_LIGHT, "--version-light", NULL, NULL, 0, G_SERVICE,
+     "Intensity 2: the likely probes only", NULL},
+    {O_VERSION_ALL, "--version-all", NULL, NULL, 0, G_SERVICE,
+     "Intensity 9: every probe", NULL},
+    {O_PROBE_DB, "--probe-db", NULL, "FILE", F_ARG, G_SERVICE,
+     "Load more probes from FILE (nmap-service-probes syntax; repeatable)",
+     "Load more probes from FILE, in the nmap-service-probes syntax (see "
+     "docs/probes.md); may be given up to 8 times. An installed nmap's "
+     "/usr/share/nmap/nmap-service-probes loads this way (it stays under "
+     "nmap's licence and is read, never copied)."},
     {O_TIMING, "-T", NULL, "0-5", F_ARG | F_JOIN, G_TIMING,
      "Timing template: 0 paranoid ... 3 normal (default) ... 5 insane",
      "Timing template. Higher is faster and less patient: -T4 and -T5 lower "
@@ -196,7 +220,7 @@ static const struct option_row options[] = {
 #define NOPTIONS (sizeof options / sizeof options[0])
 
 static const char *const group_order[] = {
-    G_TARGET, G_DISCOVERY, G_SCAN, G_PORTS, G_TIMING, G_OUTPUT, G_MISC,
+    G_TARGET, G_DISCOVERY, G_SCAN, G_PORTS, G_SERVICE, G_TIMING, G_OUTPUT, G_MISC,
 };
 
 /* ---- value parsers ------------------------------------------------------ */
@@ -413,6 +437,17 @@ static int apply(struct parse_state *st, const struct option_row *o, const char 
     case O_EXPECT: c->expect_file = arg; return PS_OK;
     case O_EXPECT_STRICT: c->expect_strict = 1; return PS_OK;
     case O_NO_LOCAL_INFO: c->no_local_info = 1; return PS_OK;
+    case O_VERSION_DETECT: c->version_detect = 1; return PS_OK;
+    case O_VERSION_INTENSITY:
+        if ((r = parse_int(name, arg, 0, 9, &v, e))) return r;
+        c->version_intensity = (int)v;
+        return PS_OK;
+    case O_VERSION_LIGHT: c->version_intensity = 2; return PS_OK;
+    case O_VERSION_ALL: c->version_intensity = 9; return PS_OK;
+    case O_PROBE_DB:
+        if (c->nprobe_dbs == PS_MAX_PROBE_DBS) return ps_fail(e, PS_EINPUT, "--probe-db given more than %d times", PS_MAX_PROBE_DBS);
+        c->probe_dbs[c->nprobe_dbs++] = arg;
+        return PS_OK;
     case O_OPEN: c->open_only = 1; return PS_OK;
     case O_VERBOSE: c->verbose++; return PS_OK;
     case O_DEBUG: c->debug++; return PS_OK;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "pscan/cli.h"
+#include "pscan/detect.h"
 #include "pscan/report.h"
 #include "pscan/scan.h"
 
@@ -74,9 +75,23 @@ int main(int argc, char **argv)
         ps_cli_free(&cli);
         return err.msg[0] ? PS_EINPUT : PS_ERUNTIME;
     }
+    ps_detect detect = {0};
+    if (cli.cfg.version_detect && (r = ps_detect_start(&detect, &cli.cfg, report, argv[0], &err))) {
+        fprintf(stderr, "pscan: %s\n", err.msg);
+        ps_detect_finish(&detect, &err);
+        ps_report_free(report);
+        ps_cli_free(&cli);
+        return r;
+    }
     ps_scan_ctx ctx = {&cli.cfg, cli.targets, &cli.ports, report, &stop_requested};
     ps_report_begin(report, scanner->name, argc, argv);
     r = scanner->run(&ctx, &err);
+    ps_err derr;
+    int dr = ps_detect_finish(&detect, &derr);
+    if (!r && dr) {
+        r = dr;
+        err = derr;
+    }
     ps_report_finish(report);
     if (r) fprintf(stderr, "pscan: %s\n", err.msg);
     else if (stop_requested) fprintf(stderr, "pscan: interrupted; the results above are partial\n");

@@ -18,6 +18,7 @@
 
 #include "pscan/output.h"
 #include "pscan/report.h"
+#include "pscan/service.h"
 
 enum { HIDE_THRESHOLD = 25 };
 
@@ -29,6 +30,10 @@ struct open_port {
 
 struct record {
     uint64_t idx;
+    int scan_done;      /* the port scan has nothing more for this host */
+    uint32_t pending;   /* -sV results still to come */
+    ps_svc_result *svc; /* -sV results, in arrival order */
+    uint32_t nsvc, capsvc;
     double latency_s; /* smallest round trip seen */
     uint32_t counts[PS_ST_COUNT];
     uint8_t reason[PS_ST_COUNT];
@@ -50,6 +55,7 @@ struct ps_report {
     struct record **slots;
     size_t nslots, nrecords;
     ps_scan_summary sum;
+    ps_svc_engine *svc; /* -sV: open ports are handed to it */
 };
 
 const char *ps_state_name(enum ps_state s)
@@ -110,15 +116,19 @@ ps_report *ps_report_new(const ps_config *cfg, const ps_targets *t, const ps_por
     return r;
 }
 
+static void free_record(struct record *rec)
+{
+    free(rec->open);
+    free(rec->svc);
+    free(rec);
+}
+
 void ps_report_free(ps_report *r)
 {
     if (!r) return;
     for (int i = 0; i < r->nwriters; i++) ps_writer_close(&r->writers[i]);
     for (size_t i = 0; i < r->nslots; i++)
-        if (r->slots[i]) {
-            free(r->slots[i]->open);
-            free(r->slots[i]);
-        }
+        if (r->slots[i]) free_record(r->slots[i]);
     free(r->slots);
     pthread_mutex_destroy(&r->lock);
     free(r);
@@ -223,9 +233,17 @@ static void port_of(const ps_report *r, size_t i, enum ps_proto *proto, uint16_t
     }
 }
 
+void ps_report_set_service(ps_report *r, ps_svc_engine *svc)
+{
+    r->svc = svc;
+}
+
 void ps_report_port(ps_report *r, uint64_t host, size_t port_idx, enum ps_state st,
                     enum ps_reason why, int ttl, double rtt_s)
 {
+    ps_addr submit_addr;
+    uint16_t submit_port = 0;
+    enum ps_proto submit_proto = PS_TCP;
     if (st == PS_ST_NONE || port_idx >= r->nports) return;
     pthread_mutex_lock(&r->lock);
     struct record *rec = host >= r->next_done ? get_record(r, host) : NULL;
@@ -251,9 +269,25 @@ void ps_report_port(ps_report *r, uint64_t host, size_t port_idx, enum ps_state 
         const char *name = ps_targets_name(r->targets, &a);
         for (int i = 0; i < r->nwriters; i++)
             if (r->writers[i].ops->port) r->writers[i].ops->port(&r->writers[i], &a, name, &pr);
+        if (r->svc) {
+            rec->pending++;
+            submit_addr = a;
+            submit_port = pr.port;
+            submit_proto = pr.proto;
+        }
     }
 out:
     pthread_mutex_unlock(&r->lock);
+    /* Outside the lock: the engine's callback takes it. */
+    if (submit_port && ps_svc_submit(r->svc, &submit_addr, submit_port, submit_proto) != PS_OK) {
+        ps_svc_result none;
+        memset(&none, 0, sizeof none);
+        none.addr = submit_addr;
+        none.port = submit_port;
+        none.proto = submit_proto;
+        none.status = PS_SVC_UNKNOWN;
+        ps_report_service(r, &none);
+    }
 }
 
 /* Did the host itself answer?  An ICMP host or network unreachable comes
@@ -264,6 +298,23 @@ static int host_answered(const struct record *rec)
     if (rec->counts[PS_ST_OPEN] || rec->counts[PS_ST_CLOSED]) return 1;
     return rec->counts[PS_ST_FILTERED] && rec->reason[PS_ST_FILTERED] != PS_R_HOST_UNREACH &&
            rec->reason[PS_ST_FILTERED] != PS_R_NET_UNREACH;
+}
+
+/* Service results sort like rows: TCP before UDP, then by port. */
+static unsigned svc_key(const ps_svc_result *s)
+{
+    return (unsigned)s->proto << 16 | s->port;
+}
+
+static unsigned svc_key_of(const ps_port_result *p)
+{
+    return (unsigned)p->proto << 16 | p->port;
+}
+
+static int cmp_svc(const void *a, const void *b)
+{
+    unsigned x = svc_key(a), y = svc_key(b);
+    return (x > y) - (x < y);
 }
 
 static int cmp_open(const void *a, const void *b)
@@ -300,7 +351,8 @@ static void emit(ps_report *r, uint64_t idx, struct record *rec)
         }
     ps_port_result *rows = calloc(nrows ? nrows : 1, sizeof *rows);
     if (rec && rec->nopen) qsort(rec->open, rec->nopen, sizeof *rec->open, cmp_open);
-    size_t k = 0, o = 0;
+    if (rec && rec->nsvc) qsort(rec->svc, rec->nsvc, sizeof *rec->svc, cmp_svc);
+    size_t k = 0, o = 0, v = 0;
     for (size_t i = 0; rows && i < r->nports; i++) {
         enum ps_state s = rec ? get_state(rec, i) : PS_ST_NONE;
         if (hide[i >= r->ports->ntcp][s]) continue;
@@ -315,6 +367,8 @@ static void emit(ps_report *r, uint64_t idx, struct record *rec)
                 row->reason = (enum ps_reason)rec->open[o].reason;
                 row->ttl = rec->open[o].ttl;
             }
+            while (v < rec->nsvc && svc_key(&rec->svc[v]) < svc_key_of(row)) v++;
+            if (v < rec->nsvc && svc_key(&rec->svc[v]) == svc_key_of(row)) row->svc = &rec->svc[v];
         }
     }
     h.ports = rows;
@@ -347,12 +401,41 @@ static void emit_and_drop(ps_report *r, uint64_t idx)
 {
     struct record **s = find_slot(r, idx);
     struct record *rec = *s;
+    if (rec && rec->pending) { /* -sV still at work: its callback emits */
+        rec->scan_done = 1;
+        return;
+    }
     if (host_answered(rec) || r->cfg->no_ping) emit(r, idx, rec);
     if (rec) {
         remove_slot(r, s);
-        free(rec->open);
-        free(rec);
+        free_record(rec);
     }
+}
+
+void ps_report_service(ps_report *r, const ps_svc_result *res)
+{
+    uint64_t idx;
+    pthread_mutex_lock(&r->lock);
+    struct record **s = ps_targets_index(r->targets, &res->addr, &idx) ? find_slot(r, idx) : NULL;
+    struct record *rec = s ? *s : NULL;
+    if (!rec) goto out;
+    if (rec->nsvc == rec->capsvc) {
+        uint32_t cap = rec->capsvc ? rec->capsvc * 2 : 4;
+        ps_svc_result *n = realloc(rec->svc, cap * sizeof *n);
+        if (!n) goto done;
+        rec->svc = n;
+        rec->capsvc = cap;
+    }
+    rec->svc[rec->nsvc++] = *res;
+done:
+    if (rec->pending) rec->pending--;
+    if (!rec->pending && rec->scan_done) {
+        if (host_answered(rec) || r->cfg->no_ping) emit(r, idx, rec);
+        remove_slot(r, s);
+        free_record(rec);
+    }
+out:
+    pthread_mutex_unlock(&r->lock);
 }
 
 void ps_report_hosts_done(ps_report *r, uint64_t upto)
@@ -385,8 +468,7 @@ void ps_report_finish(ps_report *r)
                 if (host_answered(list[i])) emit(r, list[i]->idx, list[i]);
             for (size_t i = 0; i < r->nslots; i++)
                 if (r->slots[i]) {
-                    free(r->slots[i]->open);
-                    free(r->slots[i]);
+                    free_record(r->slots[i]);
                     r->slots[i] = NULL;
                 }
             r->nrecords = 0;

@@ -29,7 +29,14 @@ void ps_report_begin(ps_report *r, const char *scan_type, int argc, char **argv)
 /* One probe's outcome.  The first answer for a port wins. rtt_s < 0: none. */
 void ps_report_port(ps_report *r, uint64_t host, size_t port_idx, enum ps_state st,
                     enum ps_reason why, int ttl, double rtt_s);
-/* The port scan has nothing more for hosts [0, host]: emit them in order. */
+struct ps_svc_engine;
+struct ps_svc_result;
+/* -sV: hand every new open port to this engine, whose results come back
+ * through ps_report_service; a host is emitted once all its are in. */
+void ps_report_set_service(ps_report *r, struct ps_svc_engine *svc);
+void ps_report_service(ps_report *r, const struct ps_svc_result *res);
+/* The port scan has nothing more for hosts [0, host]: emit them in order
+ * (a host still waiting for -sV results follows when they are in). */
 void ps_report_hosts_done(ps_report *r, uint64_t upto);
 /* Emit every host not yet emitted, then the summary. */
 void ps_report_finish(ps_report *r);
