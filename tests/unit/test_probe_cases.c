@@ -1,13 +1,13 @@
 /* test_probe_cases.c: pscan's probe database, tested by data.
  *
  * Loads probes/ (every *.probes file, as the scanner does), then runs each
- * case of tests/probes/*.case: "this probe got these bytes back, so the
+ * case of tests/probes/ (the .case files): "this probe got these bytes back, so the
  * database must name this service / product / version".  One TAP line per
  * case, named file:line of the case.  The case format is described in
  * tests/probes/README.md.
  *
  * Afterwards it checks coverage: every match and softmatch line of every
- * probes/*.probes file must be exercised by some case.  The matcher does
+ * .probes file of probes/ must be exercised by some case.  The matcher does
  * not say which line fired, so coverage is measured from the outside: each
  * line is loaded alone into a one-probe database (its Probe line plus that
  * one match) and counts as covered when some case of that probe, which the
@@ -25,7 +25,6 @@
 #include <string.h>
 
 #include "pscan/probedb.h"
-#include "unit.h"
 
 #define PROBES_DIR "probes"
 #define CASES_DIR "tests/probes"
@@ -39,7 +38,7 @@ static const char *const field_names[F_NFIELDS] = {
     "devicetype", "cpe"};
 
 struct test_case {
-    char where[256];   /* file:line of the case's first line */
+    char where[640];   /* file:line of the case's first line */
     char probe[64];
     enum ps_proto proto;
     long port;         /* -1 when not given */
@@ -419,7 +418,7 @@ static int run_case(const ps_probedb *db, struct test_case *tc)
 /* ------------------------------------------------------------- coverage */
 
 struct match_line {
-    char where[256];
+    char where[640];
     char *probe_line; /* "Probe TCP NAME q|...|" */
     char *line;       /* "match ..." or "softmatch ..." */
     char name[64];
@@ -431,7 +430,7 @@ struct match_list {
     size_t n, cap;
 };
 
-/* Read every probes/*.probes file as text: remember each match line with
+/* Read every .probes file of probes/ as text: remember each match line with
  * the Probe line above it.  Also lint: a probe other than NULL must name
  * its rarity and ports; print one TAP line per file for that. */
 static void scan_probe_files(struct match_list *ml)
