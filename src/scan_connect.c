@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pscan/progress.h"
 #include "pscan/scan.h"
 
 enum { NIL = UINT32_MAX, DEFAULT_WIDTH = 1024 };
@@ -63,6 +64,7 @@ struct cscan {
     double started_at;
     uint64_t started;
     double blocked_until; /* local resource shortage: pause new probes */
+    uint64_t finished, opened;
     int epfd;
 };
 
@@ -106,6 +108,8 @@ static void final(struct cscan *s, uint64_t host, uint32_t port_idx, enum ps_sta
                   enum ps_reason why, double rtt)
 {
     if (st != PS_ST_NONE) ps_report_port(s->ctx->report, host, port_idx, st, why, -1, rtt);
+    s->finished++;
+    s->opened += st == PS_ST_OPEN;
     (*remaining_of(s, host))--;
     uint64_t last = s->done_base;
     int any = 0;
@@ -344,7 +348,10 @@ static int connect_run(const ps_scan_ctx *ctx, ps_err *e)
     s.started_at = now_s();
 
     struct epoll_event evs[256];
+    ps_progress prog;
+    ps_progress_init(&prog, ctx->cfg);
     for (;;) {
+        ps_progress_update(&prog, s.finished, s.nhosts * s.nports, s.opened);
         if (fill(&s) < 0) {
             r = ps_fail(e, PS_ERUNTIME, "connect scan: out of memory");
             break;
@@ -365,6 +372,7 @@ static int connect_run(const ps_scan_ctx *ctx, ps_err *e)
         for (int k = 0; k < n; k++) completed(&s, evs[k].data.u32);
         expire(&s);
     }
+    ps_progress_end(&prog);
     if (s.nhosts) ps_report_hosts_done(ctx->report, s.next_host ? s.next_host - 1 : 0);
 out:
     for (uint32_t i = 0; s.probes && i < s.width; i++)

@@ -43,6 +43,7 @@
 #include "pscan/netdev.h"
 #include "pscan/pacer.h"
 #include "pscan/permute.h"
+#include "pscan/progress.h"
 #include "pscan/recv.h"
 #include "pscan/route.h"
 #include "pscan/scan.h"
@@ -108,7 +109,7 @@ struct syn {
 
     /* Counters (sender's; receiver's are atomics). */
     uint64_t sent, resent;
-    uint64_t answered, dup, bad_cookie, foreign, decode_err;
+    uint64_t answered, opened, dup, bad_cookie, foreign, decode_err;
 };
 
 static double now_s(void)
@@ -378,6 +379,7 @@ static void on_packet(void *ctx, const uint8_t *pkt, uint32_t caplen, uint32_t w
         return;
     }
     __atomic_fetch_add(&s->answered, 1, __ATOMIC_RELAXED);
+    if (st == PS_ST_OPEN) __atomic_fetch_add(&s->opened, 1, __ATOMIC_RELAXED);
     uint64_t x = host * s->nports + (pidx - 1);
     double rtt = mark(s, x);
     ps_report_port(s->ctx->report, host, pidx - 1, st, why, d.ttl, rtt);
@@ -549,7 +551,12 @@ static int syn_run(const ps_scan_ctx *ctx, ps_err *e)
         else started = 1;
     }
     s->start = now_s();
+    ps_progress prog;
+    ps_progress_init(&prog, s->cfg);
     while (!r) {
+        if (prog.enabled) {
+            ps_progress_update(&prog, s->sent, s->count, __atomic_load_n(&s->opened, __ATOMIC_RELAXED));
+        }
         double wake;
         int did = step(s, &wake, e);
         if (did < 0) {
@@ -571,6 +578,7 @@ static int syn_run(const ps_scan_ctx *ctx, ps_err *e)
         }
     }
     if (!r) r = flush_batch(s, e);
+    ps_progress_end(&prog);
     if (started) {
         /* Anything already on its way back still counts: one more RTT. */
         double until = now_s() + (rto(s) < 0.02 ? rto(s) : 0.02);
