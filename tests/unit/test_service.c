@@ -338,7 +338,7 @@ static void test_tls_http(void)
              "-addext 'subjectAltName=DNS:localhost,IP:127.0.0.1' 2>/dev/null",
              key, crt);
     if (system(cmd) != 0) {
-        printf("ok - test_tls_http # SKIP openssl req failed\n");
+        printf("# openssl req failed: nothing to check\n");
         return;
     }
     ps_svc_result r;
@@ -371,6 +371,52 @@ static void test_tls_http(void)
     CHECK(strlen(r.cert.not_before) == 20 && r.cert.not_before[10] == 'T', "not_before '%s'",
           r.cert.not_before);
     CHECK(ms < 3000, "took %.0f ms", ms);
+}
+
+/* Ports some probe lists in sslports: TLS is tried from the start, beside
+ * the plain probes; a plain server there must still be named plainly.  These
+ * ports are fixed (14443, 11712), so a busy one skips rather than fails. */
+static void test_sslports(void)
+{
+    char crt[128], key[128];
+    snprintf(crt, sizeof crt, "%s/cert.pem", tmpdir);
+    snprintf(key, sizeof key, "%s/key.pem", tmpdir);
+    if (access(crt, R_OK) != 0) {
+        printf("# no certificate from test_tls_http: nothing to check\n");
+        return;
+    }
+    pid_t pt = server("tls", "14443", crt, key);
+    pid_t ph = server("http", "11712", NULL, NULL);
+    if (pt > 0) {
+        struct results *rs = calloc(1, sizeof *rs);
+        ps_svc_opts o;
+        ps_svc_opts_default(&o);
+        scan(&o, 14443, 1, rs);
+        CHECK(rs->n == 1 && rs->r[0].tls && !strcmp(rs->r[0].info.service, "http") &&
+                  rs->r[0].has_cert,
+              "14443: %s tls=%d '%s'", ps_svc_status_name(rs->r[0].status), rs->r[0].tls,
+              rs->r[0].info.service);
+        CHECK(rs->r[0].elapsed_ms < 500, "14443 took %.0f ms", rs->r[0].elapsed_ms);
+        show(&rs->r[0]);
+        free(rs);
+    } else {
+        printf("# 14443 busy: TLS half not run\n");
+    }
+    if (ph > 0) {
+        struct results *rs = calloc(1, sizeof *rs);
+        ps_svc_opts o;
+        ps_svc_opts_default(&o);
+        scan(&o, 11712, 1, rs);
+        CHECK(rs->n == 1 && !rs->r[0].tls && !strcmp(rs->r[0].info.service, "http"),
+              "11712: %s tls=%d '%s'", ps_svc_status_name(rs->r[0].status), rs->r[0].tls,
+              rs->r[0].info.service);
+        show(&rs->r[0]);
+        free(rs);
+    } else {
+        printf("# 11712 busy: plain half not run\n");
+    }
+    server_stop(pt);
+    server_stop(ph);
 }
 
 static void test_tcpwrapped(void)
@@ -574,6 +620,39 @@ static void test_udp_closed(void)
     free(rs);
 }
 
+/* The same engine over IPv6 loopback. */
+static void test_ipv6(void)
+{
+    char ports[16];
+    int port = base_port + 95;
+    snprintf(ports, sizeof ports, "%d", port);
+    pid_t pid = server_at("::1", "banner", ports, "SSH-2.0-OpenSSH_9.2p1 Debian-2\\r\\n", NULL);
+    if (pid <= 0) {
+        printf("# no IPv6 loopback here: nothing to check\n");
+        return;
+    }
+    struct results *rs = calloc(1, sizeof *rs);
+    pthread_mutex_init(&rs->mu, NULL);
+    ps_err e = {{0}};
+    ps_svc_engine *s = ps_svc_new(db, NULL, on_result, rs, &e);
+    CHECK(s != NULL, "%s", e.msg);
+    if (s) {
+        ps_addr a;
+        memset(&a, 0, sizeof a);
+        a.family = AF_INET6;
+        a.u.v6[15] = 1;
+        ps_svc_submit(s, &a, (uint16_t)port, PS_TCP);
+        ps_svc_finish(s);
+        ps_svc_free(s);
+    }
+    CHECK(rs->n == 1 && rs->r[0].status == PS_SVC_MATCH && !strcmp(rs->r[0].info.service, "ssh") &&
+              rs->r[0].addr.family == AF_INET6,
+          "%d results, %s '%s'", rs->n, rs->n ? ps_svc_status_name(rs->r[0].status) : "-",
+          rs->n ? rs->r[0].info.service : "");
+    free(rs);
+    server_stop(pid);
+}
+
 /* ---- --scan mode -------------------------------------------------------- */
 
 static int scan_mode(int argc, char **argv)
@@ -626,11 +705,11 @@ int main(int argc, char **argv)
         }
         return scan_mode(argc, argv);
     }
-    static const char *names[] = {"test_plan_order", "test_tls_looks_like", "test_bad_options",
-                                  "test_banner_ssh", "test_http", "test_tls_http",
-                                  "test_tcpwrapped", "test_silent", "test_trickle_and_flood",
-                                  "test_closed", "test_fifty_ports_no_leak", "test_fairness",
-                                  "test_udp_closed"};
+    static const char *names[] = {
+        "test_plan_order",  "test_tls_looks_like",    "test_bad_options", "test_banner_ssh",
+        "test_http",        "test_tls_http",          "test_sslports",    "test_tcpwrapped",
+        "test_silent",      "test_trickle_and_flood", "test_closed",      "test_fifty_ports_no_leak",
+        "test_fairness",    "test_udp_closed",        "test_ipv6"};
     if (!db) {
         for (size_t i = 0; i < sizeof names / sizeof *names; i++)
             printf("ok - %s # SKIP no probe database (probes/ or nmap-service-probes)\n",
@@ -653,6 +732,7 @@ int main(int argc, char **argv)
     RUN(test_banner_ssh);
     RUN(test_http);
     RUN(test_tls_http);
+    RUN(test_sslports);
     RUN(test_tcpwrapped);
     RUN(test_silent);
     RUN(test_trickle_and_flood);
@@ -660,6 +740,7 @@ int main(int argc, char **argv)
     RUN(test_fifty_ports_no_leak);
     RUN(test_fairness);
     RUN(test_udp_closed);
+    RUN(test_ipv6);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
     if (system(cmd) != 0)
