@@ -31,33 +31,44 @@ CFLAGS   += -std=gnu11 -D_GNU_SOURCE $(WARN) -Iinclude -Ibuild/gen -DPSCAN_VERSI
             $(PKG_CFLAGS) $(NET_CFLAGS) -MMD -MP
 LDLIBS   += $(PKG_LIBS) $(NET_LIBS) -lpthread -lm
 
+comma    := ,
+# Sanitizer builds live in their own tree, so switching needs no `make clean`.
 ifdef SANITIZE
 CFLAGS   += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS  += -fsanitize=$(SANITIZE)
+B        := build/san-$(subst $(comma),-,$(SANITIZE))
+PSCAN_BIN := $(B)/pscan
+else
+B        := build
+PSCAN_BIN := pscan
 endif
 
 SRCS     := $(shell find src -name '*.c' | sort)
-OBJS     := $(patsubst src/%.c,build/obj/%.o,$(SRCS)) build/obj/gen/iana_table.o
-LIBOBJS  := $(filter-out build/obj/main.o,$(OBJS))
+OBJS     := $(patsubst src/%.c,$(B)/obj/%.o,$(SRCS)) $(B)/obj/gen/iana_table.o
+LIBOBJS  := $(filter-out $(B)/obj/main.o,$(OBJS))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
-UNIT_BIN := $(patsubst tests/unit/%.c,build/tests/%,$(UNIT_SRC))
+UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 TOOL_SRC := $(wildcard tests/tools/*.c)
 TOOL_BIN := $(patsubst tests/tools/%.c,build/tests/tools/%,$(TOOL_SRC))
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_TIME ?= 30
 
 .PHONY: all deps test unit integration install uninstall docs check-docs clean fuzz bench
 
-all: pscan
+all: $(PSCAN_BIN)
 
-pscan: $(OBJS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(PSCAN_BIN): $(OBJS)
+	@echo "  LINK    $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-build/obj/%.o: src/%.c
+$(B)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c -o $@ $<
 
-build/libpscan.a: $(LIBOBJS)
+$(B)/libpscan.a: $(LIBOBJS)
 	@rm -f $@
-	ar rcs $@ $^
+	@ar rcs $@ $^
 
 # The IANA registry ships as CSV; a small generator turns it into a compact C table.
 build/gen/gen_iana: tools/gen_iana.c
@@ -67,17 +78,41 @@ build/gen/gen_iana: tools/gen_iana.c
 build/gen/iana_table.c: build/gen/gen_iana data/iana/service-names-port-numbers.csv
 	build/gen/gen_iana data/iana/service-names-port-numbers.csv > $@.tmp && mv $@.tmp $@
 
-build/obj/gen/iana_table.o: build/gen/iana_table.c
+$(B)/obj/gen/iana_table.o: build/gen/iana_table.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Wno-missing-prototypes -c -o $@ $<
+	@$(CC) $(CFLAGS) -Wno-missing-prototypes -c -o $@ $<
 
-build/tests/%: tests/unit/%.c tests/unit/unit.h build/libpscan.a
+$(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(B)/libpscan.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< build/libpscan.a $(LDLIBS)
+	@echo "  TEST    $@"
+	@$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(B)/libpscan.a $(LDLIBS)
 
-build/tests/tools/%: tests/tools/%.c
+# Test servers and drivers are never sanitized: they stand in for the network.
+# They link the plain library (built on demand when this is a SANITIZE run).
+build/tests/tools/%: tests/tools/%.c build/libpscan.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+	@echo "  TOOL    $@"
+	@$(CC) -O2 -g -std=gnu11 -D_GNU_SOURCE $(WARN) -Iinclude -Ibuild/gen $(PKG_CFLAGS) -o $@ $< build/libpscan.a $(LDLIBS)
+
+ifdef SANITIZE
+.PHONY: plain-lib
+build/libpscan.a: plain-lib
+plain-lib:
+	@$(MAKE) --no-print-directory SANITIZE= build/libpscan.a
+endif
+
+# Each tests/fuzz/fuzz_X.c is a libFuzzer harness over the library's sources.
+fuzz: build/gen/iana_table.c
+	@mkdir -p build/fuzz
+	@for f in $(FUZZ_SRC); do \
+		n=$$(basename $$f .c); \
+		echo "  FUZZ    $$n ($(FUZZ_TIME)s)"; \
+		clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -DPSCAN_VERSION=\"$(VERSION)\" -Iinclude -Ibuild/gen \
+			$$f $(filter-out src/main.c,$(SRCS)) build/gen/iana_table.c -o build/fuzz/$$n $(LDLIBS) || exit 1; \
+		mkdir -p build/fuzz/corpus-$$n; \
+		build/fuzz/$$n -max_total_time=$(FUZZ_TIME) -max_len=4096 build/fuzz/corpus-$$n \
+			tests/fuzz/corpus/$${n#fuzz_} 2>&1 | grep -E '^(Done|==|SUMMARY)' || exit 1; \
+	done
 
 # Debian packages: build, tests (namespaces, nftables, real daemons), benchmarks (peers).
 DEPS_BUILD := build-essential pkg-config libpcap-dev libnet1-dev libpcre2-dev libssl-dev
@@ -92,8 +127,8 @@ deps:
 unit: $(UNIT_BIN)
 integration: pscan $(TOOL_BIN)
 
-test: pscan $(UNIT_BIN) $(TOOL_BIN)
-	@tests/run.sh
+test: $(PSCAN_BIN) $(UNIT_BIN) $(TOOL_BIN)
+	@PSCAN=$(abspath $(PSCAN_BIN)) UNIT_DIR=$(B)/tests tests/run.sh
 
 docs: pscan
 	./pscan --help-format=markdown > docs/usage.md
@@ -116,4 +151,4 @@ uninstall:
 clean:
 	rm -rf build pscan
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

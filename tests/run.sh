@@ -9,6 +9,7 @@
 # counts as one failure of its own.
 set -u
 cd "$(dirname "$0")/.."
+export PSCAN=${PSCAN:-$PWD/pscan}
 
 passed=0 failed=0 skipped=0
 log=$(mktemp)
@@ -33,7 +34,7 @@ run_one() {
     passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
 }
 
-for t in build/tests/test_*; do
+for t in "${UNIT_DIR:-build/tests}"/test_*; do
     [ -x "$t" ] || continue
     run_one "unit: $(basename "$t")" "$t"
 done

@@ -66,7 +66,9 @@ static void note(int proto, long lo, long hi, const char *name, const char *desc
             continue;
         }
         status[proto][p] = 1;
-        snprintf(names[proto][p], sizeof names[proto][p], "%s", name);
+        size_t n = strnlen(name, sizeof names[proto][p] - 1);
+        memcpy(names[proto][p], name, n);
+        names[proto][p][n] = 0;
     }
 }
 

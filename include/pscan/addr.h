@@ -24,8 +24,14 @@ typedef struct ps_addr {
 
 /* Text form ("198.18.0.1", "2001:db8::1"); returns buf. */
 const char *ps_addr_str(const ps_addr *a, char *buf, size_t len);
-/* Parse a literal IPv4 or IPv6 address (no CIDR, no ranges); 0 on success. */
+/* Parse a literal IPv4 or IPv6 address (no CIDR, no ranges); 0 on success.
+ * IPv4 is strictly four decimal octets ("010" is ten, "127.1" is refused);
+ * IPv6 zone ids ("fe80::1%eth0") are refused. */
 int ps_addr_parse(const char *s, ps_addr *out);
+/* The IPv4 half of ps_addr_parse on a counted string (host order); 0 on success. */
+int ps_addr_parse_v4(const char *s, size_t len, uint32_t *out);
+/* One decimal octet of one to three digits, 0..255; 0 on success. */
+int ps_addr_parse_octet(const char *s, size_t len, unsigned *out);
 /* Total order: IPv4 before IPv6, then numeric. */
 int ps_addr_cmp(const ps_addr *a, const ps_addr *b);
 ps_u128 ps_addr6_to_u128(const uint8_t v6[16]);

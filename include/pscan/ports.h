@@ -26,6 +26,11 @@ typedef struct ps_ports {
  * TCP unless a U: prefix says otherwise.  Port 0 and ports above 65535 are
  * errors.  Adds to whatever the set holds already. */
 int ps_ports_parse(ps_ports *p, const char *spec, ps_err *e);
+/* Like ps_ports_parse, but items before any T:/U: switch go to TCP if
+ * default_tcp is non-zero and to UDP if default_udp is; with both zero,
+ * such items are an error. */
+int ps_ports_parse_ex(ps_ports *p, const char *spec, int default_tcp,
+                      int default_udp, ps_err *e);
 /* The n most common ports for a protocol (--top-ports). */
 int ps_ports_top(ps_ports *p, enum ps_proto proto, int n, ps_err *e);
 /* Remove the ports of spec (--exclude-ports). */

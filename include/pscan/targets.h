@@ -12,6 +12,7 @@
 #define PSCAN_TARGETS_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "pscan/addr.h"
 #include "pscan/err.h"
@@ -32,6 +33,19 @@ int ps_targets_add_file(ps_targets *t, const char *path, ps_err *e);
 /* Exclusions: a comma-separated list (--exclude) or a file (--excludefile). */
 int ps_targets_exclude(ps_targets *t, const char *list, ps_err *e);
 int ps_targets_exclude_file(ps_targets *t, const char *path, ps_err *e);
+/* The file readers on an open stream (what names it in messages); used by
+ * the two above, and by tests and the fuzzer through fmemopen(). */
+int ps_targets_add_stream(ps_targets *t, FILE *f, const char *what, ps_err *e);
+int ps_targets_exclude_stream(ps_targets *t, FILE *f, const char *what, ps_err *e);
+
+/* How a hostname becomes one address.  The default resolver uses
+ * getaddrinfo() (family as given to ps_targets_new; for AF_UNSPEC the first
+ * IPv4 result, else the first IPv6) and refuses "*.invalid" without asking
+ * (RFC 6761).  Tests and the fuzzer install their own so they never touch
+ * DNS.  name has already been checked to be a well-formed DNS name. */
+typedef int (*ps_resolve_fn)(void *ctx, const char *name, int family, ps_addr *out, ps_err *e);
+void ps_targets_set_resolver(ps_targets *t, ps_resolve_fn fn, void *ctx);
+int ps_resolve_default(void *ctx, const char *name, int family, ps_addr *out, ps_err *e);
 /* Merge, subtract exclusions, and fail with PS_EINPUT if nothing is left. */
 int ps_targets_finalize(ps_targets *t, ps_err *e);
 
@@ -41,6 +55,8 @@ size_t ps_targets_nranges(const ps_targets *t);
 void ps_targets_get(const ps_targets *t, uint64_t i, ps_addr *out);
 /* Is a in the final set? (binary search) */
 int ps_targets_contains(const ps_targets *t, const ps_addr *a);
+/* The inverse of ps_targets_get: 1 and *idx if a is in the set, else 0. */
+int ps_targets_index(const ps_targets *t, const ps_addr *a, uint64_t *idx);
 /* The hostname the user gave for a, or NULL. */
 const char *ps_targets_name(const ps_targets *t, const ps_addr *a);
 

@@ -1,0 +1,72 @@
+/* config.h: everything the command line decides, built once by cli.c and
+ * then passed read-only to every stage.  No stage keeps a mutable copy. */
+#ifndef PSCAN_CONFIG_H
+#define PSCAN_CONFIG_H
+
+#include <stdint.h>
+
+enum ps_scan_type {
+    PS_SCAN_DEFAULT, /* SYN with raw-socket rights, else connect */
+    PS_SCAN_CONNECT, /* -sT */
+    PS_SCAN_SYN,     /* -sS */
+};
+
+enum { PS_MAX_OUTPUTS = 8, PS_MAX_PROBE_DBS = 8 };
+
+enum ps_output_format { PS_OUT_NORMAL, PS_OUT_JSON, PS_OUT_XML, PS_OUT_GREP, PS_OUT_POLICY };
+
+typedef struct ps_output_spec {
+    enum ps_output_format format;
+    const char *path; /* "-" is standard output */
+} ps_output_spec;
+
+typedef struct ps_config {
+    enum ps_scan_type scan_type;
+    int family; /* AF_UNSPEC, or AF_INET / AF_INET6 from -4 / -6 */
+
+    /* What to scan: kept as the user's text; cli.c parses them into
+     * ps_targets / ps_ports so errors name the user's token. */
+    const char *ports;      /* -p */
+    const char *exclude_ports;
+    int top_ports;          /* --top-ports; 0 = default (1000) */
+
+    int no_dns;             /* -n */
+    int no_ping;            /* -Pn: report hosts even if nothing answered */
+    int verbose;            /* -v, repeatable */
+    int debug;              /* -d, repeatable */
+    int open_only;          /* --open */
+    int quiet;              /* -q */
+
+    /* Timing.  Milliseconds; 0 means "derive it". */
+    int max_retries;        /* -1 = default */
+    int initial_rtt_ms, min_rtt_ms, max_rtt_ms;
+    int host_timeout_ms;
+    double min_rate, max_rate; /* packets (or connects) per second */
+    int max_parallelism;
+
+    /* Service detection. */
+    int version_detect;     /* -sV */
+    int version_intensity;  /* 0..9 */
+    const char *probe_dbs[PS_MAX_PROBE_DBS];
+    int nprobe_dbs;
+
+    /* Raw scanning. */
+    uint64_t seed;
+    int seed_given;
+    unsigned shard, nshards; /* --shard i/N, 0-based internally */
+    const char *iface;       /* -e */
+    const char *source_ip;   /* -S / --source-ip */
+    int source_port;         /* -g / --source-port, 0 = pick */
+
+    ps_output_spec outputs[PS_MAX_OUTPUTS];
+    int noutputs;
+    int stats_every_ms;      /* --stats-every: progress lines when not a tty */
+
+    /* CI policy: --expect FILE (allowed open ports), --expect-strict. */
+    const char *expect_file;
+    int expect_strict;
+
+    int no_local_info;       /* --no-local-info */
+} ps_config;
+
+#endif

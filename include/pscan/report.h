@@ -1,0 +1,41 @@
+/* report.h: from port events to host results to writers.
+ *
+ * Scan engines report each probe's outcome as (host index, port index,
+ * state); the report keeps, for each host that answered at all, a 2-bit
+ * state per scanned port plus the details of its open ports, so memory
+ * grows with responsive hosts, never with the whole target space.  When a
+ * host is done (the connect scan says so as it goes; the SYN scan at the
+ * end) its result is built once and handed to every writer.
+ *
+ * All calls are thread-safe: the SYN receiver and the -sV engine report
+ * from their own threads. */
+#ifndef PSCAN_REPORT_H
+#define PSCAN_REPORT_H
+
+#include <stdint.h>
+
+#include "pscan/config.h"
+#include "pscan/err.h"
+#include "pscan/ports.h"
+#include "pscan/result.h"
+#include "pscan/targets.h"
+
+typedef struct ps_report ps_report;
+
+ps_report *ps_report_new(const ps_config *cfg, const ps_targets *t, const ps_ports *p, ps_err *e);
+void ps_report_free(ps_report *r);
+
+void ps_report_begin(ps_report *r, const char *scan_type, int argc, char **argv);
+/* One probe's outcome.  The first answer for a port wins. rtt_s < 0: none. */
+void ps_report_port(ps_report *r, uint64_t host, size_t port_idx, enum ps_state st,
+                    enum ps_reason why, int ttl, double rtt_s);
+/* The port scan has nothing more for hosts [0, host]: emit them in order. */
+void ps_report_hosts_done(ps_report *r, uint64_t upto);
+/* Emit every host not yet emitted, then the summary. */
+void ps_report_finish(ps_report *r);
+/* The exit status the writers ask for (3: a policy violation), else 0. */
+int ps_report_status(ps_report *r);
+/* Counts so far, for progress lines and exit decisions. */
+void ps_report_counts(ps_report *r, ps_scan_summary *out);
+
+#endif

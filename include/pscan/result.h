@@ -1,0 +1,97 @@
+/* result.h: what a scan finds, as every output writer sees it. */
+#ifndef PSCAN_RESULT_H
+#define PSCAN_RESULT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "pscan/addr.h"
+#include "pscan/ports.h"
+
+/* Port states, as nmap defines them.  The first four fit the 2-bit
+ * per-port store in report.c. */
+enum ps_state {
+    PS_ST_NONE = 0,     /* no answer (yet): filtered when the scan ends */
+    PS_ST_CLOSED = 1,
+    PS_ST_OPEN = 2,
+    PS_ST_FILTERED = 3, /* filtered by an explicit answer (ICMP) */
+    PS_ST_COUNT
+};
+
+enum ps_reason {
+    PS_R_NONE,
+    PS_R_SYN_ACK,
+    PS_R_RESET,
+    PS_R_CONN_REFUSED,
+    PS_R_NO_RESPONSE,
+    PS_R_HOST_UNREACH,
+    PS_R_NET_UNREACH,
+    PS_R_ADMIN_PROHIBITED,
+    PS_R_PORT_UNREACH,
+    PS_R_PROTO_UNREACH,
+    PS_R_COUNT
+};
+
+const char *ps_state_name(enum ps_state s);
+const char *ps_reason_name(enum ps_reason r);
+
+struct ps_svc_result; /* service.h */
+
+/* Who listens behind an open port of this machine (localinfo.h). */
+typedef struct ps_proc_info {
+    int found;           /* a listening socket for the port was found */
+    int visible;         /* its owner could be read (else: no rights) */
+    int other_netns;     /* the listener is in another network namespace */
+    int pid;
+    char name[64];       /* comm */
+    char cmdline[256];   /* arguments joined by spaces, escaped */
+    char user[64];
+    char bind[PS_ADDRSTRLEN + 8]; /* address the socket is bound to: "0.0.0.0", "127.0.0.2", "::" */
+} ps_proc_info;
+
+typedef struct ps_port_result {
+    enum ps_proto proto;
+    uint16_t port;
+    enum ps_state state;
+    enum ps_reason reason;
+    int ttl; /* -1 when unknown (connect scan) */
+    const struct ps_svc_result *svc; /* -sV result, or NULL */
+    const ps_proc_info *proc;        /* local listener, or NULL */
+} ps_port_result;
+
+/* A state folded into the "Not shown:" line. */
+typedef struct ps_hidden_state {
+    enum ps_proto proto;
+    enum ps_state state;
+    enum ps_reason reason;
+    uint64_t count;
+} ps_hidden_state;
+
+typedef struct ps_host_result {
+    ps_addr addr;
+    const char *name;     /* host name the user gave, or NULL */
+    int up;               /* something answered */
+    double latency_s;     /* first measured round trip, < 0 if none */
+    const ps_port_result *ports; /* shown rows, by protocol then port */
+    size_t nports;
+    ps_hidden_state hidden[2 * PS_ST_COUNT];
+    int nhidden;
+    uint64_t scanned;     /* ports scanned on this host */
+} ps_host_result;
+
+typedef struct ps_scan_info {
+    const char *scan_type; /* "connect", "syn" */
+    struct timespec start; /* CLOCK_REALTIME */
+    uint64_t nhosts, nports;
+    int argc;
+    char **argv;
+} ps_scan_info;
+
+typedef struct ps_scan_summary {
+    double elapsed_s;
+    uint64_t hosts, hosts_up;
+    uint64_t by_state[PS_ST_COUNT];
+} ps_scan_summary;
+
+#endif

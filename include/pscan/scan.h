@@ -1,0 +1,36 @@
+/* scan.h: port scan engines behind one interface.
+ *
+ * An engine takes the finalised targets and ports, sends its probes, and
+ * reports every outcome to the report (report.h).  The connect scan is
+ * the unprivileged engine and the fallback; the raw SYN engine needs
+ * CAP_NET_RAW. */
+#ifndef PSCAN_SCAN_H
+#define PSCAN_SCAN_H
+
+#include <signal.h>
+
+#include "pscan/config.h"
+#include "pscan/err.h"
+#include "pscan/ports.h"
+#include "pscan/report.h"
+#include "pscan/targets.h"
+
+typedef struct ps_scan_ctx {
+    const ps_config *cfg;
+    const ps_targets *targets;
+    const ps_ports *ports;
+    ps_report *report;
+    volatile sig_atomic_t *stop; /* set by SIGINT: stop sending, finish cleanly */
+} ps_scan_ctx;
+
+struct ps_scanner_ops {
+    const char *name; /* "connect", "syn" */
+    /* PS_OK if the engine can run here (rights, devices); else why not. */
+    int (*available)(const ps_config *cfg, ps_err *e);
+    int (*run)(const ps_scan_ctx *ctx, ps_err *e);
+};
+
+extern const struct ps_scanner_ops ps_scan_connect;
+extern const struct ps_scanner_ops ps_scan_syn;
+
+#endif

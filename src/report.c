@@ -1,0 +1,422 @@
+/* report.c: the results store between the scan engines and the writers.
+ *
+ * A host gets a record the first time any of its probes is answered.  The
+ * record holds a 2-bit state per scanned port (so 1,000 ports cost 250
+ * bytes) and a small array with the details of its open ports.  Hosts that
+ * never answer never get a record: a dead /8 costs nothing here.  Records
+ * live in an open-addressing hash table keyed by host index.
+ *
+ * Emission: the connect scan walks hosts in order and calls
+ * ps_report_hosts_done() as it finishes them; the SYN scan's order is a
+ * random permutation, so it lets ps_report_finish() emit everything at the
+ * end, sorted.  Either way, a host's result is built once and passed to
+ * every writer, then the record is freed. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pscan/output.h"
+#include "pscan/report.h"
+
+enum { HIDE_THRESHOLD = 25 };
+
+struct open_port {
+    uint32_t port_idx;
+    uint8_t reason;
+    int16_t ttl;
+};
+
+struct record {
+    uint64_t idx;
+    double latency_s; /* smallest round trip seen */
+    uint32_t counts[PS_ST_COUNT];
+    uint8_t reason[PS_ST_COUNT];
+    struct open_port *open;
+    uint32_t nopen, capopen;
+    uint8_t states[]; /* 2 bits per port index */
+};
+
+struct ps_report {
+    pthread_mutex_t lock;
+    const ps_config *cfg;
+    const ps_targets *targets;
+    const ps_ports *ports;
+    size_t nports;
+    ps_writer writers[PS_MAX_OUTPUTS + 2];
+    int nwriters;
+    struct timespec start_mono;
+    uint64_t next_done; /* hosts below this were emitted */
+    struct record **slots;
+    size_t nslots, nrecords;
+    ps_scan_summary sum;
+};
+
+const char *ps_state_name(enum ps_state s)
+{
+    static const char *const n[PS_ST_COUNT] = {"filtered", "closed", "open", "filtered"};
+    return (unsigned)s < PS_ST_COUNT ? n[s] : "unknown";
+}
+
+const char *ps_reason_name(enum ps_reason r)
+{
+    static const char *const n[PS_R_COUNT] = {
+        "unknown", "syn-ack", "reset", "conn-refused", "no-response", "host-unreach",
+        "net-unreach", "admin-prohibited", "port-unreach", "proto-unreach",
+    };
+    return (unsigned)r < PS_R_COUNT ? n[r] : "unknown";
+}
+
+static double mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+ps_report *ps_report_new(const ps_config *cfg, const ps_targets *t, const ps_ports *p, ps_err *e)
+{
+    ps_report *r = calloc(1, sizeof *r);
+    if (!r) return NULL;
+    pthread_mutex_init(&r->lock, NULL);
+    r->cfg = cfg;
+    r->targets = t;
+    r->ports = p;
+    r->nports = p->ntcp + p->nudp;
+    r->nslots = 1024;
+    r->slots = calloc(r->nslots, sizeof *r->slots);
+    if (!r->slots) {
+        ps_report_free(r);
+        ps_fail(e, PS_ERUNTIME, "out of memory");
+        return NULL;
+    }
+    /* The normal report goes to standard output unless an output claims it
+     * ("-oX -"), as nmap does; --expect adds the policy checker. */
+    ps_output_spec specs[PS_MAX_OUTPUTS + 2];
+    int n = 0, stdout_taken = 0;
+    for (int i = 0; i < cfg->noutputs; i++) {
+        specs[n++] = cfg->outputs[i];
+        stdout_taken |= strcmp(cfg->outputs[i].path, "-") == 0;
+    }
+    if (!stdout_taken) specs[n++] = (ps_output_spec){PS_OUT_NORMAL, "-"};
+    if (cfg->expect_file) specs[n++] = (ps_output_spec){PS_OUT_POLICY, cfg->expect_file};
+    for (int i = 0; i < n; i++) {
+        if (ps_writer_open(&r->writers[i], &specs[i], cfg, e)) {
+            ps_report_free(r);
+            return NULL;
+        }
+        r->nwriters++;
+    }
+    return r;
+}
+
+void ps_report_free(ps_report *r)
+{
+    if (!r) return;
+    for (int i = 0; i < r->nwriters; i++) ps_writer_close(&r->writers[i]);
+    for (size_t i = 0; i < r->nslots; i++)
+        if (r->slots[i]) {
+            free(r->slots[i]->open);
+            free(r->slots[i]);
+        }
+    free(r->slots);
+    pthread_mutex_destroy(&r->lock);
+    free(r);
+}
+
+/* ---- the hash table ------------------------------------------------------ */
+
+static size_t slot_of(const ps_report *r, uint64_t idx)
+{
+    uint64_t h = idx * 0x9e3779b97f4a7c15ull;
+    return (size_t)(h >> 17) & (r->nslots - 1);
+}
+
+static struct record **find_slot(ps_report *r, uint64_t idx)
+{
+    size_t i = slot_of(r, idx);
+    while (r->slots[i] && r->slots[i]->idx != idx) i = (i + 1) & (r->nslots - 1);
+    return &r->slots[i];
+}
+
+static int grow(ps_report *r)
+{
+    size_t old = r->nslots;
+    struct record **os = r->slots;
+    r->slots = calloc(old * 2, sizeof *r->slots);
+    if (!r->slots) {
+        r->slots = os;
+        return -1;
+    }
+    r->nslots = old * 2;
+    for (size_t i = 0; i < old; i++)
+        if (os[i]) *find_slot(r, os[i]->idx) = os[i];
+    free(os);
+    return 0;
+}
+
+/* Remove by backward-shift deletion, keeping probe chains intact. */
+static void remove_slot(ps_report *r, struct record **slot)
+{
+    size_t i = (size_t)(slot - r->slots), j = i;
+    r->slots[i] = NULL;
+    r->nrecords--;
+    for (;;) {
+        j = (j + 1) & (r->nslots - 1);
+        if (!r->slots[j]) return;
+        size_t k = slot_of(r, r->slots[j]->idx);
+        /* Move j back to i unless its home k lies cyclically in (i, j]. */
+        if (i <= j ? (i < k && k <= j) : (i < k || k <= j)) continue;
+        r->slots[i] = r->slots[j];
+        r->slots[j] = NULL;
+        i = j;
+    }
+}
+
+static struct record *get_record(ps_report *r, uint64_t idx)
+{
+    struct record **s = find_slot(r, idx);
+    if (*s) return *s;
+    if ((r->nrecords + 1) * 2 > r->nslots) {
+        if (grow(r)) return NULL;
+        s = find_slot(r, idx);
+    }
+    struct record *rec = calloc(1, sizeof *rec + (r->nports + 3) / 4);
+    if (!rec) return NULL;
+    rec->idx = idx;
+    rec->latency_s = -1;
+    rec->counts[PS_ST_NONE] = (uint32_t)r->nports;
+    *s = rec;
+    r->nrecords++;
+    return rec;
+}
+
+static enum ps_state get_state(const struct record *rec, size_t i)
+{
+    return (enum ps_state)((rec->states[i / 4] >> (2 * (i % 4))) & 3);
+}
+
+/* ---- events -------------------------------------------------------------- */
+
+void ps_report_begin(ps_report *r, const char *scan_type, int argc, char **argv)
+{
+    ps_scan_info info = {.scan_type = scan_type, .argc = argc, .argv = argv};
+    clock_gettime(CLOCK_REALTIME, &info.start);
+    info.nhosts = ps_targets_count(r->targets);
+    info.nports = r->nports;
+    r->start_mono.tv_sec = 0;
+    clock_gettime(CLOCK_MONOTONIC, &r->start_mono);
+    pthread_mutex_lock(&r->lock);
+    for (int i = 0; i < r->nwriters; i++)
+        if (r->writers[i].ops->begin) r->writers[i].ops->begin(&r->writers[i], &info);
+    pthread_mutex_unlock(&r->lock);
+}
+
+static void port_of(const ps_report *r, size_t i, enum ps_proto *proto, uint16_t *port)
+{
+    if (i < r->ports->ntcp) {
+        *proto = PS_TCP;
+        *port = r->ports->tcp[i];
+    } else {
+        *proto = PS_UDP;
+        *port = r->ports->udp[i - r->ports->ntcp];
+    }
+}
+
+void ps_report_port(ps_report *r, uint64_t host, size_t port_idx, enum ps_state st,
+                    enum ps_reason why, int ttl, double rtt_s)
+{
+    if (st == PS_ST_NONE || port_idx >= r->nports) return;
+    pthread_mutex_lock(&r->lock);
+    struct record *rec = host >= r->next_done ? get_record(r, host) : NULL;
+    if (!rec || get_state(rec, port_idx) != PS_ST_NONE) goto out;
+    rec->states[port_idx / 4] |= (uint8_t)(st << (2 * (port_idx % 4)));
+    rec->counts[PS_ST_NONE]--;
+    rec->counts[st]++;
+    if (!rec->reason[st]) rec->reason[st] = (uint8_t)why;
+    if (rtt_s >= 0 && (rec->latency_s < 0 || rtt_s < rec->latency_s)) rec->latency_s = rtt_s;
+    if (st == PS_ST_OPEN) {
+        if (rec->nopen == rec->capopen) {
+            uint32_t cap = rec->capopen ? rec->capopen * 2 : 4;
+            struct open_port *n = realloc(rec->open, cap * sizeof *n);
+            if (!n) goto out;
+            rec->open = n;
+            rec->capopen = cap;
+        }
+        rec->open[rec->nopen++] = (struct open_port){(uint32_t)port_idx, (uint8_t)why, (int16_t)ttl};
+        ps_port_result pr = {.state = st, .reason = why, .ttl = ttl};
+        port_of(r, port_idx, &pr.proto, &pr.port);
+        ps_addr a;
+        ps_targets_get(r->targets, host, &a);
+        const char *name = ps_targets_name(r->targets, &a);
+        for (int i = 0; i < r->nwriters; i++)
+            if (r->writers[i].ops->port) r->writers[i].ops->port(&r->writers[i], &a, name, &pr);
+    }
+out:
+    pthread_mutex_unlock(&r->lock);
+}
+
+/* Did the host itself answer?  An ICMP host or network unreachable comes
+ * from a router about a host that did not. */
+static int host_answered(const struct record *rec)
+{
+    if (!rec) return 0;
+    if (rec->counts[PS_ST_OPEN] || rec->counts[PS_ST_CLOSED]) return 1;
+    return rec->counts[PS_ST_FILTERED] && rec->reason[PS_ST_FILTERED] != PS_R_HOST_UNREACH &&
+           rec->reason[PS_ST_FILTERED] != PS_R_NET_UNREACH;
+}
+
+static int cmp_open(const void *a, const void *b)
+{
+    const struct open_port *x = a, *y = b;
+    return (x->port_idx > y->port_idx) - (x->port_idx < y->port_idx);
+}
+
+/* Build one host's result from its record (NULL: nothing answered) and
+ * hand it to the writers. */
+static void emit(ps_report *r, uint64_t idx, struct record *rec)
+{
+    ps_host_result h;
+    memset(&h, 0, sizeof h);
+    ps_targets_get(r->targets, idx, &h.addr);
+    h.name = ps_targets_name(r->targets, &h.addr);
+    h.up = host_answered(rec);
+    h.latency_s = rec ? rec->latency_s : -1;
+    h.scanned = r->nports;
+
+    /* Per protocol and state: how many ports, and is the state hidden? */
+    uint64_t count[2][PS_ST_COUNT] = {{0}};
+    enum ps_state shown_as[PS_ST_COUNT] = {PS_ST_FILTERED, PS_ST_CLOSED, PS_ST_OPEN, PS_ST_FILTERED};
+    for (size_t i = 0; i < r->nports; i++) {
+        enum ps_state s = rec ? get_state(rec, i) : PS_ST_NONE;
+        count[i >= r->ports->ntcp][s]++;
+    }
+    int hide[2][PS_ST_COUNT];
+    size_t nrows = 0;
+    for (int p = 0; p < 2; p++)
+        for (int s = 0; s < PS_ST_COUNT; s++) {
+            hide[p][s] = s != PS_ST_OPEN && (count[p][s] > HIDE_THRESHOLD || r->cfg->open_only);
+            if (!hide[p][s]) nrows += count[p][s];
+        }
+    ps_port_result *rows = calloc(nrows ? nrows : 1, sizeof *rows);
+    if (rec && rec->nopen) qsort(rec->open, rec->nopen, sizeof *rec->open, cmp_open);
+    size_t k = 0, o = 0;
+    for (size_t i = 0; rows && i < r->nports; i++) {
+        enum ps_state s = rec ? get_state(rec, i) : PS_ST_NONE;
+        if (hide[i >= r->ports->ntcp][s]) continue;
+        ps_port_result *row = &rows[k++];
+        port_of(r, i, &row->proto, &row->port);
+        row->state = shown_as[s];
+        row->ttl = -1;
+        row->reason = s == PS_ST_NONE ? PS_R_NO_RESPONSE : rec ? (enum ps_reason)rec->reason[s] : PS_R_NONE;
+        if (s == PS_ST_OPEN) {
+            while (o < rec->nopen && rec->open[o].port_idx < i) o++;
+            if (o < rec->nopen && rec->open[o].port_idx == i) {
+                row->reason = (enum ps_reason)rec->open[o].reason;
+                row->ttl = rec->open[o].ttl;
+            }
+        }
+    }
+    h.ports = rows;
+    h.nports = rows ? k : 0;
+    for (int p = 0; p < 2; p++)
+        for (int s = 0; s < PS_ST_COUNT; s++)
+            if (hide[p][s] && count[p][s]) {
+                ps_hidden_state *hs = &h.hidden[h.nhidden++];
+                hs->proto = p ? PS_UDP : PS_TCP;
+                hs->state = shown_as[s];
+                hs->reason = s == PS_ST_NONE ? PS_R_NO_RESPONSE : (enum ps_reason)rec->reason[s];
+                hs->count = count[p][s];
+            }
+    /* Largest hidden group first, as a reader expects. */
+    for (int i = 1; i < h.nhidden; i++)
+        for (int j = i; j > 0 && h.hidden[j].count > h.hidden[j - 1].count; j--) {
+            ps_hidden_state t = h.hidden[j];
+            h.hidden[j] = h.hidden[j - 1];
+            h.hidden[j - 1] = t;
+        }
+    for (int p = 0; p < 2; p++)
+        for (int s = 0; s < PS_ST_COUNT; s++) r->sum.by_state[shown_as[s]] += count[p][s];
+    r->sum.hosts_up += h.up;
+    for (int i = 0; i < r->nwriters; i++)
+        if (r->writers[i].ops->host) r->writers[i].ops->host(&r->writers[i], &h);
+    free(rows);
+}
+
+static void emit_and_drop(ps_report *r, uint64_t idx)
+{
+    struct record **s = find_slot(r, idx);
+    struct record *rec = *s;
+    if (host_answered(rec) || r->cfg->no_ping) emit(r, idx, rec);
+    if (rec) {
+        remove_slot(r, s);
+        free(rec->open);
+        free(rec);
+    }
+}
+
+void ps_report_hosts_done(ps_report *r, uint64_t upto)
+{
+    pthread_mutex_lock(&r->lock);
+    for (; r->next_done <= upto; r->next_done++) emit_and_drop(r, r->next_done);
+    pthread_mutex_unlock(&r->lock);
+}
+
+static int cmp_rec(const void *a, const void *b)
+{
+    const struct record *x = *(struct record *const *)a, *y = *(struct record *const *)b;
+    return (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+void ps_report_finish(ps_report *r)
+{
+    uint64_t n = ps_targets_count(r->targets);
+    pthread_mutex_lock(&r->lock);
+    if (r->cfg->no_ping) {
+        for (; r->next_done < n; r->next_done++) emit_and_drop(r, r->next_done);
+    } else if (r->nrecords) {
+        struct record **list = malloc(r->nrecords * sizeof *list);
+        size_t k = 0;
+        for (size_t i = 0; list && i < r->nslots; i++)
+            if (r->slots[i]) list[k++] = r->slots[i];
+        if (list) {
+            qsort(list, k, sizeof *list, cmp_rec);
+            for (size_t i = 0; i < k; i++)
+                if (host_answered(list[i])) emit(r, list[i]->idx, list[i]);
+            for (size_t i = 0; i < r->nslots; i++)
+                if (r->slots[i]) {
+                    free(r->slots[i]->open);
+                    free(r->slots[i]);
+                    r->slots[i] = NULL;
+                }
+            r->nrecords = 0;
+        }
+        free(list);
+        r->next_done = n;
+    }
+    r->sum.hosts = n;
+    r->sum.elapsed_s = mono_now() - ((double)r->start_mono.tv_sec + (double)r->start_mono.tv_nsec / 1e9);
+    for (int i = 0; i < r->nwriters; i++)
+        if (r->writers[i].ops->end) r->writers[i].ops->end(&r->writers[i], &r->sum);
+    pthread_mutex_unlock(&r->lock);
+}
+
+int ps_report_status(ps_report *r)
+{
+    int st = 0;
+    pthread_mutex_lock(&r->lock);
+    for (int i = 0; i < r->nwriters; i++)
+        if (r->writers[i].ops->status) {
+            int w = r->writers[i].ops->status(&r->writers[i]);
+            if (w > st) st = w;
+        }
+    pthread_mutex_unlock(&r->lock);
+    return st;
+}
+
+void ps_report_counts(ps_report *r, ps_scan_summary *out)
+{
+    pthread_mutex_lock(&r->lock);
+    *out = r->sum;
+    pthread_mutex_unlock(&r->lock);
+}
