@@ -9,7 +9,8 @@
  *    on the plain track: then it is remembered and TLS is tried, because
  *    "ssl" says only how the real service is wrapped;
  *  - a softmatch is kept, and from then on only matches naming the same
- *    service count (lane.c passes it as only_service);
+ *    service count (lane.c passes it as only_service), and probes that
+ *    cannot name it (ps_probe_can_match) are not sent at all;
  *  - TLS is tried when the port is in some probe's sslports (from the
  *    start, beside the plain track), when a reply starts like a TLS record
  *    or matched "ssl" (the plain track pauses meanwhile), or when the plain
@@ -162,11 +163,23 @@ static void tls_failed(svc_job *job)
         job->tr[0].st = TRACK_RUN;
 }
 
-int svc_job_pick_track(const svc_job *job)
+/* After a softmatch, step over probes that cannot name that service. */
+static void skip_hopeless(svc_job *job, svc_track *t)
+{
+    if (!job->have_soft)
+        return;
+    while (t->next < t->n && !ps_probe_can_match(t->plan[t->next], job->soft.service))
+        t->next++;
+}
+
+int svc_job_pick_track(svc_job *job)
 {
     if (job->done || job->nlanes >= job->eng->o.probes_per_port)
         return -1;
-    const svc_track *p = &job->tr[0], *t = &job->tr[1];
+    svc_track *p = &job->tr[0], *t = &job->tr[1];
+    skip_hopeless(job, p);
+    if (job->tls == TLS_OK)
+        skip_hopeless(job, t);
     int can0 = p->st == TRACK_RUN && p->next < p->n;
     int can1 = t->st == TRACK_RUN && t->next < t->n &&
                (job->tls == TLS_OK || (job->tls == TLS_TRYING && t->next == 0));

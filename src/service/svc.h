@@ -160,8 +160,9 @@ void svc_lane_free(svc_lane *l);
 
 /* job.c */
 svc_job *svc_job_new(struct ps_svc_engine *eng, svc_host *h, svc_pending *p);
-/* Track for the next lane, or -1 when the job wants none now. */
-int svc_job_pick_track(const svc_job *job);
+/* Track for the next lane, or -1 when the job wants none now.  Steps the
+ * plans past probes a softmatch has made pointless. */
+int svc_job_pick_track(svc_job *job);
 /* A reply was matched with result rc (ps_probe_match); returns 1 when the
  * job is finished. */
 int svc_job_on_match(svc_job *job, svc_lane *l, int rc, const ps_service_info *info);

@@ -123,7 +123,7 @@ listen_ipv6=NO
 listen_address=127.0.0.1
 listen_port=$P_FTP
 anonymous_enable=NO
-local_enable=NO
+local_enable=YES
 background=NO
 seccomp_sandbox=NO
 EOF
@@ -156,7 +156,7 @@ for t in "${targets[@]}"; do
     svc=${want[$port]%%|*} prod=${want[$port]#*|}
     line=$(echo "$out" | grep "^$port ")
     n=$(echo "$out" | grep -c "^$port ")
-    if [ "$n" -eq 1 ] && echo "$line" | grep -q " match $svc product=\"[^\"]*$prod"; then
+    if [ "$n" -eq 1 ] && echo "$line" | grep -qi " match $svc product=\"[^\"]*$prod"; then
         echo "ok - $svc on $port named ($prod)"
     else
         echo "not ok - $svc on $port: got '${line:-nothing}' ($n lines)"

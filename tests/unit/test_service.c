@@ -419,6 +419,18 @@ static void test_sslports(void)
     server_stop(ph);
 }
 
+/* A banner only a softmatch recognises: reported as such, soon. */
+static void test_softmatch(void)
+{
+    ps_svc_result r;
+    double ms;
+    if (one("banner", "+OK zq ready\\r\\n", NULL, &r, &ms) < 0)
+        return;
+    CHECK(r.status == PS_SVC_SOFT && r.info.soft, "status %s", ps_svc_status_name(r.status));
+    CHECK_STR(r.info.service, "pop3");
+    CHECK(ms < 5000, "took %.0f ms", ms);
+}
+
 static void test_tcpwrapped(void)
 {
     ps_svc_result r;
@@ -709,7 +721,7 @@ int main(int argc, char **argv)
         "test_plan_order",  "test_tls_looks_like",    "test_bad_options", "test_banner_ssh",
         "test_http",        "test_tls_http",          "test_sslports",    "test_tcpwrapped",
         "test_silent",      "test_trickle_and_flood", "test_closed",      "test_fifty_ports_no_leak",
-        "test_fairness",    "test_udp_closed",        "test_ipv6"};
+        "test_fairness",    "test_udp_closed",        "test_ipv6",        "test_softmatch"};
     if (!db) {
         for (size_t i = 0; i < sizeof names / sizeof *names; i++)
             printf("ok - %s # SKIP no probe database (probes/ or nmap-service-probes)\n",
@@ -733,6 +745,7 @@ int main(int argc, char **argv)
     RUN(test_http);
     RUN(test_tls_http);
     RUN(test_sslports);
+    RUN(test_softmatch);
     RUN(test_tcpwrapped);
     RUN(test_silent);
     RUN(test_trickle_and_flood);
