@@ -78,7 +78,7 @@ struct svc_job {
     int have_soft, soft_track;
     ps_service_info soft;
     const char *soft_probe;
-    int have_ssl;
+    int have_ssl, ssl_rc, ssl_inner; /* a plain match named ssl (inner: ssl/NAME) */
     ps_service_info ssl;
     const char *ssl_probe;
     int banner_track;

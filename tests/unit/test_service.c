@@ -5,11 +5,8 @@
  * test time, trickle, flood) on 127.0.0.1 ports derived from our pid.  The
  * probe database is $PSCAN_PROBE_DB (file or directory), else pscan's own
  * probes/ directory, else nmap's /usr/share/nmap/nmap-service-probes; with
- * none of them every test reports "# SKIP".
- *
- * `test_service --scan 127.0.0.1:PORT ...` runs the engine on those
- * services and prints one line each (tests/integration/service_local.sh
- * uses it on real daemons and for timing). */
+ * none of them every test reports "# SKIP".  Real daemons are in
+ * tests/integration/service_local.sh. */
 #include <dirent.h>
 #include <errno.h>
 #include <poll.h>
@@ -114,6 +111,8 @@ static void load_db(void)
         db_name = "/usr/share/nmap/nmap-service-probes";
         rc = ps_probedb_load_file(db, db_name, &e);
     }
+    if (rc == PS_OK)
+        rc = ps_probedb_check(db, &e);
     if (rc != PS_OK) {
         if (db_name)
             printf("# probe database %s: %s\n", db_name, e.msg);
@@ -665,58 +664,10 @@ static void test_ipv6(void)
     server_stop(pid);
 }
 
-/* ---- --scan mode -------------------------------------------------------- */
-
-static int scan_mode(int argc, char **argv)
-{
-    struct results *rs = calloc(1, sizeof *rs);
-    pthread_mutex_init(&rs->mu, NULL);
-    ps_err e = {{0}};
-    ps_svc_opts o;
-    ps_svc_opts_default(&o);
-    ps_svc_engine *s = ps_svc_new(db, &o, on_result, rs, &e);
-    if (!s) {
-        fprintf(stderr, "%s\n", e.msg);
-        return 2;
-    }
-    double t0 = now_ms();
-    ps_svc_start(s);
-    for (int i = 2; i < argc; i++) {
-        unsigned b[4], port;
-        if (sscanf(argv[i], "%u.%u.%u.%u:%u", &b[0], &b[1], &b[2], &b[3], &port) != 5 ||
-            b[0] != 127 || port == 0 || port > 65535) {
-            fprintf(stderr, "--scan takes 127.x.y.z:PORT, not '%s'\n", argv[i]);
-            continue;
-        }
-        ps_addr a = loopback();
-        a.u.v4 = b[0] << 24 | (b[1] & 255) << 16 | (b[2] & 255) << 8 | (b[3] & 255);
-        ps_svc_submit(s, &a, (uint16_t)port, PS_TCP);
-    }
-    ps_svc_finish(s);
-    ps_svc_free(s);
-    for (int i = 0; i < rs->n && i < MAXR; i++) {
-        const ps_svc_result *r = &rs->r[i];
-        printf("%u %s %s%s product=\"%s\" version=\"%s\" probe=%s ms=%.0f\n", r->port,
-               ps_svc_status_name(r->status), r->tls ? "ssl/" : "",
-               r->info.service[0] ? r->info.service : "unknown", r->info.product,
-               r->info.version, r->probe ? r->probe : "-", r->elapsed_ms);
-    }
-    printf("total_ms=%.0f\n", now_ms() - t0);
-    free(rs);
-    return 0;
-}
-
-int main(int argc, char **argv)
+int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     load_db();
-    if (argc > 1 && !strcmp(argv[1], "--scan")) {
-        if (!db) {
-            fprintf(stderr, "no probe database\n");
-            return 2;
-        }
-        return scan_mode(argc, argv);
-    }
     static const char *names[] = {
         "test_plan_order",  "test_tls_looks_like",    "test_bad_options", "test_banner_ssh",
         "test_http",        "test_tls_http",          "test_sslports",    "test_tcpwrapped",
