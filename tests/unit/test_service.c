@@ -212,7 +212,10 @@ static int one(const char *mode, const char *a1, const char *a2, ps_svc_result *
     ps_svc_opts o;
     ps_svc_opts_default(&o);
     struct results *rs = calloc(1, sizeof *rs);
+    int fds0 = count_fds();
     *ms = scan(&o, port, 1, rs);
+    int fds1 = count_fds();
+    CHECK(fds0 == fds1, "%s: descriptors %d before, %d after", mode, fds0, fds1);
     server_stop(pid);
     CHECK(rs->n == 1, "%d results for one port", rs->n);
     int ok = rs->n == 1;
