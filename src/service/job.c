@@ -6,10 +6,14 @@
  * functions here decide:
  *
  *  - a hard match finishes the job (MATCH), unless it names "ssl"/"tls"
- *    on the plain track: then it is remembered and TLS is tried, because
- *    "ssl" says only how the real service is wrapped;
+ *    or "ssl/NAME" on the plain track: then it is remembered and TLS is
+ *    tried, because "ssl" says only how the real service is wrapped, and
+ *    even a plain "ssl/http" (nginx's "plain HTTP request sent to HTTPS
+ *    port") leaves the certificate to learn.  "ssl/NAME" is reported as
+ *    NAME with r.tls = 1;
  *  - a softmatch is kept, and from then on only matches naming the same
- *    service count (lane.c passes it as only_service);
+ *    service count (lane.c passes it as only_service), and probes that
+ *    cannot name it (ps_probe_can_match) are not sent at all;
  *  - TLS is tried when the port is in some probe's sslports (from the
  *    start, beside the plain track), when a reply starts like a TLS record
  *    or matched "ssl" (the plain track pauses meanwhile), or when the plain
@@ -97,21 +101,30 @@ static void finish(svc_job *job, enum ps_svc_status st)
     eng->done = job;
 }
 
-/* Nothing more will be learnt: report the best we have. */
+static void report(svc_job *job, const ps_service_info *info, const char *probe, int tls,
+                   enum ps_svc_status st)
+{
+    job->r.info = *info;
+    job->r.info.soft = st == PS_SVC_SOFT;
+    job->r.probe = probe;
+    job->r.tls = tls;
+    finish(job, st);
+}
+
+/* Nothing more will be learnt: report the best we have.  A plain reply that
+ * named "ssl/NAME" (a server complaining about plain text on its TLS port)
+ * is a hard answer about what runs inside, so it outranks softmatches. */
 static void finish_best(svc_job *job)
 {
-    if (job->have_soft) {
-        job->r.info = job->soft;
-        job->r.info.soft = 1;
-        job->r.probe = job->soft_probe;
-        job->r.tls = job->soft_track == 1;
-        finish(job, PS_SVC_SOFT);
-    } else if (job->have_ssl && job->tls != TLS_OK) {
-        job->r.info = job->ssl;
-        job->r.probe = job->ssl_probe;
-        job->r.tls = 0;
-        finish(job, PS_SVC_MATCH);
-    } else {
+    if (job->have_ssl && job->ssl_inner && job->ssl_rc == 2)
+        report(job, &job->ssl, job->ssl_probe, 1, PS_SVC_MATCH);
+    else if (job->have_soft)
+        report(job, &job->soft, job->soft_probe, job->soft_track == 1, PS_SVC_SOFT);
+    else if (job->have_ssl && job->ssl_inner)
+        report(job, &job->ssl, job->ssl_probe, 1, PS_SVC_SOFT);
+    else if (job->have_ssl && job->tls != TLS_OK)
+        report(job, &job->ssl, job->ssl_probe, 0, job->ssl_rc == 2 ? PS_SVC_MATCH : PS_SVC_SOFT);
+    else {
         memset(&job->r.info, 0, sizeof job->r.info);
         finish(job, PS_SVC_UNKNOWN);
     }
@@ -162,11 +175,23 @@ static void tls_failed(svc_job *job)
         job->tr[0].st = TRACK_RUN;
 }
 
-int svc_job_pick_track(const svc_job *job)
+/* After a softmatch, step over probes that cannot name that service. */
+static void skip_hopeless(svc_job *job, svc_track *t)
+{
+    if (!job->have_soft)
+        return;
+    while (t->next < t->n && !ps_probe_can_match(t->plan[t->next], job->soft.service))
+        t->next++;
+}
+
+int svc_job_pick_track(svc_job *job)
 {
     if (job->done || job->nlanes >= job->eng->o.probes_per_port)
         return -1;
-    const svc_track *p = &job->tr[0], *t = &job->tr[1];
+    svc_track *p = &job->tr[0], *t = &job->tr[1];
+    skip_hopeless(job, p);
+    if (job->tls == TLS_OK)
+        skip_hopeless(job, t);
     int can0 = p->st == TRACK_RUN && p->next < p->n;
     int can1 = t->st == TRACK_RUN && t->next < t->n &&
                (job->tls == TLS_OK || (job->tls == TLS_TRYING && t->next == 0));
@@ -197,9 +222,21 @@ static void capture_banner(svc_job *job, const svc_lane *l)
     job->r.probe = ps_probe_name(l->probe);
 }
 
+/* 1 for "ssl" / "tls" (it speaks TLS, nothing more), 2 for "ssl/NAME". */
 static int names_ssl(const ps_service_info *info)
 {
-    return strcasecmp(info->service, "ssl") == 0 || strcasecmp(info->service, "tls") == 0;
+    if (strcasecmp(info->service, "ssl") == 0 || strcasecmp(info->service, "tls") == 0)
+        return 1;
+    return strncasecmp(info->service, "ssl/", 4) == 0 && info->service[4] ? 2 : 0;
+}
+
+/* info without the "ssl/" of an "ssl/NAME" service. */
+static ps_service_info strip_ssl(const ps_service_info *info)
+{
+    ps_service_info in = *info;
+    if (names_ssl(info) == 2)
+        memmove(in.service, in.service + 4, strlen(in.service + 4) + 1);
+    return in;
 }
 
 int svc_job_on_match(svc_job *job, svc_lane *l, int rc, const ps_service_info *info)
@@ -208,30 +245,35 @@ int svc_job_on_match(svc_job *job, svc_lane *l, int rc, const ps_service_info *i
         return job->done;
     if (l->track == 0 && job->tls == TLS_OK)
         return 0; /* a straggler from before the handshake */
-    if (l->track == 0 && names_ssl(info) && job->eng->o.tls && job->r.proto == PS_TCP &&
+    int kind = names_ssl(info);
+    ps_service_info in = strip_ssl(info);
+    if (l->track == 0 && kind && job->eng->o.tls && job->r.proto == PS_TCP &&
         job->tls != TLS_FAILED) {
-        if (!job->have_ssl) {
+        /* Remember it, and look inside: the handshake gives the certificate
+         * and the probes inside TLS may name more. */
+        int better = !job->have_ssl || (kind == 2 && !job->ssl_inner) ||
+                     (kind == 2 && rc > job->ssl_rc);
+        if (better) {
             job->have_ssl = 1;
-            job->ssl = *info;
+            job->ssl = in;
+            job->ssl_rc = rc;
+            job->ssl_inner = kind == 2;
             job->ssl_probe = ps_probe_name(l->probe);
         }
         tls_hint(job);
         return 0;
     }
     capture_banner(job, l);
+    int tls = l->track == 1 || kind == 2;
     if (rc == 2) {
-        job->r.info = *info;
-        job->r.info.soft = 0;
-        job->r.probe = ps_probe_name(l->probe);
-        job->r.tls = l->track == 1;
-        finish(job, PS_SVC_MATCH);
+        report(job, &in, ps_probe_name(l->probe), tls, PS_SVC_MATCH);
         return 1;
     }
     if (!job->have_soft) {
         job->have_soft = 1;
-        job->soft = *info;
+        job->soft = in;
         job->soft_probe = ps_probe_name(l->probe);
-        job->soft_track = l->track;
+        job->soft_track = tls;
     }
     return 0;
 }

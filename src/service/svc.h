@@ -78,7 +78,7 @@ struct svc_job {
     int have_soft, soft_track;
     ps_service_info soft;
     const char *soft_probe;
-    int have_ssl;
+    int have_ssl, ssl_rc, ssl_inner; /* a plain match named ssl (inner: ssl/NAME) */
     ps_service_info ssl;
     const char *ssl_probe;
     int banner_track;
@@ -160,8 +160,9 @@ void svc_lane_free(svc_lane *l);
 
 /* job.c */
 svc_job *svc_job_new(struct ps_svc_engine *eng, svc_host *h, svc_pending *p);
-/* Track for the next lane, or -1 when the job wants none now. */
-int svc_job_pick_track(const svc_job *job);
+/* Track for the next lane, or -1 when the job wants none now.  Steps the
+ * plans past probes a softmatch has made pointless. */
+int svc_job_pick_track(svc_job *job);
 /* A reply was matched with result rc (ps_probe_match); returns 1 when the
  * job is finished. */
 int svc_job_on_match(svc_job *job, svc_lane *l, int rc, const ps_service_info *info);

@@ -2,7 +2,8 @@
  *
  *   svc_server [-t TTL] [-a ADDR] MODE PORTS [ARG...]
  *
- * Listens on 127.0.0.1 (or the loopback address ADDR), on one port ("40001") or a range ("40001-40050"),
+ * Listens on 127.0.0.1 (or the loopback address ADDR: 127.x.y.z or ::1),
+ * on one port ("40001") or a range ("40001-40050"),
  * prints "ready" on stdout once listening, and serves every connection on
  * its own thread.  Exits after TTL seconds (default 120) whatever happens,
  * so a test that dies cannot leave it behind for long.  Modes:
@@ -146,25 +147,46 @@ static void *serve(void *arg)
     return NULL;
 }
 
-static int listen_on(in_addr_t addr, int port)
+/* addr: "127.x.y.z" or "::1" (checked by main). */
+static int listen_on(const char *addr, int port)
 {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    memset(&ss, 0, sizeof ss);
+    if (strchr(addr, ':')) {
+        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+        s6->sin6_family = AF_INET6;
+        s6->sin6_port = htons((uint16_t)port);
+        inet_pton(AF_INET6, addr, &s6->sin6_addr);
+        sl = sizeof *s6;
+    } else {
+        struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+        s4->sin_family = AF_INET;
+        s4->sin_port = htons((uint16_t)port);
+        inet_pton(AF_INET, addr, &s4->sin_addr);
+        sl = sizeof *s4;
+    }
+    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    sa.sin_addr.s_addr = addr;
-    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 128) < 0) {
+    if (bind(fd, (struct sockaddr *)&ss, sl) < 0 || listen(fd, 128) < 0) {
         close(fd);
         return -1;
     }
     return fd;
 }
 
+static int loopback_text(const char *a)
+{
+    struct in_addr v4;
+    return !strcmp(a, "::1") || (inet_pton(AF_INET, a, &v4) == 1 && (ntohl(v4.s_addr) >> 24) == 127);
+}
+
 static int usage(void)
 {
-    fprintf(stderr, "usage: svc_server [-t TTL] [-a 127.x.y.z] banner|silent|close|http|tls|trickle|flood "
+    fprintf(stderr, "usage: svc_server [-t TTL] [-a 127.x.y.z|::1] banner|silent|close|http|tls|trickle|flood "
                     "PORT[-PORT] [TEXT | CERT KEY]\n");
     return 2;
 }
@@ -172,13 +194,12 @@ static int usage(void)
 int main(int argc, char **argv)
 {
     int ttl = 120, ai = 1;
-    in_addr_t addr = htonl(INADDR_LOOPBACK);
+    const char *addr = "127.0.0.1";
     while (argc - ai > 2 && argv[ai][0] == '-') {
         if (!strcmp(argv[ai], "-t"))
             ttl = atoi(argv[ai + 1]);
-        else if (!strcmp(argv[ai], "-a") && inet_pton(AF_INET, argv[ai + 1], &addr) == 1 &&
-                 (ntohl(addr) >> 24) == 127)
-            ;
+        else if (!strcmp(argv[ai], "-a") && loopback_text(argv[ai + 1]))
+            addr = argv[ai + 1];
         else
             return usage();
         ai += 2;

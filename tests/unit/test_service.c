@@ -5,11 +5,8 @@
  * test time, trickle, flood) on 127.0.0.1 ports derived from our pid.  The
  * probe database is $PSCAN_PROBE_DB (file or directory), else pscan's own
  * probes/ directory, else nmap's /usr/share/nmap/nmap-service-probes; with
- * none of them every test reports "# SKIP".
- *
- * `test_service --scan 127.0.0.1:PORT ...` runs the engine on those
- * services and prints one line each (tests/integration/service_local.sh
- * uses it on real daemons and for timing). */
+ * none of them every test reports "# SKIP".  Real daemons are in
+ * tests/integration/service_local.sh. */
 #include <dirent.h>
 #include <errno.h>
 #include <poll.h>
@@ -114,6 +111,8 @@ static void load_db(void)
         db_name = "/usr/share/nmap/nmap-service-probes";
         rc = ps_probedb_load_file(db, db_name, &e);
     }
+    if (rc == PS_OK)
+        rc = ps_probedb_check(db, &e);
     if (rc != PS_OK) {
         if (db_name)
             printf("# probe database %s: %s\n", db_name, e.msg);
@@ -213,7 +212,10 @@ static int one(const char *mode, const char *a1, const char *a2, ps_svc_result *
     ps_svc_opts o;
     ps_svc_opts_default(&o);
     struct results *rs = calloc(1, sizeof *rs);
+    int fds0 = count_fds();
     *ms = scan(&o, port, 1, rs);
+    int fds1 = count_fds();
+    CHECK(fds0 == fds1, "%s: descriptors %d before, %d after", mode, fds0, fds1);
     server_stop(pid);
     CHECK(rs->n == 1, "%d results for one port", rs->n);
     int ok = rs->n == 1;
@@ -338,7 +340,7 @@ static void test_tls_http(void)
              "-addext 'subjectAltName=DNS:localhost,IP:127.0.0.1' 2>/dev/null",
              key, crt);
     if (system(cmd) != 0) {
-        printf("ok - test_tls_http # SKIP openssl req failed\n");
+        printf("# openssl req failed: nothing to check\n");
         return;
     }
     ps_svc_result r;
@@ -371,6 +373,64 @@ static void test_tls_http(void)
     CHECK(strlen(r.cert.not_before) == 20 && r.cert.not_before[10] == 'T', "not_before '%s'",
           r.cert.not_before);
     CHECK(ms < 3000, "took %.0f ms", ms);
+}
+
+/* Ports some probe lists in sslports: TLS is tried from the start, beside
+ * the plain probes; a plain server there must still be named plainly.  These
+ * ports are fixed (14443, 11712), so a busy one skips rather than fails. */
+static void test_sslports(void)
+{
+    char crt[128], key[128];
+    snprintf(crt, sizeof crt, "%s/cert.pem", tmpdir);
+    snprintf(key, sizeof key, "%s/key.pem", tmpdir);
+    if (access(crt, R_OK) != 0) {
+        printf("# no certificate from test_tls_http: nothing to check\n");
+        return;
+    }
+    pid_t pt = server("tls", "14443", crt, key);
+    pid_t ph = server("http", "11712", NULL, NULL);
+    if (pt > 0) {
+        struct results *rs = calloc(1, sizeof *rs);
+        ps_svc_opts o;
+        ps_svc_opts_default(&o);
+        scan(&o, 14443, 1, rs);
+        CHECK(rs->n == 1 && rs->r[0].tls && !strcmp(rs->r[0].info.service, "http") &&
+                  rs->r[0].has_cert,
+              "14443: %s tls=%d '%s'", ps_svc_status_name(rs->r[0].status), rs->r[0].tls,
+              rs->r[0].info.service);
+        CHECK(rs->r[0].elapsed_ms < 500, "14443 took %.0f ms", rs->r[0].elapsed_ms);
+        show(&rs->r[0]);
+        free(rs);
+    } else {
+        printf("# 14443 busy: TLS half not run\n");
+    }
+    if (ph > 0) {
+        struct results *rs = calloc(1, sizeof *rs);
+        ps_svc_opts o;
+        ps_svc_opts_default(&o);
+        scan(&o, 11712, 1, rs);
+        CHECK(rs->n == 1 && !rs->r[0].tls && !strcmp(rs->r[0].info.service, "http"),
+              "11712: %s tls=%d '%s'", ps_svc_status_name(rs->r[0].status), rs->r[0].tls,
+              rs->r[0].info.service);
+        show(&rs->r[0]);
+        free(rs);
+    } else {
+        printf("# 11712 busy: plain half not run\n");
+    }
+    server_stop(pt);
+    server_stop(ph);
+}
+
+/* A banner only a softmatch recognises: reported as such, soon. */
+static void test_softmatch(void)
+{
+    ps_svc_result r;
+    double ms;
+    if (one("banner", "+OK zq ready\\r\\n", NULL, &r, &ms) < 0)
+        return;
+    CHECK(r.status == PS_SVC_SOFT && r.info.soft, "status %s", ps_svc_status_name(r.status));
+    CHECK_STR(r.info.service, "pop3");
+    CHECK(ms < 5000, "took %.0f ms", ms);
 }
 
 static void test_tcpwrapped(void)
@@ -574,63 +634,48 @@ static void test_udp_closed(void)
     free(rs);
 }
 
-/* ---- --scan mode -------------------------------------------------------- */
-
-static int scan_mode(int argc, char **argv)
+/* The same engine over IPv6 loopback. */
+static void test_ipv6(void)
 {
+    char ports[16];
+    int port = base_port + 95;
+    snprintf(ports, sizeof ports, "%d", port);
+    pid_t pid = server_at("::1", "banner", ports, "SSH-2.0-OpenSSH_9.2p1 Debian-2\\r\\n", NULL);
+    if (pid <= 0) {
+        printf("# no IPv6 loopback here: nothing to check\n");
+        return;
+    }
     struct results *rs = calloc(1, sizeof *rs);
     pthread_mutex_init(&rs->mu, NULL);
     ps_err e = {{0}};
-    ps_svc_opts o;
-    ps_svc_opts_default(&o);
-    ps_svc_engine *s = ps_svc_new(db, &o, on_result, rs, &e);
-    if (!s) {
-        fprintf(stderr, "%s\n", e.msg);
-        return 2;
-    }
-    double t0 = now_ms();
-    ps_svc_start(s);
-    for (int i = 2; i < argc; i++) {
-        unsigned b[4], port;
-        if (sscanf(argv[i], "%u.%u.%u.%u:%u", &b[0], &b[1], &b[2], &b[3], &port) != 5 ||
-            b[0] != 127 || port == 0 || port > 65535) {
-            fprintf(stderr, "--scan takes 127.x.y.z:PORT, not '%s'\n", argv[i]);
-            continue;
-        }
-        ps_addr a = loopback();
-        a.u.v4 = b[0] << 24 | (b[1] & 255) << 16 | (b[2] & 255) << 8 | (b[3] & 255);
+    ps_svc_engine *s = ps_svc_new(db, NULL, on_result, rs, &e);
+    CHECK(s != NULL, "%s", e.msg);
+    if (s) {
+        ps_addr a;
+        memset(&a, 0, sizeof a);
+        a.family = AF_INET6;
+        a.u.v6[15] = 1;
         ps_svc_submit(s, &a, (uint16_t)port, PS_TCP);
+        ps_svc_finish(s);
+        ps_svc_free(s);
     }
-    ps_svc_finish(s);
-    ps_svc_free(s);
-    for (int i = 0; i < rs->n && i < MAXR; i++) {
-        const ps_svc_result *r = &rs->r[i];
-        printf("%u %s %s%s product=\"%s\" version=\"%s\" probe=%s ms=%.0f\n", r->port,
-               ps_svc_status_name(r->status), r->tls ? "ssl/" : "",
-               r->info.service[0] ? r->info.service : "unknown", r->info.product,
-               r->info.version, r->probe ? r->probe : "-", r->elapsed_ms);
-    }
-    printf("total_ms=%.0f\n", now_ms() - t0);
+    CHECK(rs->n == 1 && rs->r[0].status == PS_SVC_MATCH && !strcmp(rs->r[0].info.service, "ssh") &&
+              rs->r[0].addr.family == AF_INET6,
+          "%d results, %s '%s'", rs->n, rs->n ? ps_svc_status_name(rs->r[0].status) : "-",
+          rs->n ? rs->r[0].info.service : "");
     free(rs);
-    return 0;
+    server_stop(pid);
 }
 
-int main(int argc, char **argv)
+int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     load_db();
-    if (argc > 1 && !strcmp(argv[1], "--scan")) {
-        if (!db) {
-            fprintf(stderr, "no probe database\n");
-            return 2;
-        }
-        return scan_mode(argc, argv);
-    }
-    static const char *names[] = {"test_plan_order", "test_tls_looks_like", "test_bad_options",
-                                  "test_banner_ssh", "test_http", "test_tls_http",
-                                  "test_tcpwrapped", "test_silent", "test_trickle_and_flood",
-                                  "test_closed", "test_fifty_ports_no_leak", "test_fairness",
-                                  "test_udp_closed"};
+    static const char *names[] = {
+        "test_plan_order",  "test_tls_looks_like",    "test_bad_options", "test_banner_ssh",
+        "test_http",        "test_tls_http",          "test_sslports",    "test_tcpwrapped",
+        "test_silent",      "test_trickle_and_flood", "test_closed",      "test_fifty_ports_no_leak",
+        "test_fairness",    "test_udp_closed",        "test_ipv6",        "test_softmatch"};
     if (!db) {
         for (size_t i = 0; i < sizeof names / sizeof *names; i++)
             printf("ok - %s # SKIP no probe database (probes/ or nmap-service-probes)\n",
@@ -653,6 +698,8 @@ int main(int argc, char **argv)
     RUN(test_banner_ssh);
     RUN(test_http);
     RUN(test_tls_http);
+    RUN(test_sslports);
+    RUN(test_softmatch);
     RUN(test_tcpwrapped);
     RUN(test_silent);
     RUN(test_trickle_and_flood);
@@ -660,6 +707,7 @@ int main(int argc, char **argv)
     RUN(test_fifty_ports_no_leak);
     RUN(test_fairness);
     RUN(test_udp_closed);
+    RUN(test_ipv6);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
     if (system(cmd) != 0)
