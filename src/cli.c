@@ -17,7 +17,7 @@
 enum opt_id {
     O_HELP, O_VERSION, O_HELP_FORMAT,
     O_INPUT_LIST, O_EXCLUDE, O_EXCLUDE_FILE, O_IPV4, O_IPV6, O_NO_DNS,
-    O_NO_PING,
+    O_NO_PING, O_ALLOW_SPECIAL, O_ALLOW_LARGE,
     O_SCAN_CONNECT, O_SCAN_SYN,
     O_PORTS, O_TOP_PORTS, O_EXCLUDE_PORTS,
     O_TIMING, O_MAX_RETRIES, O_INITIAL_RTT, O_MIN_RTT, O_MAX_RTT,
@@ -74,6 +74,13 @@ static const struct option_row options[] = {
      "Resolve host names to IPv6 addresses only",
      "Resolve host names to IPv6 addresses only. IPv6 literals and "
      "networks are accepted without -6."},
+    {O_ALLOW_SPECIAL, "--allow-special", NULL, NULL, 0, G_TARGET,
+     "Also scan multicast, broadcast and reserved addresses",
+     "Also scan addresses pscan skips by default: 0.0.0.0/8, multicast and "
+     "reserved 224.0.0.0/3 (with 255.255.255.255), :: and ff00::/8. Without "
+     "it they are dropped from the target set with a note on standard error."},
+    {O_ALLOW_LARGE, "--allow-large", NULL, NULL, 0, G_TARGET,
+     "Allow a target set larger than a /8 (16,777,216 addresses)", NULL},
     {O_NO_DNS, "-n", NULL, NULL, 0, G_DISCOVERY,
      "Never do reverse DNS resolution (pscan never does it; accepted for nmap compatibility)",
      NULL},
@@ -341,6 +348,8 @@ static int apply(struct parse_state *st, const struct option_row *o, const char 
     case O_IPV4: st->saw_ipv4 = 1; c->family = AF_INET; return PS_OK;
     case O_IPV6: st->saw_ipv6 = 1; c->family = AF_INET6; return PS_OK;
     case O_NO_DNS: c->no_dns = 1; return PS_OK;
+    case O_ALLOW_SPECIAL: c->allow_special = 1; return PS_OK;
+    case O_ALLOW_LARGE: c->allow_large = 1; return PS_OK;
     case O_NO_PING: c->no_ping = 1; return PS_OK;
     case O_SCAN_CONNECT:
     case O_SCAN_SYN: {
@@ -506,7 +515,11 @@ static int build_sets(struct parse_state *st, const char **targets, int ntargets
         if ((r = ps_targets_exclude(cli->targets, st->excludes[i], e))) return r;
     for (int i = 0; i < st->nexclude_files; i++)
         if ((r = ps_targets_exclude_file(cli->targets, st->exclude_files[i], e))) return r;
+    ps_targets_drop_special(cli->targets, !c->allow_special);
     if ((r = ps_targets_finalize(cli->targets, e))) return r;
+    if (ps_targets_count(cli->targets) > (1u << 24) && !c->allow_large)
+        return ps_fail(e, PS_EINPUT, "the targets hold %llu addresses, more than a /8: pass --allow-large if you mean it",
+                       (unsigned long long)ps_targets_count(cli->targets));
 
     if (c->ports) {
         if ((r = ps_ports_parse(&cli->ports, c->ports, e))) return r;

@@ -56,6 +56,10 @@ int main(int argc, char **argv)
     case PS_CLI_SCAN: break;
     }
 
+    uint64_t special = ps_targets_special_removed(cli.targets);
+    if (special && !cli.cfg.quiet)
+        fprintf(stderr, "pscan: skipping %llu multicast, broadcast or reserved address%s (--allow-special scans them)\n",
+                (unsigned long long)special, special == 1 ? "" : "es");
     signal(SIGPIPE, SIG_IGN);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);

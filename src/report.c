@@ -12,10 +12,12 @@
  * end, sorted.  Either way, a host's result is built once and passed to
  * every writer, then the record is freed. */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "pscan/localinfo.h"
 #include "pscan/output.h"
 #include "pscan/report.h"
 #include "pscan/service.h"
@@ -56,6 +58,8 @@ struct ps_report {
     size_t nslots, nrecords;
     ps_scan_summary sum;
     ps_svc_engine *svc; /* -sV: open ports are handed to it */
+    ps_localinfo *li;   /* the process behind ports of this machine */
+    int li_noted;       /* said once that some owners are hidden */
 };
 
 const char *ps_state_name(enum ps_state s)
@@ -90,6 +94,7 @@ ps_report *ps_report_new(const ps_config *cfg, const ps_targets *t, const ps_por
     r->ports = p;
     r->nports = p->ntcp + p->nudp;
     r->nslots = 1024;
+    r->li = cfg->no_local_info ? NULL : ps_localinfo_new(e);
     r->slots = calloc(r->nslots, sizeof *r->slots);
     if (!r->slots) {
         ps_report_free(r);
@@ -127,6 +132,7 @@ void ps_report_free(ps_report *r)
 {
     if (!r) return;
     for (int i = 0; i < r->nwriters; i++) ps_writer_close(&r->writers[i]);
+    ps_localinfo_free(r->li);
     for (size_t i = 0; i < r->nslots; i++)
         if (r->slots[i]) free_record(r->slots[i]);
     free(r->slots);
@@ -323,6 +329,26 @@ static int cmp_open(const void *a, const void *b)
     return (x->port_idx > y->port_idx) - (x->port_idx < y->port_idx);
 }
 
+/* Local truth: for a host that is this machine, name the process behind
+ * each open row.  Returns the array the rows point into (caller frees). */
+static ps_proc_info *attribute(ps_report *r, ps_host_result *h, ps_port_result *rows)
+{
+    if (!r->li || !rows || !h->nports || !ps_localinfo_is_local(r->li, &h->addr)) return NULL;
+    ps_proc_info *procs = calloc(h->nports, sizeof *procs);
+    if (!procs) return NULL;
+    for (size_t k = 0; k < h->nports; k++) {
+        if (rows[k].state != PS_ST_OPEN) continue;
+        int rc = ps_localinfo_lookup(r->li, &h->addr, rows[k].port, rows[k].proto, &procs[k]);
+        if (rc == PS_OK && (procs[k].found || procs[k].other_netns)) rows[k].proc = &procs[k];
+        else if (rc && r->cfg->debug) fprintf(stderr, "pscan: local info: %s\n", ps_localinfo_error(r->li));
+    }
+    if (!r->li_noted && !ps_localinfo_complete(r->li) && !r->cfg->quiet) {
+        fprintf(stderr, "pscan: cannot see the owners of some sockets (run as root)\n");
+        r->li_noted = 1;
+    }
+    return procs;
+}
+
 /* Build one host's result from its record (NULL: nothing answered) and
  * hand it to the writers. */
 static void emit(ps_report *r, uint64_t idx, struct record *rec)
@@ -373,6 +399,7 @@ static void emit(ps_report *r, uint64_t idx, struct record *rec)
     }
     h.ports = rows;
     h.nports = rows ? k : 0;
+    ps_proc_info *procs = attribute(r, &h, rows);
     for (int p = 0; p < 2; p++)
         for (int s = 0; s < PS_ST_COUNT; s++)
             if (hide[p][s] && count[p][s]) {
@@ -394,6 +421,7 @@ static void emit(ps_report *r, uint64_t idx, struct record *rec)
     r->sum.hosts_up += h.up;
     for (int i = 0; i < r->nwriters; i++)
         if (r->writers[i].ops->host) r->writers[i].ops->host(&r->writers[i], &h);
+    free(procs);
     free(rows);
 }
 

@@ -58,6 +58,8 @@ struct ps_targets {
     int finalized;
     uint64_t *before; /* after finalize: addresses before range j (IPv4 ranges, then IPv6) */
     uint64_t count;
+    int drop_special;        /* finalize drops multicast, broadcast, 0/8, 240/4 */
+    ps_u128 special_removed; /* addresses finalize dropped for being special */
 };
 
 /* A token as it may appear in a message: at most 40 bytes, control and
@@ -719,6 +721,54 @@ static int name_cmp(const void *pa, const void *pb)
     return a->order < b->order ? -1 : a->order > b->order;
 }
 
+static ps_u128 span_total(const spanvec *sv)
+{
+    ps_u128 n = 0;
+    for (size_t i = 0; i < sv->n; i++)
+        n += sv->v[i].hi - sv->v[i].lo + 1;
+    return n;
+}
+
+/* Addresses a probe must never go to unless the user insists: "this
+ * network" 0.0.0.0/8, multicast 224.0.0.0/4, reserved 240.0.0.0/4 with the
+ * limited broadcast 255.255.255.255, and IPv6 multicast ff00::/8 and ::. */
+static int drop_special(ps_targets *t, ps_err *e)
+{
+    static const struct { int f; const char *lo, *hi; } special[] = {
+        {V4, "0.0.0.0", "0.255.255.255"},
+        {V4, "224.0.0.0", "255.255.255.255"},
+        {V6, "::", "::"},
+        {V6, "ff00::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"},
+    };
+    spanvec sp[2] = {{0}};
+    int rc = PS_OK;
+    for (size_t i = 0; i < sizeof special / sizeof special[0] && !rc; i++) {
+        ps_addr lo, hi;
+        ps_addr_parse(special[i].lo, &lo);
+        ps_addr_parse(special[i].hi, &hi);
+        rc = special[i].f == V4 ? spanvec_push(&sp[V4], lo.u.v4, hi.u.v4, e)
+                                : spanvec_push(&sp[V6], ps_addr6_to_u128(lo.u.v6), ps_addr6_to_u128(hi.u.v6), e);
+    }
+    for (int f = 0; f < 2 && !rc; f++) {
+        ps_u128 before = span_total(&t->inc[f]);
+        rc = spanvec_subtract(&t->inc[f], &sp[f], e);
+        t->special_removed += before - span_total(&t->inc[f]);
+    }
+    free(sp[V4].v);
+    free(sp[V6].v);
+    return rc;
+}
+
+void ps_targets_drop_special(ps_targets *t, int drop)
+{
+    t->drop_special = drop;
+}
+
+uint64_t ps_targets_special_removed(const ps_targets *t)
+{
+    return t->special_removed > UINT64_MAX ? UINT64_MAX : (uint64_t)t->special_removed;
+}
+
 int ps_targets_finalize(ps_targets *t, ps_err *e)
 {
     size_t n4, n6;
@@ -734,10 +784,15 @@ int ps_targets_finalize(ps_targets *t, ps_err *e)
         if ((rc = spanvec_subtract(&t->inc[f], &t->exc[f], e)) != 0)
             return rc;
     }
+    if (t->inc[V4].n + t->inc[V6].n == 0)
+        return ps_fail(e, PS_EINPUT, "no targets left after exclusions");
+    if (t->drop_special && (rc = drop_special(t, e)) != 0)
+        return rc;
     n4 = t->inc[V4].n;
     n6 = t->inc[V6].n;
     if (n4 + n6 == 0)
-        return ps_fail(e, PS_EINPUT, "no targets left after exclusions");
+        return ps_fail(e, PS_EINPUT, "every target is a multicast, broadcast or reserved address "
+                       "(0.0.0.0/8, 224.0.0.0/3, ff00::/8): pass --allow-special to scan them");
     t->before = malloc((n4 + n6) * sizeof *t->before);
     if (!t->before)
         return ps_fail(e, PS_ERUNTIME, "out of memory for %zu address ranges", n4 + n6);

@@ -32,6 +32,8 @@ typedef struct ps_config {
 
     int no_dns;             /* -n */
     int no_ping;            /* -Pn: report hosts even if nothing answered */
+    int allow_special;      /* --allow-special: multicast, broadcast, 0/8, 240/4 */
+    int allow_large;        /* --allow-large: more than a /8 of targets */
     int verbose;            /* -v, repeatable */
     int debug;              /* -d, repeatable */
     int open_only;          /* --open */

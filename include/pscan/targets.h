@@ -46,6 +46,12 @@ int ps_targets_exclude_stream(ps_targets *t, FILE *f, const char *what, ps_err *
 typedef int (*ps_resolve_fn)(void *ctx, const char *name, int family, ps_addr *out, ps_err *e);
 void ps_targets_set_resolver(ps_targets *t, ps_resolve_fn fn, void *ctx);
 int ps_resolve_default(void *ctx, const char *name, int family, ps_addr *out, ps_err *e);
+/* drop = 1: finalize drops addresses no probe should go to: 0.0.0.0/8,
+ * multicast and reserved 224.0.0.0/3 (with 255.255.255.255), ::, and
+ * ff00::/8.  The command line sets it unless --allow-special. */
+void ps_targets_drop_special(ps_targets *t, int drop);
+/* How many addresses finalize dropped for being special. */
+uint64_t ps_targets_special_removed(const ps_targets *t);
 /* Merge, subtract exclusions, and fail with PS_EINPUT if nothing is left. */
 int ps_targets_finalize(ps_targets *t, ps_err *e);
 

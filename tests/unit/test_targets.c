@@ -693,8 +693,34 @@ static void test_index_round_trip(void)
     ps_targets_free(t);
 }
 
+/* Special addresses leave the set only when asked, and are counted. */
+static void test_drop_special(void)
+{
+    ps_targets *t = ps_targets_new(AF_UNSPEC);
+    ps_err e = {""};
+    CHECK(ps_targets_add(t, "0.0.0.0/0", &e) == PS_OK, "%s", e.msg);
+    CHECK(ps_targets_add(t, "ff02::1", &e) == PS_OK, "%s", e.msg);
+    CHECK(ps_targets_add(t, "2001:db8::1", &e) == PS_OK, "%s", e.msg);
+    ps_targets_drop_special(t, 1);
+    CHECK(ps_targets_finalize(t, &e) == PS_OK, "%s", e.msg);
+    /* 2^32 - 0/8 - 224/3, plus the one IPv6 unicast address */
+    CHECK(ps_targets_count(t) == 4294967296ull - 16777216ull - 536870912ull + 1, "count %llu",
+          (unsigned long long)ps_targets_count(t));
+    CHECK(ps_targets_special_removed(t) == 16777216ull + 536870912ull + 1, "removed %llu",
+          (unsigned long long)ps_targets_special_removed(t));
+    ps_targets_free(t);
+
+    t = ps_targets_new(AF_UNSPEC);
+    CHECK(ps_targets_add(t, "224.0.0.1", &e) == PS_OK, "%s", e.msg);
+    CHECK(ps_targets_add(t, "255.255.255.255", &e) == PS_OK, "%s", e.msg);
+    ps_targets_drop_special(t, 1);
+    CHECK(ps_targets_finalize(t, &e) == PS_EINPUT && strstr(e.msg, "--allow-special"), "%s", e.msg);
+    ps_targets_free(t);
+}
+
 int main(void)
 {
+    RUN(test_drop_special);
     RUN(test_index_round_trip);
     RUN(test_tokens_good);
     RUN(test_tokens_bad);
