@@ -1,0 +1,389 @@
+/* job.c: one port being identified: its probe plans, TLS, and the verdict.
+ *
+ * A job owns two tracks, plain and TLS, each a probe plan (plan.c) and a
+ * cursor.  The scheduler (engine.c) asks svc_job_pick_track for the next
+ * lane; lanes (lane.c) report back matches and how they ended, and the
+ * functions here decide:
+ *
+ *  - a hard match finishes the job (MATCH), unless it names "ssl"/"tls"
+ *    on the plain track: then it is remembered and TLS is tried, because
+ *    "ssl" says only how the real service is wrapped;
+ *  - a softmatch is kept, and from then on only matches naming the same
+ *    service count (lane.c passes it as only_service);
+ *  - TLS is tried when the port is in some probe's sslports (from the
+ *    start, beside the plain track), when a reply starts like a TLS record
+ *    or matched "ssl" (the plain track pauses meanwhile), or when the plain
+ *    plan ran out and the server never sent a byte.  A completed handshake
+ *    stops the plain track for good and resets what it found (a TLS
+ *    server's answers to plain probes are noise); a failed one resumes it;
+ *  - the NULL probe's connection closed by the peer with no data, within
+ *    the probe's tcpwrappedms, before anything else spoke: TCPWRAPPED;
+ *  - the first connection refused: CLOSED; never connected: UNKNOWN;
+ *  - nothing left to run: SOFT if a softmatch, the remembered "ssl" match,
+ *    else UNKNOWN with the first reply as banner.  A silent server thus
+ *    ends UNKNOWN with an empty name: we never guess a name.
+ *
+ * Waits scale with the host's measured connect RTT (svc_job_wait_us). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "svc.h"
+
+#define SVC_RTT_FACTOR 8 /* reply wait = RTT x this, within [min_wait, max_wait] */
+
+static int64_t clamp64(int64_t v, int64_t lo, int64_t hi)
+{
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+int64_t svc_job_wait_us(const svc_job *job, const ps_probe *p)
+{
+    const ps_svc_opts *o = &job->eng->o;
+    int64_t lo = (int64_t)o->min_wait_ms * 1000, hi = (int64_t)o->max_wait_ms * 1000;
+    int64_t tw = p ? (int64_t)ps_probe_totalwaitms(p) * 1000 : 0;
+    if (tw > 0 && tw < hi)
+        hi = tw;
+    if (lo > hi)
+        lo = hi;
+    return clamp64(SVC_RTT_FACTOR * job->host->rtt_us, lo, hi);
+}
+
+int64_t svc_job_quiet_us(const svc_job *job)
+{
+    const ps_svc_opts *o = &job->eng->o;
+    return clamp64(4 * job->host->rtt_us, (int64_t)o->min_wait_ms * 1000 / 3,
+                   (int64_t)o->max_wait_ms * 1000);
+}
+
+int64_t svc_job_handshake_us(const svc_job *job)
+{
+    const ps_svc_opts *o = &job->eng->o;
+    int64_t lo = 2 * (int64_t)o->min_wait_ms * 1000, hi = (int64_t)o->max_wait_ms * 1000;
+    if (hi < lo)
+        hi = lo;
+    return clamp64(2 * SVC_RTT_FACTOR * job->host->rtt_us, lo, hi);
+}
+
+static int is_null_probe(const ps_probe *p)
+{
+    size_t len = 0;
+    ps_probe_payload(p, &len);
+    return len == 0 && strcmp(ps_probe_name(p), "NULL") == 0;
+}
+
+static void finish(svc_job *job, enum ps_svc_status st)
+{
+    struct ps_svc_engine *eng = job->eng;
+    if (job->done)
+        return;
+    job->done = 1;
+    job->r.status = st;
+    while (job->lanes)
+        svc_lane_close(job->lanes);
+    svc_host *h = job->host;
+    if (job->prev)
+        job->prev->next = job->next;
+    else
+        h->jobs = job->next;
+    if (job->next)
+        job->next->prev = job->prev;
+    job->next = job->prev = NULL;
+    h->njobs--;
+    h->ndone++;
+    eng->njobs--;
+    job->done_next = eng->done;
+    eng->done = job;
+}
+
+/* Nothing more will be learnt: report the best we have. */
+static void finish_best(svc_job *job)
+{
+    if (job->have_soft) {
+        job->r.info = job->soft;
+        job->r.info.soft = 1;
+        job->r.probe = job->soft_probe;
+        job->r.tls = job->soft_track == 1;
+        finish(job, PS_SVC_SOFT);
+    } else if (job->have_ssl && job->tls != TLS_OK) {
+        job->r.info = job->ssl;
+        job->r.probe = job->ssl_probe;
+        job->r.tls = 0;
+        finish(job, PS_SVC_MATCH);
+    } else {
+        memset(&job->r.info, 0, sizeof job->r.info);
+        finish(job, PS_SVC_UNKNOWN);
+    }
+}
+
+static void tls_begin(svc_job *job)
+{
+    if (job->tls != TLS_NONE)
+        return;
+    svc_track *t = &job->tr[1];
+    t->plan = malloc(job->eng->nprobes * sizeof *t->plan + 1);
+    if (!t->plan) {
+        job->tls = TLS_FAILED;
+        return;
+    }
+    t->n = ps_svc_plan(job->eng->db, PS_TCP, job->r.port, 1, job->eng->o.intensity, t->plan,
+                       job->eng->nprobes);
+    if (t->n == 0) {
+        job->tls = TLS_FAILED;
+        return;
+    }
+    t->st = TRACK_RUN;
+    job->tls = TLS_TRYING;
+}
+
+/* Something suggests TLS: try it, and hold the plain track meanwhile. */
+static void tls_hint(svc_job *job)
+{
+    if (!job->eng->o.tls || job->r.proto != PS_TCP)
+        return;
+    tls_begin(job);
+    if (job->tls == TLS_TRYING && job->tr[0].st == TRACK_RUN)
+        job->tr[0].st = TRACK_PAUSED;
+}
+
+static void tls_failed(svc_job *job)
+{
+    job->tls = TLS_FAILED;
+    job->tr[1].st = TRACK_STOP;
+    while (job->tr[1].lanes) {
+        for (svc_lane *l = job->lanes; l; l = l->next)
+            if (l->track == 1) {
+                svc_lane_close(l);
+                break;
+            }
+    }
+    if (job->tr[0].st == TRACK_PAUSED)
+        job->tr[0].st = TRACK_RUN;
+}
+
+int svc_job_pick_track(const svc_job *job)
+{
+    if (job->done || job->nlanes >= job->eng->o.probes_per_port)
+        return -1;
+    const svc_track *p = &job->tr[0], *t = &job->tr[1];
+    int can0 = p->st == TRACK_RUN && p->next < p->n;
+    int can1 = t->st == TRACK_RUN && t->next < t->n &&
+               (job->tls == TLS_OK || (job->tls == TLS_TRYING && t->next == 0));
+    if (can0 && p->next == 0)
+        return 0; /* the NULL probe first: most services name themselves there */
+    if (can1)
+        return 1;
+    return can0 ? 0 : -1;
+}
+
+/* Keep the first bytes of the most telling reply: the earliest probe in
+ * plan order, and a TLS track reply over any plain one. */
+static void capture_banner(svc_job *job, const svc_lane *l)
+{
+    if (l->len == 0)
+        return;
+    if (job->r.banner_len) {
+        int better = l->track > job->banner_track ||
+                     (l->track == job->banner_track && l->plan_i < job->banner_rank);
+        if (!better)
+            return;
+    }
+    size_t n = l->len < sizeof job->r.banner ? l->len : sizeof job->r.banner;
+    memcpy(job->r.banner, l->buf, n);
+    job->r.banner_len = n;
+    job->banner_track = l->track;
+    job->banner_rank = l->plan_i;
+    job->r.probe = ps_probe_name(l->probe);
+}
+
+static int names_ssl(const ps_service_info *info)
+{
+    return strcasecmp(info->service, "ssl") == 0 || strcasecmp(info->service, "tls") == 0;
+}
+
+int svc_job_on_match(svc_job *job, svc_lane *l, int rc, const ps_service_info *info)
+{
+    if (rc <= 0 || job->done)
+        return job->done;
+    if (l->track == 0 && job->tls == TLS_OK)
+        return 0; /* a straggler from before the handshake */
+    if (l->track == 0 && names_ssl(info) && job->eng->o.tls && job->r.proto == PS_TCP &&
+        job->tls != TLS_FAILED) {
+        if (!job->have_ssl) {
+            job->have_ssl = 1;
+            job->ssl = *info;
+            job->ssl_probe = ps_probe_name(l->probe);
+        }
+        tls_hint(job);
+        return 0;
+    }
+    capture_banner(job, l);
+    if (rc == 2) {
+        job->r.info = *info;
+        job->r.info.soft = 0;
+        job->r.probe = ps_probe_name(l->probe);
+        job->r.tls = l->track == 1;
+        finish(job, PS_SVC_MATCH);
+        return 1;
+    }
+    if (!job->have_soft) {
+        job->have_soft = 1;
+        job->soft = *info;
+        job->soft_probe = ps_probe_name(l->probe);
+        job->soft_track = l->track;
+    }
+    return 0;
+}
+
+void svc_job_seen_bytes(svc_job *job, svc_lane *l)
+{
+    job->any_bytes = 1;
+    job->tr[l->track].bytes = 1;
+    if (l->track == 0 && l->matched_at == 0 && ps_tls_looks_like(l->buf, l->len))
+        tls_hint(job);
+}
+
+void svc_job_tls_ok(svc_job *job, svc_lane *l)
+{
+    if (job->tls == TLS_OK || job->done)
+        return;
+    job->tls = TLS_OK;
+    job->r.tls = 1;
+    job->r.has_cert = ps_tls_info_get(&l->c, &job->r.cert) == 1;
+    job->tr[0].st = TRACK_STOP;
+    for (svc_lane *p = job->lanes, *nx; p; p = nx) {
+        nx = p->next;
+        if (p->track == 0)
+            svc_lane_close(p);
+    }
+    if (job->have_soft && job->soft_track == 0)
+        job->have_soft = 0;
+    if (job->banner_track == 0) {
+        job->r.banner_len = 0;
+        job->r.probe = NULL;
+    }
+}
+
+/* Called whenever a lane ended and nothing finished the job yet. */
+static void check_exhausted(svc_job *job)
+{
+    if (job->done || job->nlanes > 0 || svc_job_pick_track(job) >= 0)
+        return;
+    if (job->tls == TLS_NONE && job->eng->o.tls && job->r.proto == PS_TCP &&
+        job->connected_once && !job->tr[0].bytes && !job->have_soft) {
+        tls_begin(job); /* silent to every plain probe: maybe it waits for a ClientHello */
+        if (svc_job_pick_track(job) >= 0)
+            return;
+    }
+    finish_best(job);
+}
+
+void svc_job_lane_done(svc_job *job, svc_lane *l, enum lane_end why)
+{
+    struct ps_svc_engine *eng = job->eng;
+    if (job->done)
+        return;
+    switch (why) {
+    case END_CONNFAIL:
+        if (!job->connected_once) {
+            finish(job, l->c.err == ECONNREFUSED ? PS_SVC_CLOSED : PS_SVC_UNKNOWN);
+            return;
+        }
+        if (l->track == 1 && job->tls == TLS_TRYING)
+            tls_failed(job);
+        break;
+    case END_HSFAIL:
+        if (job->tls == TLS_TRYING)
+            tls_failed(job);
+        break;
+    case END_EOF:
+    case END_RESET:
+        if (job->r.proto == PS_UDP && l->c.err == ECONNREFUSED && !job->any_bytes) {
+            finish(job, PS_SVC_CLOSED);
+            return;
+        }
+        if (l->track == 0 && l->len == 0 && is_null_probe(l->probe) && !job->any_bytes &&
+            job->tls != TLS_OK && eng->now - l->t_conn < eng->wrapped_us) {
+            finish(job, PS_SVC_TCPWRAPPED);
+            return;
+        }
+        /* fall through */
+    case END_REPLY:
+        if (!(l->track == 0 && job->tls == TLS_OK))
+            capture_banner(job, l);
+        break;
+    }
+    check_exhausted(job);
+}
+
+void svc_job_expire(svc_job *job)
+{
+    for (svc_lane *l = job->lanes; l; l = l->next)
+        if (!(l->track == 0 && job->tls == TLS_OK))
+            capture_banner(job, l);
+    finish_best(job);
+}
+
+svc_job *svc_job_new(struct ps_svc_engine *eng, svc_host *h, svc_pending *p)
+{
+    svc_job *job = calloc(1, sizeof *job);
+    if (!job)
+        return NULL;
+    job->eng = eng;
+    job->host = h;
+    job->r.addr = h->addr;
+    job->r.port = p->port;
+    job->r.proto = p->proto;
+    job->r.rtt_ms = -1;
+    job->sni = p->sni;
+    p->sni = NULL;
+    job->t_start = eng->now;
+    job->deadline = eng->now + (int64_t)eng->o.port_timeout_ms * 1000;
+    job->next = h->jobs;
+    if (h->jobs)
+        h->jobs->prev = job;
+    h->jobs = job;
+    h->njobs++;
+    eng->njobs++;
+
+    if (ps_probedb_excluded(eng->db, p->proto, p->port)) {
+        finish(job, PS_SVC_UNKNOWN);
+        return job;
+    }
+    svc_track *t = &job->tr[0];
+    t->plan = malloc(eng->nprobes * sizeof *t->plan + 1);
+    if (t->plan)
+        t->n = ps_svc_plan(eng->db, p->proto, p->port, 0, eng->o.intensity, t->plan, eng->nprobes);
+    if (t->n == 0) {
+        finish(job, PS_SVC_UNKNOWN);
+        return job;
+    }
+    t->st = TRACK_RUN;
+    if (eng->o.tls && p->proto == PS_TCP) {
+        for (size_t i = 0; i < eng->nprobes; i++) {
+            const ps_probe *q = ps_probedb_get(eng->db, i);
+            if (ps_probe_proto(q) == PS_TCP && ps_probe_on_sslport(q, p->port)) {
+                tls_begin(job); /* beside the plain track, not instead */
+                break;
+            }
+        }
+    }
+    return job;
+}
+
+void svc_job_report_free(svc_job *job)
+{
+    struct ps_svc_engine *eng = job->eng;
+    job->r.rtt_ms = job->rtt_us ? (double)job->rtt_us / 1000.0 : -1.0;
+    job->r.elapsed_ms = (double)(eng->now - job->t_start) / 1000.0;
+    if (job->r.status == PS_SVC_CLOSED || job->r.status == PS_SVC_TCPWRAPPED) {
+        job->r.probe = NULL;
+        job->r.banner_len = 0;
+    }
+    eng->cb(eng->ctx, &job->r);
+    free(job->tr[0].plan);
+    free(job->tr[1].plan);
+    free(job->sni);
+    free(job);
+}

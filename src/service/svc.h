@@ -1,0 +1,178 @@
+/* svc.h: the service engine's private types, shared by engine.c (loop,
+ * scheduling, hosts), lane.c (one connection running one probe) and job.c
+ * (one port: which probes, TLS or not, what the answer is).  Everything
+ * here is touched by the engine thread only, except the inbox fields of
+ * struct ps_svc_engine, which the mutex guards. */
+#ifndef PSCAN_SVC_INTERNAL_H
+#define PSCAN_SVC_INTERNAL_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "pscan/service.h"
+
+typedef struct svc_lane svc_lane;
+typedef struct svc_job svc_job;
+typedef struct svc_host svc_host;
+
+enum lane_state { LANE_CONNECT, LANE_HANDSHAKE, LANE_SEND, LANE_READ, LANE_DEAD };
+
+/* Why a lane ended (svc_job_lane_done). */
+enum lane_end {
+    END_REPLY,     /* wait, quiet period or size cap reached */
+    END_EOF,       /* peer closed the stream */
+    END_RESET,     /* peer reset (or refused a UDP datagram) */
+    END_CONNFAIL,  /* TCP connect refused / failed / timed out */
+    END_HSFAIL,    /* TLS handshake failed or timed out */
+};
+
+/* One connection carrying one probe. */
+struct svc_lane {
+    struct ps_svc_engine *eng;
+    svc_job *job;
+    svc_lane *next, *prev; /* the job's lanes */
+    svc_lane *dead_next;   /* reap list */
+    int track;             /* 0 plain, 1 TLS */
+    size_t plan_i;         /* index of probe in the track's plan */
+    const ps_probe *probe;
+    ps_conn c;
+    enum lane_state st;
+    uint32_t ev;           /* epoll events registered (0: none) */
+    int64_t t_open, t_conn, t_wait; /* microseconds, monotonic */
+    int64_t deadline;      /* end of the current state */
+    int64_t quiet;         /* end of the silence after the last bytes (0: none) */
+    int64_t wake;          /* min(deadline, quiet): the heap key */
+    size_t heap_i;         /* position in the timer heap, SIZE_MAX if absent */
+    size_t sent;
+    uint8_t *buf;
+    size_t len, cap, matched_at;
+    int eof, reset;
+};
+
+enum track_state { TRACK_OFF, TRACK_RUN, TRACK_PAUSED, TRACK_STOP };
+enum tls_state { TLS_NONE, TLS_TRYING, TLS_OK, TLS_FAILED };
+
+/* A sequence of probes over one transport. */
+typedef struct svc_track {
+    const ps_probe **plan;
+    size_t n, next;
+    int lanes;
+    enum track_state st;
+    int bytes; /* some lane of this track received data */
+} svc_track;
+
+/* One (host, port, proto) being identified. */
+struct svc_job {
+    struct ps_svc_engine *eng;
+    svc_host *host;
+    svc_job *next, *prev; /* the host's active jobs */
+    svc_job *done_next;   /* reap list */
+    ps_svc_result r;
+    char *sni;
+    svc_track tr[2];
+    enum tls_state tls;
+    svc_lane *lanes;
+    int nlanes;
+    int64_t t_start, deadline, rtt_us;
+    int connected_once, any_bytes, done;
+    int have_soft, soft_track;
+    ps_service_info soft;
+    const char *soft_probe;
+    int have_ssl;
+    ps_service_info ssl;
+    const char *ssl_probe;
+    int banner_track;
+    size_t banner_rank;
+};
+
+typedef struct svc_pending {
+    struct svc_pending *next;
+    uint16_t port;
+    enum ps_proto proto;
+    char *sni;
+} svc_pending;
+
+struct svc_host {
+    ps_addr addr;
+    svc_host *hnext;        /* hash chain */
+    svc_host *rnext, *rprev; /* round-robin ring */
+    svc_pending *phead, *ptail;
+    svc_job *jobs;
+    int njobs, nlanes;
+    int ndone;      /* finished jobs not yet reported (they point here) */
+    int64_t rtt_us; /* shortest connect seen, 0 while unknown */
+};
+
+typedef struct svc_submit {
+    ps_addr addr;
+    uint16_t port;
+    enum ps_proto proto;
+    char *sni;
+} svc_submit;
+
+struct ps_svc_engine {
+    const ps_probedb *db;
+    ps_svc_opts o;
+    ps_svc_cb cb;
+    void *ctx;
+    ps_tls_ctx *tls;
+    int epfd, evfd;
+    size_t nprobes;
+    int64_t wrapped_us; /* tcpwrapped window of the NULL probe */
+
+    pthread_mutex_t mu; /* guards the four fields below */
+    svc_submit *in;
+    size_t nin, capin;
+    int finishing;
+
+    pthread_t thr;
+    int started, joined;
+
+    /* engine thread only */
+    int64_t now;
+    svc_host **htab;
+    size_t hcap, nhosts;
+    svc_host *ring;
+    size_t nring, npending;
+    svc_lane **heap;
+    size_t nheap, capheap;
+    int nlanes, njobs;
+    int64_t backoff_until;
+    svc_lane *dead;
+    svc_job *done;
+};
+
+/* engine.c */
+int64_t svc_now(void);
+void svc_heap_set(struct ps_svc_engine *eng, svc_lane *l);
+void svc_heap_del(struct ps_svc_engine *eng, svc_lane *l);
+
+/* lane.c */
+/* Open a lane for the job's next probe on track.  0 on success (the lane
+ * may already have ended, synchronously), -1 on a local failure (no
+ * sockets, no memory: retry later; nothing changed). */
+int svc_lane_start(svc_job *job, int track);
+void svc_lane_event(svc_lane *l, uint32_t events);
+void svc_lane_timeout(svc_lane *l);
+/* Close without reporting to the job (cancel). */
+void svc_lane_close(svc_lane *l);
+void svc_lane_free(svc_lane *l);
+
+/* job.c */
+svc_job *svc_job_new(struct ps_svc_engine *eng, svc_host *h, svc_pending *p);
+/* Track for the next lane, or -1 when the job wants none now. */
+int svc_job_pick_track(const svc_job *job);
+/* A reply was matched with result rc (ps_probe_match); returns 1 when the
+ * job is finished. */
+int svc_job_on_match(svc_job *job, svc_lane *l, int rc, const ps_service_info *info);
+void svc_job_seen_bytes(svc_job *job, svc_lane *l);
+void svc_job_tls_ok(svc_job *job, svc_lane *l);
+void svc_job_lane_done(svc_job *job, svc_lane *l, enum lane_end why);
+void svc_job_expire(svc_job *job);
+void svc_job_report_free(svc_job *job);
+/* Waits for this job, from the host's measured RTT. */
+int64_t svc_job_wait_us(const svc_job *job, const ps_probe *p);
+int64_t svc_job_quiet_us(const svc_job *job);
+int64_t svc_job_handshake_us(const svc_job *job);
+
+#endif

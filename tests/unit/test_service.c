@@ -1,0 +1,669 @@
+/* test_service.c: the service engine against real servers on loopback.
+ *
+ * The servers are build/tests/tools/svc_server processes (banner, silent,
+ * accept-and-close, HTTP, TLS with a certificate made by `openssl req` at
+ * test time, trickle, flood) on 127.0.0.1 ports derived from our pid.  The
+ * probe database is $PSCAN_PROBE_DB (file or directory), else pscan's own
+ * probes/ directory, else nmap's /usr/share/nmap/nmap-service-probes; with
+ * none of them every test reports "# SKIP".
+ *
+ * `test_service --scan 127.0.0.1:PORT ...` runs the engine on those
+ * services and prints one line each (tests/integration/service_local.sh
+ * uses it on real daemons and for timing). */
+#include <dirent.h>
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pscan/service.h"
+#include "unit.h"
+
+#define SERVER_BIN "build/tests/tools/svc_server"
+#define MAXR 256
+
+static ps_probedb *db;
+static const char *db_name;
+static int base_port;
+static char tmpdir[64];
+
+struct results {
+    pthread_mutex_t mu;
+    ps_svc_result r[MAXR];
+    double at[MAXR]; /* when reported (now_ms) */
+    int n;
+};
+
+static double now_ms(void);
+
+static void on_result(void *ctx, const ps_svc_result *r)
+{
+    struct results *rs = ctx;
+    pthread_mutex_lock(&rs->mu);
+    if (rs->n < MAXR) {
+        rs->r[rs->n] = *r;
+        rs->at[rs->n] = now_ms();
+    }
+    rs->n++;
+    pthread_mutex_unlock(&rs->mu);
+}
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int count_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    int n = 0;
+    if (!d)
+        return -1;
+    while (readdir(d))
+        n++;
+    closedir(d);
+    return n;
+}
+
+static ps_addr loopback(void)
+{
+    ps_addr a;
+    memset(&a, 0, sizeof a);
+    a.family = AF_INET;
+    a.u.v4 = 0x7f000001;
+    return a;
+}
+
+static int has_probes_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int found = 0;
+    if (!d)
+        return 0;
+    while (!found && (e = readdir(d))) {
+        size_t l = strlen(e->d_name);
+        found = l > 7 && strcmp(e->d_name + l - 7, ".probes") == 0;
+    }
+    closedir(d);
+    return found;
+}
+
+static void load_db(void)
+{
+    ps_err e = {{0}};
+    const char *env = getenv("PSCAN_PROBE_DB");
+    struct stat st;
+    db = ps_probedb_new();
+    int rc = -1;
+    if (env && *env) {
+        db_name = env;
+        rc = stat(env, &st) == 0 && S_ISDIR(st.st_mode) ? ps_probedb_load_dir(db, env, &e)
+                                                         : ps_probedb_load_file(db, env, &e);
+    } else if (has_probes_dir("probes")) {
+        db_name = "probes/";
+        rc = ps_probedb_load_dir(db, "probes", &e);
+    } else if (access("/usr/share/nmap/nmap-service-probes", R_OK) == 0) {
+        db_name = "/usr/share/nmap/nmap-service-probes";
+        rc = ps_probedb_load_file(db, db_name, &e);
+    }
+    if (rc != PS_OK) {
+        if (db_name)
+            printf("# probe database %s: %s\n", db_name, e.msg);
+        ps_probedb_free(db);
+        db = NULL;
+    }
+}
+
+/* ---- servers ------------------------------------------------------------ */
+
+/* Start svc_server on addr with args; wait for its "ready".  Returns pid or -1. */
+static pid_t server_at(const char *addr, const char *mode, const char *ports, const char *a1,
+                       const char *a2)
+{
+    int pfd[2];
+    if (pipe(pfd) < 0)
+        return -1;
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        dup2(pfd[1], 1);
+        close(pfd[0]);
+        close(pfd[1]);
+        execl(SERVER_BIN, SERVER_BIN, "-t", "120", "-a", addr, mode, ports, a1, a2, (char *)NULL);
+        _exit(127);
+    }
+    close(pfd[1]);
+    struct pollfd p = {.fd = pfd[0], .events = POLLIN};
+    char buf[16] = "";
+    ssize_t n = 0;
+    if (poll(&p, 1, 5000) == 1)
+        n = read(pfd[0], buf, sizeof buf - 1);
+    close(pfd[0]);
+    if (n < 5 || strncmp(buf, "ready", 5) != 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        return -1;
+    }
+    return pid;
+}
+
+static pid_t server(const char *mode, const char *ports, const char *a1, const char *a2)
+{
+    return server_at("127.0.0.1", mode, ports, a1, a2);
+}
+
+static void server_stop(pid_t pid)
+{
+    if (pid > 0) {
+        kill(pid, SIGTERM);
+        waitpid(pid, NULL, 0);
+    }
+}
+
+/* Run the engine on ports [lo, lo+n) of 127.0.0.1; fills rs, returns ms. */
+static double scan(const ps_svc_opts *o, int lo, int n, struct results *rs)
+{
+    ps_err e = {{0}};
+    memset(rs, 0, sizeof *rs);
+    pthread_mutex_init(&rs->mu, NULL);
+    double t0 = now_ms();
+    ps_svc_engine *s = ps_svc_new(db, o, on_result, rs, &e);
+    CHECK(s != NULL, "ps_svc_new: %s", e.msg);
+    if (!s)
+        return 0;
+    CHECK(ps_svc_start(s) == PS_OK, "start");
+    ps_addr a = loopback();
+    for (int i = 0; i < n; i++)
+        CHECK(ps_svc_submit(s, &a, (uint16_t)(lo + i), PS_TCP) == PS_OK, "submit");
+    CHECK(ps_svc_finish(s) == PS_OK, "finish");
+    ps_svc_free(s);
+    return now_ms() - t0;
+}
+
+static void show(const ps_svc_result *r)
+{
+    printf("#   port %u: %s%s%s product='%s' version='%s' probe=%s banner=%zu bytes, "
+           "%.0f ms\n",
+           r->port, ps_svc_status_name(r->status), r->tls ? " ssl/" : " ", r->info.service,
+           r->info.product, r->info.version, r->probe ? r->probe : "-", r->banner_len,
+           r->elapsed_ms);
+}
+
+/* One server, one port: the result. */
+static int one(const char *mode, const char *a1, const char *a2, ps_svc_result *out,
+               double *ms)
+{
+    static int k;
+    int port = base_port + 2 * (k++ % 40);
+    char ports[16];
+    snprintf(ports, sizeof ports, "%d", port);
+    pid_t pid = server(mode, ports, a1, a2);
+    CHECK(pid > 0, "svc_server %s on %d did not start", mode, port);
+    if (pid <= 0)
+        return -1;
+    ps_svc_opts o;
+    ps_svc_opts_default(&o);
+    struct results *rs = calloc(1, sizeof *rs);
+    *ms = scan(&o, port, 1, rs);
+    server_stop(pid);
+    CHECK(rs->n == 1, "%d results for one port", rs->n);
+    int ok = rs->n == 1;
+    if (ok) {
+        *out = rs->r[0];
+        show(out);
+    }
+    free(rs);
+    return ok ? 0 : -1;
+}
+
+/* ---- tests -------------------------------------------------------------- */
+
+static void test_plan_order(void)
+{
+    const ps_probe *plan[1024];
+    size_t n = ps_svc_plan(db, PS_TCP, 80, 0, 7, plan, 1024);
+    CHECK(n > 3, "plan of %zu probes", n);
+    CHECK_STR(ps_probe_name(plan[0]), "NULL");
+    size_t i = 1;
+    while (i < n && ps_probe_on_port(plan[i], 80))
+        i++;
+    CHECK(i > 1, "no probe lists port 80");
+    int last = 0;
+    for (; i < n; i++) {
+        CHECK(!ps_probe_on_port(plan[i], 80), "listed probe %s late", ps_probe_name(plan[i]));
+        CHECK(ps_probe_rarity(plan[i]) <= 7, "%s rarity %d", ps_probe_name(plan[i]),
+              ps_probe_rarity(plan[i]));
+        CHECK(ps_probe_rarity(plan[i]) >= last, "rarity order broken at %s",
+              ps_probe_name(plan[i]));
+        last = ps_probe_rarity(plan[i]);
+    }
+    size_t n0 = ps_svc_plan(db, PS_TCP, 80, 0, 0, plan, 1024);
+    for (i = 1; i < n0; i++)
+        CHECK(ps_probe_on_port(plan[i], 80), "intensity 0 ran %s", ps_probe_name(plan[i]));
+    size_t n9 = ps_svc_plan(db, PS_TCP, 80, 0, 9, plan, 1024);
+    CHECK(n9 >= n && n >= n0, "plans %zu %zu %zu not growing with intensity", n0, n, n9);
+}
+
+static void test_tls_looks_like(void)
+{
+    static const uint8_t hello[] = {0x16, 0x03, 0x03, 0x00, 0x40};
+    static const uint8_t alert[] = {0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x46};
+    CHECK(ps_tls_looks_like(hello, sizeof hello), "ServerHello");
+    CHECK(ps_tls_looks_like(alert, sizeof alert), "alert");
+    CHECK(!ps_tls_looks_like((const uint8_t *)"HTTP/1.1", 8), "HTTP");
+    CHECK(!ps_tls_looks_like(hello, 2), "short");
+}
+
+static void test_bad_options(void)
+{
+    ps_svc_opts o;
+    ps_err e = {{0}};
+    ps_svc_opts_default(&o);
+    o.intensity = 10;
+    CHECK(ps_svc_new(db, &o, on_result, NULL, &e) == NULL, "intensity 10 accepted");
+    CHECK(strstr(e.msg, "intensity") != NULL, "message '%s'", e.msg);
+    ps_svc_opts_default(&o);
+    o.min_wait_ms = 500;
+    o.max_wait_ms = 100;
+    CHECK(ps_svc_new(db, &o, on_result, NULL, &e) == NULL, "max_wait < min_wait accepted");
+    CHECK(strstr(e.msg, "max_wait_ms") != NULL, "message '%s'", e.msg);
+    ps_svc_opts_default(&o);
+    ps_svc_engine *s = ps_svc_new(db, &o, on_result, NULL, &e);
+    ps_addr a = loopback();
+    CHECK(s && ps_svc_submit(s, &a, 0, PS_TCP) == PS_EINPUT, "port 0 accepted");
+    a.family = 12345;
+    CHECK(s && ps_svc_submit(s, &a, 22, PS_TCP) == PS_EINPUT, "bad family accepted");
+    ps_svc_free(s); /* never started, nothing submitted */
+}
+
+static void test_banner_ssh(void)
+{
+    ps_svc_result r;
+    double ms;
+    if (one("banner", "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\\r\\n", NULL, &r, &ms) < 0)
+        return;
+    CHECK(r.status == PS_SVC_MATCH, "status %s", ps_svc_status_name(r.status));
+    CHECK_STR(r.info.service, "ssh");
+    CHECK(strstr(r.info.product, "OpenSSH") != NULL, "product '%s'", r.info.product);
+    CHECK_STR(r.info.version, "9.2p1 Debian 2+deb12u3");
+    CHECK_STR(r.probe, "NULL");
+    CHECK(!r.tls, "tls");
+    CHECK(ms < 1000, "took %.0f ms", ms);
+}
+
+static void test_http(void)
+{
+    ps_svc_result r;
+    double ms;
+    if (one("http", NULL, NULL, &r, &ms) < 0)
+        return;
+    CHECK(r.status == PS_SVC_MATCH, "status %s", ps_svc_status_name(r.status));
+    CHECK_STR(r.info.service, "http");
+    CHECK_STR(r.info.product, "nginx");
+    CHECK_STR(r.info.version, "1.22.1");
+    CHECK(r.probe && strcmp(r.probe, "NULL") != 0, "probe %s", r.probe ? r.probe : "-");
+    CHECK(!r.tls, "tls");
+    CHECK(ms < 1000, "took %.0f ms: the GET probe should not wait for the NULL probe", ms);
+}
+
+static int sh(const char *cmd, char *out, size_t cap)
+{
+    FILE *f = popen(cmd, "r");
+    if (!f)
+        return -1;
+    size_t n = fread(out, 1, cap - 1, f);
+    out[n] = '\0';
+    while (n && (out[n - 1] == '\n' || out[n - 1] == '\r'))
+        out[--n] = '\0';
+    return pclose(f) == 0 ? 0 : -1;
+}
+
+static void test_tls_http(void)
+{
+    char cmd[1024], want[512], crt[128], key[128];
+    snprintf(crt, sizeof crt, "%s/cert.pem", tmpdir);
+    snprintf(key, sizeof key, "%s/key.pem", tmpdir);
+    snprintf(cmd, sizeof cmd,
+             "openssl req -x509 -newkey rsa:2048 -nodes -days 30 -keyout %s -out %s "
+             "-subj '/CN=localhost/O=pscan test' "
+             "-addext 'subjectAltName=DNS:localhost,IP:127.0.0.1' 2>/dev/null",
+             key, crt);
+    if (system(cmd) != 0) {
+        printf("ok - test_tls_http # SKIP openssl req failed\n");
+        return;
+    }
+    ps_svc_result r;
+    double ms;
+    if (one("tls", crt, key, &r, &ms) < 0)
+        return;
+    CHECK(r.status == PS_SVC_MATCH, "status %s", ps_svc_status_name(r.status));
+    CHECK(r.tls == 1, "not found through TLS");
+    CHECK_STR(r.info.service, "http");
+    CHECK_STR(r.info.product, "nginx");
+    CHECK(r.has_cert, "no certificate");
+    printf("#   %s %s subject=%s sans=%s %s..%s\n#   sha256=%s\n", r.cert.version, r.cert.cipher,
+           r.cert.subject, r.cert.sans, r.cert.not_before, r.cert.not_after, r.cert.sha256);
+    CHECK(strncmp(r.cert.version, "TLSv1", 5) == 0, "version '%s'", r.cert.version);
+    CHECK(r.cert.cipher[0], "no cipher");
+    snprintf(cmd, sizeof cmd, "openssl x509 -in %s -noout -fingerprint -sha256 | cut -d= -f2",
+             crt);
+    if (sh(cmd, want, sizeof want) == 0)
+        CHECK_STR(r.cert.sha256, want);
+    snprintf(cmd, sizeof cmd, "openssl x509 -in %s -noout -subject -nameopt RFC2253 | cut -d= -f2-",
+             crt);
+    if (sh(cmd, want, sizeof want) == 0)
+        CHECK_STR(r.cert.subject, want);
+    CHECK_STR(r.cert.issuer, r.cert.subject);
+    CHECK_STR(r.cert.sans, "DNS:localhost, IP:127.0.0.1");
+    snprintf(cmd, sizeof cmd,
+             "openssl x509 -in %s -noout -enddate -dateopt iso_8601 | cut -d= -f2 | tr ' ' T", crt);
+    if (sh(cmd, want, sizeof want) == 0)
+        CHECK_STR(r.cert.not_after, want);
+    CHECK(strlen(r.cert.not_before) == 20 && r.cert.not_before[10] == 'T', "not_before '%s'",
+          r.cert.not_before);
+    CHECK(ms < 3000, "took %.0f ms", ms);
+}
+
+static void test_tcpwrapped(void)
+{
+    ps_svc_result r;
+    double ms;
+    if (one("close", NULL, NULL, &r, &ms) < 0)
+        return;
+    CHECK(r.status == PS_SVC_TCPWRAPPED, "status %s", ps_svc_status_name(r.status));
+    CHECK(ms < 1000, "took %.0f ms", ms);
+}
+
+static void test_silent(void)
+{
+    ps_svc_result r;
+    double ms;
+    if (one("silent", NULL, NULL, &r, &ms) < 0)
+        return;
+    CHECK(r.status == PS_SVC_UNKNOWN, "status %s", ps_svc_status_name(r.status));
+    CHECK_STR(r.info.service, "");
+    CHECK(r.banner_len == 0, "banner of %zu bytes", r.banner_len);
+    CHECK(!r.tls, "tls");
+    CHECK(ms < 15000, "took %.0f ms", ms);
+}
+
+static void test_trickle_and_flood(void)
+{
+    ps_svc_result r;
+    double ms;
+    if (one("trickle", NULL, NULL, &r, &ms) == 0) {
+        CHECK(r.status == PS_SVC_UNKNOWN, "trickle status %s", ps_svc_status_name(r.status));
+        CHECK(r.banner_len > 0 && r.banner[0] == 'x', "trickle banner %zu", r.banner_len);
+        CHECK(ms < 15000, "trickle took %.0f ms", ms);
+    }
+    if (one("flood", NULL, NULL, &r, &ms) == 0) {
+        CHECK(r.status == PS_SVC_UNKNOWN, "flood status %s", ps_svc_status_name(r.status));
+        CHECK(r.banner_len == sizeof r.banner, "flood banner %zu", r.banner_len);
+        CHECK(ms < 15000, "flood took %.0f ms", ms);
+    }
+}
+
+static void test_closed(void)
+{
+    struct results *rs = calloc(1, sizeof *rs);
+    ps_svc_opts o;
+    ps_svc_opts_default(&o);
+    double ms = scan(&o, base_port + 97, 1, rs); /* nobody listens there */
+    CHECK(rs->n == 1, "%d results", rs->n);
+    CHECK(rs->r[0].status == PS_SVC_CLOSED, "status %s", ps_svc_status_name(rs->r[0].status));
+    CHECK(ms < 500, "took %.0f ms", ms);
+    free(rs);
+}
+
+struct feeder {
+    ps_svc_engine *s;
+    int lo, n;
+};
+
+static void *feed(void *arg)
+{
+    struct feeder *f = arg;
+    ps_addr a = loopback();
+    for (int i = 0; i < f->n; i++) {
+        ps_svc_submit(f->s, &a, (uint16_t)(f->lo + i), PS_TCP);
+        if (i % 10 == 9)
+            usleep(20000); /* streaming, as from a port scan */
+    }
+    return NULL;
+}
+
+/* 50 ports of three kinds at once, fed from another thread while the
+ * engine runs: each reported once, right, and no descriptor left open. */
+static void test_fifty_ports_no_leak(void)
+{
+    char r1[32], r2[32], r3[32];
+    int lo = base_port + 100;
+    snprintf(r1, sizeof r1, "%d-%d", lo, lo + 19);
+    snprintf(r2, sizeof r2, "%d-%d", lo + 20, lo + 39);
+    snprintf(r3, sizeof r3, "%d-%d", lo + 40, lo + 49);
+    pid_t p1 = server("banner", r1, "220 mail.example.com ESMTP Postfix (Debian/GNU)\\r\\n", NULL);
+    pid_t p2 = server("http", r2, NULL, NULL);
+    pid_t p3 = server("close", r3, NULL, NULL);
+    CHECK(p1 > 0 && p2 > 0 && p3 > 0, "servers did not start");
+    if (p1 > 0 && p2 > 0 && p3 > 0) {
+        int fds0 = count_fds();
+        struct results *rs = calloc(1, sizeof *rs);
+        pthread_mutex_init(&rs->mu, NULL);
+        ps_err e = {{0}};
+        ps_svc_opts o;
+        ps_svc_opts_default(&o);
+        o.max_parallelism = 40; /* fewer connections than work: the queue must drain */
+        o.max_per_host = 24;
+        double t0 = now_ms();
+        ps_svc_engine *s = ps_svc_new(db, &o, on_result, rs, &e);
+        CHECK(s != NULL, "%s", e.msg);
+        if (s) {
+            ps_svc_start(s);
+            struct feeder f = {s, lo, 50};
+            pthread_t t;
+            pthread_create(&t, NULL, feed, &f);
+            pthread_join(t, NULL);
+            ps_svc_finish(s);
+            ps_svc_free(s);
+        }
+        double ms = now_ms() - t0;
+        int seen[50] = {0};
+        CHECK(rs->n == 50, "%d results for 50 ports", rs->n);
+        for (int i = 0; i < rs->n && i < MAXR; i++) {
+            const ps_svc_result *r = &rs->r[i];
+            int k = r->port - lo;
+            CHECK(k >= 0 && k < 50, "stray port %u", r->port);
+            if (k < 0 || k >= 50)
+                continue;
+            seen[k]++;
+            const char *want = k < 20 ? "smtp" : k < 40 ? "http" : "";
+            enum ps_svc_status st = k < 40 ? PS_SVC_MATCH : PS_SVC_TCPWRAPPED;
+            CHECK(r->status == st && strcmp(r->info.service, want) == 0,
+                  "port %u: %s '%s'", r->port, ps_svc_status_name(r->status), r->info.service);
+        }
+        for (int k = 0; k < 50; k++)
+            CHECK(seen[k] == 1, "port %d reported %d times", lo + k, seen[k]);
+        int fds1 = count_fds();
+        CHECK(fds0 == fds1, "descriptors: %d before, %d after", fds0, fds1);
+        printf("#   50 ports in %.0f ms, descriptors %d -> %d\n", ms, fds0, fds1);
+        free(rs);
+    }
+    server_stop(p1);
+    server_stop(p2);
+    server_stop(p3);
+}
+
+/* Host A has a queue of slow (silent) ports, host B one SMTP port submitted
+ * after all of them: round-robin must serve B at once, not after A. */
+static void test_fairness(void)
+{
+    char ra[32], rb[32];
+    int lo = base_port + 160;
+    snprintf(ra, sizeof ra, "%d-%d", lo, lo + 11);
+    snprintf(rb, sizeof rb, "%d", lo + 13);
+    pid_t pa = server_at("127.0.0.1", "silent", ra, NULL, NULL);
+    pid_t pb = server_at("127.0.0.2", "banner", rb, "220 mx.example.com ESMTP Postfix\\r\\n", NULL);
+    CHECK(pa > 0 && pb > 0, "servers did not start");
+    if (pa > 0 && pb > 0) {
+        struct results *rs = calloc(1, sizeof *rs);
+        pthread_mutex_init(&rs->mu, NULL);
+        ps_err e = {{0}};
+        ps_svc_opts o;
+        ps_svc_opts_default(&o);
+        o.intensity = 0; /* NULL probe only on these ports: 250 ms each */
+        o.tls = 0;
+        o.probes_per_port = 1;
+        o.max_per_host = 2;
+        o.max_parallelism = 3;
+        ps_svc_engine *s = ps_svc_new(db, &o, on_result, rs, &e);
+        CHECK(s != NULL, "%s", e.msg);
+        if (s) {
+            ps_addr a = loopback(), b = loopback();
+            b.u.v4 = 0x7f000002;
+            double t0 = now_ms();
+            for (int i = 0; i < 12; i++)
+                ps_svc_submit(s, &a, (uint16_t)(lo + i), PS_TCP);
+            ps_svc_submit(s, &b, (uint16_t)(lo + 13), PS_TCP);
+            ps_svc_start(s);
+            ps_svc_finish(s);
+            ps_svc_free(s);
+            double tb = -1, ta = 0;
+            for (int i = 0; i < rs->n && i < MAXR; i++) {
+                if (rs->r[i].addr.u.v4 == 0x7f000002) {
+                    tb = rs->at[i] - t0;
+                    CHECK_STR(rs->r[i].info.service, "smtp");
+                } else if (rs->at[i] - t0 > ta) {
+                    ta = rs->at[i] - t0;
+                }
+            }
+            CHECK(rs->n == 13, "%d results", rs->n);
+            CHECK(tb >= 0 && tb < 150 && ta > 1000, "host B done at %.0f ms, host A at %.0f ms",
+                  tb, ta);
+            printf("#   host B (1 port) done at %.0f ms, host A (12 silent) at %.0f ms\n", tb, ta);
+        }
+        free(rs);
+    }
+    server_stop(pa);
+    server_stop(pb);
+}
+
+static void test_udp_closed(void)
+{
+    struct results *rs = calloc(1, sizeof *rs);
+    pthread_mutex_init(&rs->mu, NULL);
+    ps_err e = {{0}};
+    ps_svc_engine *s = ps_svc_new(db, NULL, on_result, rs, &e);
+    CHECK(s != NULL, "%s", e.msg);
+    if (s) {
+        ps_addr a = loopback();
+        ps_svc_submit(s, &a, (uint16_t)(base_port + 99), PS_UDP); /* nobody there */
+        ps_svc_finish(s); /* starts the engine itself */
+        ps_svc_free(s);
+    }
+    CHECK(rs->n == 1 && rs->r[0].status == PS_SVC_CLOSED && rs->r[0].proto == PS_UDP,
+          "%d results, %s", rs->n, rs->n ? ps_svc_status_name(rs->r[0].status) : "-");
+    free(rs);
+}
+
+/* ---- --scan mode -------------------------------------------------------- */
+
+static int scan_mode(int argc, char **argv)
+{
+    struct results *rs = calloc(1, sizeof *rs);
+    pthread_mutex_init(&rs->mu, NULL);
+    ps_err e = {{0}};
+    ps_svc_opts o;
+    ps_svc_opts_default(&o);
+    ps_svc_engine *s = ps_svc_new(db, &o, on_result, rs, &e);
+    if (!s) {
+        fprintf(stderr, "%s\n", e.msg);
+        return 2;
+    }
+    double t0 = now_ms();
+    ps_svc_start(s);
+    for (int i = 2; i < argc; i++) {
+        unsigned b[4], port;
+        if (sscanf(argv[i], "%u.%u.%u.%u:%u", &b[0], &b[1], &b[2], &b[3], &port) != 5 ||
+            b[0] != 127 || port == 0 || port > 65535) {
+            fprintf(stderr, "--scan takes 127.x.y.z:PORT, not '%s'\n", argv[i]);
+            continue;
+        }
+        ps_addr a = loopback();
+        a.u.v4 = b[0] << 24 | (b[1] & 255) << 16 | (b[2] & 255) << 8 | (b[3] & 255);
+        ps_svc_submit(s, &a, (uint16_t)port, PS_TCP);
+    }
+    ps_svc_finish(s);
+    ps_svc_free(s);
+    for (int i = 0; i < rs->n && i < MAXR; i++) {
+        const ps_svc_result *r = &rs->r[i];
+        printf("%u %s %s%s product=\"%s\" version=\"%s\" probe=%s ms=%.0f\n", r->port,
+               ps_svc_status_name(r->status), r->tls ? "ssl/" : "",
+               r->info.service[0] ? r->info.service : "unknown", r->info.product,
+               r->info.version, r->probe ? r->probe : "-", r->elapsed_ms);
+    }
+    printf("total_ms=%.0f\n", now_ms() - t0);
+    free(rs);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    load_db();
+    if (argc > 1 && !strcmp(argv[1], "--scan")) {
+        if (!db) {
+            fprintf(stderr, "no probe database\n");
+            return 2;
+        }
+        return scan_mode(argc, argv);
+    }
+    static const char *names[] = {"test_plan_order", "test_tls_looks_like", "test_bad_options",
+                                  "test_banner_ssh", "test_http", "test_tls_http",
+                                  "test_tcpwrapped", "test_silent", "test_trickle_and_flood",
+                                  "test_closed", "test_fifty_ports_no_leak", "test_fairness",
+                                  "test_udp_closed"};
+    if (!db) {
+        for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+            printf("ok - %s # SKIP no probe database (probes/ or nmap-service-probes)\n",
+                   names[i]);
+        return 0;
+    }
+    printf("# probe database: %s (%zu probes)\n", db_name, ps_probedb_count(db));
+    RUN(test_plan_order);
+    RUN(test_tls_looks_like);
+    RUN(test_bad_options);
+    if (access(SERVER_BIN, X_OK) != 0) {
+        for (size_t i = 3; i < sizeof names / sizeof *names; i++)
+            printf("ok - %s # SKIP %s not built (make test builds it)\n", names[i], SERVER_BIN);
+        ps_probedb_free(db);
+        return UNIT_END();
+    }
+    base_port = 10001 + (int)(getpid() % 100) * 200; /* below the ephemeral range */
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/pscan_svc_test.%d", (int)getpid());
+    mkdir(tmpdir, 0700);
+    RUN(test_banner_ssh);
+    RUN(test_http);
+    RUN(test_tls_http);
+    RUN(test_tcpwrapped);
+    RUN(test_silent);
+    RUN(test_trickle_and_flood);
+    RUN(test_closed);
+    RUN(test_fifty_ports_no_leak);
+    RUN(test_fairness);
+    RUN(test_udp_closed);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
+    if (system(cmd) != 0)
+        printf("# could not remove %s\n", tmpdir);
+    ps_probedb_free(db);
+    return UNIT_END();
+}
