@@ -2,7 +2,7 @@
  *
  * A database is a list of probes; each probe has a payload to send and the
  * match / softmatch lines that recognise replies.  pscan's own database is a
- * directory of files (probes/*.probes), each file one protocol family; a
+ * directory of files (probes/NAME.probes), each file one protocol family; a
  * probe that appears in several files (same protocol and name, e.g. the
  * NULL probe) is one probe whose match lists are concatenated in load
  * order, and its payload and settings must agree.  Further files
@@ -56,6 +56,11 @@ const ps_probe *ps_probedb_find(const ps_probedb *db, enum ps_proto proto,
 int ps_probedb_excluded(const ps_probedb *db, enum ps_proto proto, uint16_t port);
 /* Number of match + softmatch lines loaded (all compiled). */
 size_t ps_probedb_nmatches(const ps_probedb *db);
+/* Check what only the whole database can tell: every fallback name names a
+ * probe (of the same protocol if there is one, else of the other).
+ * load_dir runs it; after loading single files (--probe-db), call it once
+ * the last one is in. */
+int ps_probedb_check(const ps_probedb *db, ps_err *e);
 
 /* Probe accessors. */
 const char *ps_probe_name(const ps_probe *p);
@@ -66,14 +71,26 @@ int ps_probe_totalwaitms(const ps_probe *p);  /* 0 if not given */
 int ps_probe_tcpwrappedms(const ps_probe *p); /* 0 if not given */
 int ps_probe_on_port(const ps_probe *p, uint16_t port);    /* in "ports" */
 int ps_probe_on_sslport(const ps_probe *p, uint16_t port); /* in "sslports" */
+int ps_probe_no_payload(const ps_probe *p); /* marked "no-payload" */
+size_t ps_probe_nmatches(const ps_probe *p); /* its own match + softmatch lines */
+/* The probes whose matches follow p's own, in order (fallbacks, then NULL
+ * for TCP); i < ps_probe_nfallbacks(p). */
+size_t ps_probe_nfallbacks(const ps_probe *p);
+const ps_probe *ps_probe_fallback(const ps_probe *p, size_t i);
 
 /* Try the probe's matches against a reply, then its fallbacks' (and, for a
- * probe without an explicit fallback, the NULL probe's), in file order.
+ * TCP probe, the NULL probe's last, as nmap does), in file order.
  * Returns 2 for a hard match, 1 for a softmatch only, 0 for none; fills out.
  * With only_service non-NULL (after a softmatch), only matches naming that
- * service are considered.  Templates ($1-$9, $P(n), $SUBST(n,"a","b"),
- * $I(n,">")) are expanded; non-printable bytes in expansions are escaped. */
+ * service are considered; a softmatch found here narrows the rest of the
+ * search the same way.  Templates ($1-$9, $P(n), $SUBST(n,"a","b"),
+ * $I(n,">")) are expanded; non-printable bytes in expansions are escaped.
+ * Safe to call from several threads at once on one loaded db. */
 int ps_probe_match(const ps_probedb *db, const ps_probe *p, const uint8_t *reply,
                    size_t len, const char *only_service, ps_service_info *out);
+/* Could a reply to p match a line naming service (in p's lines or its
+ * fallbacks')?  After a softmatch, probes for which this is 0 need not be
+ * sent at all. */
+int ps_probe_can_match(const ps_probe *p, const char *service);
 
 #endif
