@@ -162,12 +162,16 @@ static void print_fingerprints(ps_writer *w, const ps_host_result *h)
 static void print_tls(ps_writer *w, const ps_port_result *p)
 {
     const ps_svc_result *s = p->svc;
-    char a[300], b[300];
+    const ps_tls_info *c;
+    char f[4][300];
     if (!s || !s->tls || !s->has_cert) return;
-    ps_esc_buf(a, sizeof a, s->cert.subject, strnlen(s->cert.subject, sizeof s->cert.subject), PS_ESC_TEXT);
-    ps_esc_buf(b, sizeof b, s->cert.issuer, strnlen(s->cert.issuer, sizeof s->cert.issuer), PS_ESC_TEXT);
-    fprintf(w->fp, "|_ %s %s, subject: %s, issuer: %s, until %s\n", s->cert.version, s->cert.cipher,
-            a, b, s->cert.not_after);
+    c = &s->cert;
+    const char *in[4] = {c->version, c->cipher, c->subject, c->issuer};
+    size_t cap[4] = {sizeof c->version, sizeof c->cipher, sizeof c->subject, sizeof c->issuer};
+    for (int i = 0; i < 4; i++) ps_esc_buf(f[i], sizeof f[i], in[i], strnlen(in[i], cap[i]), PS_ESC_TEXT);
+    char until[64];
+    ps_esc_buf(until, sizeof until, c->not_after, strnlen(c->not_after, sizeof c->not_after), PS_ESC_TEXT);
+    fprintf(w->fp, "|_ %s %s, subject: %s, issuer: %s, until %s\n", f[0], f[1], f[2], f[3], until);
 }
 
 static void normal_host(ps_writer *w, const ps_host_result *h)

@@ -125,7 +125,7 @@ static void write_service(ps_writer *w, const ps_port_result *p)
         return;
     }
     if (!s && !reg) return;
-    fprintf(fp, "<service name=\"%s\"", s && s->tls ? (reg ? reg : "unknown") : reg ? reg : "unknown");
+    fprintf(fp, "<service name=\"%s\"", reg ? reg : "unknown");
     if (s && s->tls) fputs(" tunnel=\"ssl\"", fp);
     fputs(" method=\"table\" conf=\"3\"", fp);
     size_t n = s ? (s->banner_len < sizeof s->banner ? s->banner_len : sizeof s->banner) : 0;
