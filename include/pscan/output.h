@@ -4,15 +4,23 @@
  * `port` for each open port as it is found (streaming), `host` once per
  * reported host when its results are complete, and `end`.  Writers flush
  * after each event, so a scan killed half-way leaves valid partial output.
- * The report (report.c) serialises calls: writers need no locking. */
+ * The report (report.c) serialises calls: writers need no locking.
+ *
+ * Writers: normal.c (-oN, and standard output), json.c (-oJ, JSON Lines),
+ * xml.c (-oX, nmap's DTD), grep.c (-oG), policy.c (--expect).  Bytes a
+ * server chose are written only through escape.h.  The formats are
+ * described in docs/output.md, the policy in docs/ci.md. */
 #ifndef PSCAN_OUTPUT_H
 #define PSCAN_OUTPUT_H
 
+#include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "pscan/config.h"
 #include "pscan/err.h"
 #include "pscan/result.h"
+#include "pscan/services.h"
 
 typedef struct ps_writer ps_writer;
 
@@ -36,15 +44,54 @@ struct ps_writer {
     int owns_fp;
     const ps_config *cfg;
     void *priv;
+    /* This system's ephemeral port range, read once when the writer opens
+     * (/proc/sys/net/ipv4/ip_local_port_range; 32768-60999 if unreadable). */
+    uint16_t eph_lo, eph_hi;
 };
 
 extern const struct ps_writer_ops ps_out_normal;
+extern const struct ps_writer_ops ps_out_json;
+extern const struct ps_writer_ops ps_out_xml;
+extern const struct ps_writer_ops ps_out_grep;
+extern const struct ps_writer_ops ps_out_policy;
 
 /* Open the writer for spec (path "-" = stdout). */
 int ps_writer_open(ps_writer *w, const ps_output_spec *spec, const ps_config *cfg, ps_err *e);
 void ps_writer_close(ps_writer *w);
 
-/* The service name a row shows: the -sV result, else the registry's. */
+/* ---- what the writers share (writer.c) ---------------------------------- */
+
+const char *ps_proto_name(enum ps_proto p); /* "tcp", "udp" */
+
+/* The service name a row shows: the -sV name ("ssl/http" through TLS,
+ * "tcpwrapped"), else the registry's ("NAME?" when -sV ran and named
+ * nothing), else "unknown".  Raw: escape it for the format. */
 const char *ps_port_service(const ps_port_result *p, char *buf, size_t len);
+/* "product version (info)" from -sV, or "" when nothing is known.  Raw. */
+const char *ps_port_version(const ps_port_result *p, char *buf, size_t len);
+/* Did -sV name a service (a match or a softmatch)? */
+int ps_port_identified(const ps_port_result *p);
+
+/* Registry versus reality for one port. */
+typedef struct ps_port_registry {
+    const char *name;          /* registered name, or NULL */
+    enum ps_reg_status status; /* assigned, reserved, unassigned, dynamic */
+    int ephemeral;             /* inside this system's ephemeral range */
+    int mismatch;              /* -sV named a service the registry does not */
+} ps_port_registry;
+void ps_port_registry_get(const ps_writer *w, const ps_port_result *p, ps_port_registry *out);
+const char *ps_reg_status_name(enum ps_reg_status s);
+/* Do a registered name and a detected one denote the same service?  Equal
+ * names, the registry's TLS name ("https" for "http"), a shared first word
+ * ("http-alt" for "http-proxy"), and a few well-known aliases agree. */
+int ps_svc_names_agree(const char *registered, const char *detected);
+
+/* ISO 8601 UTC with milliseconds, "2025-01-31T12:00:00.123Z"; returns buf. */
+const char *ps_iso8601(const struct timespec *ts, char *buf, size_t len);
+/* The ports the scan probes, rebuilt from cfg exactly as cli.c builds them
+ * (-p or --top-ports, minus --exclude-ports).  The caller frees out. */
+int ps_writer_scan_ports(const ps_config *cfg, ps_ports *out, ps_err *e);
+/* The ports of one protocol as a compact range list, "1-1024,8080". */
+void ps_ports_ranges(FILE *fp, const uint16_t *v, size_t n);
 
 #endif

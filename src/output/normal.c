@@ -3,26 +3,76 @@
  *   pscan scan report for localhost (127.0.0.1)
  *   Host is up (0.000050s latency).
  *   Not shown: 997 closed tcp ports (conn-refused)
- *   PORT   STATE SERVICE
- *   22/tcp open  ssh
+ *   PORT     STATE SERVICE VERSION                          PROCESS
+ *   22/tcp   open  ssh     OpenSSH 9.2p1 (protocol 2.0)     812/sshd (root)
+ *   2740/tcp open  ssh     OpenSSH 9.2p1 (registered: alarm)
+ *   4444/tcp open  krb524?
+ *   4444/tcp unrecognised, sent 14 bytes: hello\x1b[2J\r\n
  *
- * Columns are as wide as their widest cell, per host. */
+ * VERSION appears when -sV ran (or any row has a -sV result), PROCESS when
+ * any row has a local listener.  "(registered: NAME)" marks a port whose
+ * detected service is not the one IANA registered for it.  Every cell a
+ * server or user could have chosen is escaped (escape.h, PS_ESC_TEXT)
+ * before it is measured, so columns line up and nothing reaches the
+ * terminal raw.  Columns are as wide as their widest cell, per host. */
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "pscan/escape.h"
 #include "pscan/output.h"
+#include "pscan/service.h"
 
-static const char *proto_name(enum ps_proto p)
+enum { CELL = 512, BANNER_SHOWN = 96 };
+
+struct row_cells {
+    char port[16];
+    char svc[96];
+    char version[CELL];
+    char proc[CELL];
+};
+
+/* Columns on screen: UTF-8 continuation bytes take none. */
+static int disp_width(const char *s)
 {
-    return p == PS_UDP ? "udp" : "tcp";
+    int n = 0;
+    for (; *s; s++) n += ((unsigned char)*s & 0xc0) != 0x80;
+    return n;
+}
+
+/* A table line: cells padded to their column and separated by one blank,
+ * the padding written only when a later cell has text (no trailing blanks). */
+struct line {
+    FILE *fp;
+    int owed; /* blanks to write before the next non-empty cell */
+};
+
+static void cell(struct line *l, const char *s, int width)
+{
+    if (*s) {
+        for (; l->owed > 0; l->owed--) fputc(' ', l->fp);
+        fputs(s, l->fp);
+    }
+    l->owed += width - disp_width(s) + 1;
+    if (l->owed < 1) l->owed = 1;
+}
+
+static void end_line(struct line *l)
+{
+    fputc('\n', l->fp);
+    l->owed = 0;
 }
 
 static void host_label(const ps_addr *a, const char *name, char *buf, size_t len)
 {
-    char ip[PS_ADDRSTRLEN];
+    char ip[PS_ADDRSTRLEN], esc[256];
     ps_addr_str(a, ip, sizeof ip);
-    if (name) snprintf(buf, len, "%s (%s)", name, ip);
-    else snprintf(buf, len, "%s", ip);
+    if (name) {
+        ps_esc_buf(esc, sizeof esc, name, strlen(name), PS_ESC_TEXT);
+        snprintf(buf, len, "%s (%s)", esc, ip);
+    } else {
+        snprintf(buf, len, "%s", ip);
+    }
 }
 
 static void normal_begin(ps_writer *w, const ps_scan_info *info)
@@ -42,7 +92,7 @@ static void normal_port(ps_writer *w, const ps_addr *a, const char *name, const 
     if (w->cfg->verbose < 1) return;
     host_label(a, name, label, sizeof label);
     fprintf(w->fp, "Discovered %s port %u/%s on %s\n", ps_state_name(p->state), p->port,
-            proto_name(p->proto), label);
+            ps_proto_name(p->proto), label);
     fflush(w->fp);
 }
 
@@ -53,14 +103,80 @@ static void print_hidden(ps_writer *w, const ps_host_result *h)
     for (int i = 0; i < h->nhidden; i++) {
         const ps_hidden_state *s = &h->hidden[i];
         fprintf(w->fp, "%s%llu %s %s ports (%s)", i ? ", " : "", (unsigned long long)s->count,
-                ps_state_name(s->state), proto_name(s->proto), ps_reason_name(s->reason));
+                ps_state_name(s->state), ps_proto_name(s->proto), ps_reason_name(s->reason));
     }
     fprintf(w->fp, "\n");
 }
 
+static void proc_cell(const ps_proc_info *pi, char *buf, size_t len)
+{
+    char name[200], user[200];
+    buf[0] = '\0';
+    if (!pi || !pi->found) return;
+    if (!pi->visible) {
+        snprintf(buf, len, "?%s", pi->other_netns ? " (other netns)" : " (owner not readable)");
+        return;
+    }
+    ps_esc_buf(name, sizeof name, pi->name, strnlen(pi->name, sizeof pi->name), PS_ESC_TEXT);
+    ps_esc_buf(user, sizeof user, pi->user, strnlen(pi->user, sizeof pi->user), PS_ESC_TEXT);
+    snprintf(buf, len, "%d/%s%s%s%s%s", pi->pid, name, user[0] ? " (" : "", user, user[0] ? ")" : "",
+             pi->other_netns ? " [other netns]" : "");
+}
+
+static void fill_cells(ps_writer *w, const ps_port_result *p, struct row_cells *c)
+{
+    char raw[CELL], esc[CELL - 96];
+    ps_port_registry reg;
+    snprintf(c->port, sizeof c->port, "%u/%s", p->port, ps_proto_name(p->proto));
+    ps_port_service(p, raw, sizeof raw);
+    ps_esc_buf(c->svc, sizeof c->svc, raw, strlen(raw), PS_ESC_TEXT);
+    ps_port_version(p, raw, sizeof raw);
+    ps_esc_buf(esc, sizeof esc, raw, strlen(raw), PS_ESC_TEXT);
+    ps_port_registry_get(w, p, &reg);
+    if (reg.mismatch)
+        snprintf(c->version, sizeof c->version, "%s%s(registered: %s)", esc, esc[0] ? " " : "", reg.name);
+    else
+        snprintf(c->version, sizeof c->version, "%s", esc);
+    proc_cell(p->proc, c->proc, sizeof c->proc);
+}
+
+/* What an unidentified service said, so a reader sees who spoke. */
+static void print_fingerprints(ps_writer *w, const ps_host_result *h)
+{
+    char esc[BANNER_SHOWN * 4 + 8], probe[96];
+    for (size_t i = 0; i < h->nports; i++) {
+        const ps_port_result *p = &h->ports[i];
+        const ps_svc_result *s = p->svc;
+        if (!s || ps_port_identified(p) || s->banner_len == 0 || p->state != PS_ST_OPEN) continue;
+        size_t n = s->banner_len < sizeof s->banner ? s->banner_len : sizeof s->banner;
+        size_t shown = n < BANNER_SHOWN ? n : BANNER_SHOWN;
+        ps_esc_buf(esc, sizeof esc, s->banner, shown, PS_ESC_TEXT);
+        probe[0] = '\0';
+        if (s->probe) ps_esc_buf(probe, sizeof probe, s->probe, strlen(s->probe), PS_ESC_TEXT);
+        fprintf(w->fp, "%u/%s unrecognised, sent %zu byte%s%s%s%s: %s%s\n", p->port,
+                ps_proto_name(p->proto), n, n == 1 ? "" : "s", probe[0] ? " (to probe " : "", probe,
+                probe[0] ? ")" : "", esc, shown < n ? "..." : "");
+    }
+}
+
+static void print_tls(ps_writer *w, const ps_port_result *p)
+{
+    const ps_svc_result *s = p->svc;
+    const ps_tls_info *c;
+    char f[4][300];
+    if (!s || !s->tls || !s->has_cert) return;
+    c = &s->cert;
+    const char *in[4] = {c->version, c->cipher, c->subject, c->issuer};
+    size_t cap[4] = {sizeof c->version, sizeof c->cipher, sizeof c->subject, sizeof c->issuer};
+    for (int i = 0; i < 4; i++) ps_esc_buf(f[i], sizeof f[i], in[i], strnlen(in[i], cap[i]), PS_ESC_TEXT);
+    char until[64];
+    ps_esc_buf(until, sizeof until, c->not_after, strnlen(c->not_after, sizeof c->not_after), PS_ESC_TEXT);
+    fprintf(w->fp, "|_ %s %s, subject: %s, issuer: %s, until %s\n", f[0], f[1], f[2], f[3], until);
+}
+
 static void normal_host(ps_writer *w, const ps_host_result *h)
 {
-    char label[320], cell[32], svc[128];
+    char label[320];
     host_label(&h->addr, h->name, label, sizeof label);
     fprintf(w->fp, "pscan scan report for %s\n", label);
     if (!h->up) fprintf(w->fp, "Host is up (assumed: -Pn; nothing answered).\n");
@@ -75,19 +191,47 @@ static void normal_host(ps_writer *w, const ps_host_result *h)
         return;
     }
     print_hidden(w, h);
-    int wport = 4, wstate = 5;
-    for (size_t i = 0; i < h->nports; i++) {
-        int n = snprintf(cell, sizeof cell, "%u/%s", h->ports[i].port, proto_name(h->ports[i].proto));
-        if (n > wport) wport = n;
-        n = (int)strlen(ps_state_name(h->ports[i].state));
-        if (n > wstate) wstate = n;
-    }
-    fprintf(w->fp, "%-*s %-*s SERVICE\n", wport, "PORT", wstate, "STATE");
+    struct row_cells *cells = calloc(h->nports, sizeof *cells);
+    if (!cells) return;
+    int wport = 4, wstate = 5, wsvc = 7, wver = 7, show_ver = w->cfg->version_detect, show_proc = 0;
     for (size_t i = 0; i < h->nports; i++) {
         const ps_port_result *p = &h->ports[i];
-        snprintf(cell, sizeof cell, "%u/%s", p->port, proto_name(p->proto));
-        fprintf(w->fp, "%-*s %-*s %s\n", wport, cell, wstate, ps_state_name(p->state),
-                ps_port_service(p, svc, sizeof svc));
+        fill_cells(w, p, &cells[i]);
+        show_ver |= p->svc != NULL || cells[i].version[0];
+        show_proc |= cells[i].proc[0] != '\0';
+        int n;
+        if ((n = disp_width(cells[i].port)) > wport) wport = n;
+        if ((n = (int)strlen(ps_state_name(p->state))) > wstate) wstate = n;
+        if ((n = disp_width(cells[i].svc)) > wsvc) wsvc = n;
+        if ((n = disp_width(cells[i].version)) > wver) wver = n;
+    }
+    struct line l = {.fp = w->fp};
+    cell(&l, "PORT", wport);
+    cell(&l, "STATE", wstate);
+    cell(&l, "SERVICE", wsvc);
+    if (show_ver) cell(&l, "VERSION", wver);
+    if (show_proc) cell(&l, "PROCESS", 0);
+    end_line(&l);
+    for (size_t i = 0; i < h->nports; i++) {
+        const ps_port_result *p = &h->ports[i];
+        cell(&l, cells[i].port, wport);
+        cell(&l, ps_state_name(p->state), wstate);
+        cell(&l, cells[i].svc, wsvc);
+        if (show_ver) cell(&l, cells[i].version, wver);
+        if (show_proc) cell(&l, cells[i].proc, 0);
+        end_line(&l);
+        print_tls(w, p);
+    }
+    free(cells);
+    print_fingerprints(w, h);
+    if (w->cfg->verbose >= 1) {
+        for (size_t i = 0; i < h->nports; i++) {
+            ps_port_registry reg;
+            ps_port_registry_get(w, &h->ports[i], &reg);
+            if (h->ports[i].state == PS_ST_OPEN && reg.ephemeral)
+                fprintf(w->fp, "Note: %u/%s lies in this system's ephemeral port range (%u-%u)\n",
+                        h->ports[i].port, ps_proto_name(h->ports[i].proto), w->eph_lo, w->eph_hi);
+        }
     }
     fprintf(w->fp, "\n");
     fflush(w->fp);

@@ -1,16 +1,39 @@
-/* writer.c: opening and closing output writers, and what they share. */
+/* writer.c: opening and closing output writers, and what they share: the
+ * name and version a row shows, registry versus reality, time stamps, and
+ * the scanned port list. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pscan/output.h"
-#include "pscan/services.h"
+#include "pscan/service.h"
 
 static const struct ps_writer_ops *ops_for(enum ps_output_format f)
 {
     switch (f) {
     case PS_OUT_NORMAL: return &ps_out_normal;
-    default: return NULL;
+    case PS_OUT_JSON: return &ps_out_json;
+    case PS_OUT_XML: return &ps_out_xml;
+    case PS_OUT_GREP: return &ps_out_grep;
+    case PS_OUT_POLICY: return &ps_out_policy;
     }
+    return NULL;
+}
+
+/* The kernel's ephemeral range: two numbers on one line.  Anything odd
+ * there falls back to Linux's default rather than failing the scan. */
+static void read_ephemeral(ps_writer *w)
+{
+    w->eph_lo = 32768;
+    w->eph_hi = 60999;
+    FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+    if (!f) return;
+    unsigned lo, hi;
+    if (fscanf(f, "%u %u", &lo, &hi) == 2 && lo >= 1 && lo <= hi && hi <= 65535) {
+        w->eph_lo = (uint16_t)lo;
+        w->eph_hi = (uint16_t)hi;
+    }
+    fclose(f);
 }
 
 int ps_writer_open(ps_writer *w, const ps_output_spec *spec, const ps_config *cfg, ps_err *e)
@@ -19,6 +42,7 @@ int ps_writer_open(ps_writer *w, const ps_output_spec *spec, const ps_config *cf
     w->ops = ops_for(spec->format);
     if (!w->ops) return ps_fail(e, PS_EINPUT, "output format %d is not available", (int)spec->format);
     w->cfg = cfg;
+    read_ephemeral(w);
     if (spec->format == PS_OUT_POLICY) { /* reads its file, writes to stderr */
         w->fp = stderr;
     } else if (strcmp(spec->path, "-") == 0) {
@@ -28,7 +52,9 @@ int ps_writer_open(ps_writer *w, const ps_output_spec *spec, const ps_config *cf
         if (!w->fp) return ps_fail(e, PS_EINPUT, "cannot write '%s': %s", spec->path, strerror(errno));
         w->owns_fp = 1;
     }
-    return w->ops->open ? w->ops->open(w, spec->path, e) : PS_OK;
+    int r = w->ops->open ? w->ops->open(w, spec->path, e) : PS_OK;
+    if (r) ps_writer_close(w);
+    return r;
 }
 
 void ps_writer_close(ps_writer *w)
@@ -37,11 +63,131 @@ void ps_writer_close(ps_writer *w)
     if (w->fp) fflush(w->fp);
     if (w->owns_fp && w->fp) fclose(w->fp);
     w->fp = NULL;
+    w->ops = NULL;
+}
+
+const char *ps_proto_name(enum ps_proto p)
+{
+    return p == PS_UDP ? "udp" : "tcp";
+}
+
+int ps_port_identified(const ps_port_result *p)
+{
+    const ps_svc_result *s = p->svc;
+    return s && (s->status == PS_SVC_MATCH || s->status == PS_SVC_SOFT) && s->info.service[0];
 }
 
 const char *ps_port_service(const ps_port_result *p, char *buf, size_t len)
 {
-    const char *name = ps_service_name(p->port, p->proto);
-    snprintf(buf, len, "%s", name ? name : "unknown");
+    const ps_svc_result *s = p->svc;
+    const char *reg = ps_service_name(p->port, p->proto);
+    if (ps_port_identified(p))
+        snprintf(buf, len, "%s%s", s->tls ? "ssl/" : "", s->info.service);
+    else if (s && s->status == PS_SVC_TCPWRAPPED)
+        snprintf(buf, len, "tcpwrapped");
+    else if (s && s->tls)
+        snprintf(buf, len, "ssl/unknown");
+    else if (s && s->status == PS_SVC_UNKNOWN)
+        snprintf(buf, len, "%s?", reg ? reg : "unknown");
+    else
+        snprintf(buf, len, "%s", reg ? reg : "unknown");
     return buf;
+}
+
+const char *ps_port_version(const ps_port_result *p, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    if (!ps_port_identified(p)) return buf;
+    const ps_service_info *in = &p->svc->info;
+    size_t n = 0;
+    const char *parts[2] = {in->product, in->version};
+    for (int i = 0; i < 2; i++)
+        if (parts[i][0] && n < len)
+            n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? " " : "", parts[i]);
+    if (in->info[0] && n < len) snprintf(buf + n, len - n, "%s(%s)", n ? " " : "", in->info);
+    return buf;
+}
+
+const char *ps_reg_status_name(enum ps_reg_status s)
+{
+    switch (s) {
+    case PS_REG_ASSIGNED: return "assigned";
+    case PS_REG_RESERVED: return "reserved";
+    case PS_REG_UNASSIGNED: return "unassigned";
+    case PS_REG_DYNAMIC: return "dynamic";
+    }
+    return "unassigned";
+}
+
+/* Names nmap's probes use for services IANA registers under another name.
+ * Kept short on purpose: a false "mismatch" is noise, a missing alias only
+ * a note too many, never a wrong answer. */
+static const char *const aliases[][2] = {
+    {"submission", "smtp"}, {"submissions", "smtp"}, {"urd", "smtp"},
+    {"epmap", "msrpc"},     {"sunrpc", "rpcbind"},   {"rfb", "vnc"},
+    {"www", "http"},        {"pcsync-https", "http"}, {"pcsync-https", "https"},
+};
+
+static size_t first_word(const char *s)
+{
+    const char *d = strchr(s, '-');
+    return d ? (size_t)(d - s) : strlen(s);
+}
+
+int ps_svc_names_agree(const char *reg, const char *det)
+{
+    if (!reg || !det) return 1; /* nothing to compare */
+    if (strcmp(reg, det) == 0) return 1;
+    size_t lr = strlen(reg), ld = strlen(det);
+    /* "https", "imaps", "ldaps": the registry's name for the TLS variant. */
+    if (lr == ld + 1 && reg[ld] == 's' && strncmp(reg, det, ld) == 0) return 1;
+    /* "http-alt" / "http-proxy", "kerberos" / "kerberos-sec". */
+    size_t wr = first_word(reg), wd = first_word(det);
+    if (wr == wd && wr >= 3 && strncmp(reg, det, wr) == 0) return 1;
+    for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
+        if (strcmp(reg, aliases[i][0]) == 0 && strcmp(det, aliases[i][1]) == 0) return 1;
+    return 0;
+}
+
+void ps_port_registry_get(const ps_writer *w, const ps_port_result *p, ps_port_registry *out)
+{
+    out->name = ps_service_name(p->port, p->proto);
+    out->status = ps_service_status(p->port, p->proto);
+    if (p->port >= 49152) out->status = PS_REG_DYNAMIC;
+    out->ephemeral = p->port >= w->eph_lo && p->port <= w->eph_hi;
+    out->mismatch = ps_port_identified(p) && out->name &&
+                    !ps_svc_names_agree(out->name, p->svc->info.service);
+}
+
+const char *ps_iso8601(const struct timespec *ts, char *buf, size_t len)
+{
+    struct tm tm;
+    time_t t = ts->tv_sec;
+    char day[32];
+    gmtime_r(&t, &tm);
+    strftime(day, sizeof day, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf, len, "%s.%03ldZ", day, ts->tv_nsec / 1000000);
+    return buf;
+}
+
+int ps_writer_scan_ports(const ps_config *cfg, ps_ports *out, ps_err *e)
+{
+    int r;
+    memset(out, 0, sizeof *out);
+    if (cfg->ports) r = ps_ports_parse(out, cfg->ports, e);
+    else r = ps_ports_top(out, PS_TCP, cfg->top_ports ? cfg->top_ports : 1000, e);
+    if (!r && cfg->exclude_ports) r = ps_ports_exclude(out, cfg->exclude_ports, e);
+    if (r) ps_ports_free(out);
+    return r;
+}
+
+void ps_ports_ranges(FILE *fp, const uint16_t *v, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j + 1 < n && v[j + 1] == v[j] + 1) j++;
+        if (j > i) fprintf(fp, "%s%u-%u", i ? "," : "", v[i], v[j]);
+        else fprintf(fp, "%s%u", i ? "," : "", v[i]);
+        i = j + 1;
+    }
 }

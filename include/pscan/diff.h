@@ -1,0 +1,71 @@
+/* diff.h: `pscan diff OLD NEW`, what changed between two scans.
+ *
+ * Each file is read into the same small model, one entry per host and
+ * port, whatever it was written as: pscan's JSON Lines (-oJ), or XML in
+ * nmap's format (pscan's -oX or nmap's own).  Two small readers do the
+ * parsing (no library): diff_json.c, a strict RFC 8259 parser that also
+ * serves the tests as a JSON validator, and diff_xml.c, a well-formedness
+ * checking XML tokenizer that knows nmap's elements.  Both take hostile
+ * input (they are fuzzed: tests/fuzz/fuzz_diff.c): bounded nesting,
+ * bounded sizes, and every error names the file and line.
+ *
+ * The comparison is per (host, protocol, port) over open ports: a port
+ * open only in NEW was opened, one open only in OLD was closed (its NEW
+ * state said when known), one open in both changed if its service name
+ * ("ssl/" included), product or version differ.  A host present in only
+ * one file is a difference too. */
+#ifndef PSCAN_DIFF_H
+#define PSCAN_DIFF_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "pscan/addr.h"
+#include "pscan/err.h"
+
+typedef struct ps_diff_port {
+    ps_addr host;
+    uint8_t proto;     /* enum ps_proto */
+    uint16_t port;
+    char state[24];    /* "open", "closed", "filtered", "open|filtered" ... */
+    char service[80];  /* "ssh", "ssl/http", "" when unknown */
+    char product[128];
+    char version[96];
+    int line;          /* where the file says it */
+} ps_diff_port;
+
+typedef struct ps_diff_result {
+    ps_diff_port *ports;
+    size_t nports, capports;
+    ps_addr *hosts;    /* hosts the file reports up */
+    size_t nhosts, caphosts;
+} ps_diff_result;
+
+/* Read one file (format sniffed from its first byte); name is used in
+ * messages.  PS_EINPUT with "NAME:LINE: problem" when malformed. */
+int ps_diff_read(ps_diff_result *out, const char *buf, size_t len, const char *name, ps_err *e);
+int ps_diff_read_json(ps_diff_result *out, const char *buf, size_t len, const char *name, ps_err *e);
+int ps_diff_read_xml(ps_diff_result *out, const char *buf, size_t len, const char *name, ps_err *e);
+int ps_diff_read_file(ps_diff_result *out, const char *path, ps_err *e);
+void ps_diff_result_free(ps_diff_result *r);
+
+/* Print the differences from old to new on out (escaped for a terminal);
+ * returns how many there are. */
+size_t ps_diff_compare(const ps_diff_result *old, const ps_diff_result *new_, FILE *out);
+
+/* The command: prints, returns 0 equal, 1 different, 2 error. */
+int ps_diff_main(int argc, char **argv);
+
+/* Is buf[0, len) exactly one JSON value (RFC 8259, UTF-8), blanks around
+ * it allowed?  PS_OK, or PS_EINPUT with the byte offset and problem. */
+int ps_json_check(const char *buf, size_t len, ps_err *e);
+
+/* Internal to the readers (diff.c): add entries, keeping the model sorted
+ * later.  Return PS_ERUNTIME when out of memory. */
+int ps_diff_add_port(ps_diff_result *r, const ps_diff_port *p, ps_err *e);
+int ps_diff_add_host(ps_diff_result *r, const ps_addr *a, ps_err *e);
+/* Copy a decoded string of n bytes into a fixed field (cut, NUL-ended). */
+void ps_diff_copy(char *dst, size_t cap, const char *src, size_t n);
+
+#endif
