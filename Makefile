@@ -116,7 +116,8 @@ fuzz: build/gen/iana_table.c
 
 # Debian packages: build, tests (namespaces, nftables, real daemons), benchmarks (peers).
 DEPS_BUILD := build-essential pkg-config libpcap-dev libnet1-dev libpcre2-dev libssl-dev
-DEPS_TEST  := iproute2 nftables python3 libxml2-utils jq openssl procps
+DEPS_TEST  := iproute2 nftables python3 libxml2-utils jq openssl procps ndiff util-linux \
+              openssh-server nginx-light redis-server memcached vsftpd
 DEPS_PEERS := nmap masscan zmap
 
 deps:

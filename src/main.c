@@ -8,6 +8,7 @@
 
 #include "pscan/cli.h"
 #include "pscan/detect.h"
+#include "pscan/diff.h"
 #include "pscan/report.h"
 #include "pscan/scan.h"
 
@@ -42,6 +43,7 @@ int main(int argc, char **argv)
 {
     ps_cli cli;
     ps_err err = {{0}};
+    if (argc > 1 && strcmp(argv[1], "diff") == 0) return ps_diff_main(argc - 1, argv + 1);
     int r = ps_cli_parse(&cli, argc, argv, &err);
     if (r) {
         fprintf(stderr, "pscan: %s\n", err.msg);

@@ -112,7 +112,7 @@ ps_report *ps_report_new(const ps_config *cfg, const ps_targets *t, const ps_por
     if (!stdout_taken) specs[n++] = (ps_output_spec){PS_OUT_NORMAL, "-"};
     if (cfg->expect_file) specs[n++] = (ps_output_spec){PS_OUT_POLICY, cfg->expect_file};
     for (int i = 0; i < n; i++) {
-        if (ps_writer_open(&r->writers[i], &specs[i], cfg, e)) {
+        if (ps_writer_open(&r->writers[i], &specs[i], cfg, p, e)) {
             ps_report_free(r);
             return NULL;
         }

@@ -43,6 +43,7 @@ struct ps_writer {
     FILE *fp;
     int owns_fp;
     const ps_config *cfg;
+    const ps_ports *ports; /* the ports being scanned (may be NULL in tests) */
     void *priv;
     /* This system's ephemeral port range, read once when the writer opens
      * (/proc/sys/net/ipv4/ip_local_port_range; 32768-60999 if unreadable). */
@@ -56,7 +57,8 @@ extern const struct ps_writer_ops ps_out_grep;
 extern const struct ps_writer_ops ps_out_policy;
 
 /* Open the writer for spec (path "-" = stdout). */
-int ps_writer_open(ps_writer *w, const ps_output_spec *spec, const ps_config *cfg, ps_err *e);
+int ps_writer_open(ps_writer *w, const ps_output_spec *spec, const ps_config *cfg,
+                   const ps_ports *ports, ps_err *e);
 void ps_writer_close(ps_writer *w);
 
 /* ---- what the writers share (writer.c) ---------------------------------- */
@@ -88,9 +90,6 @@ int ps_svc_names_agree(const char *registered, const char *detected);
 
 /* ISO 8601 UTC with milliseconds, "2025-01-31T12:00:00.123Z"; returns buf. */
 const char *ps_iso8601(const struct timespec *ts, char *buf, size_t len);
-/* The ports the scan probes, rebuilt from cfg exactly as cli.c builds them
- * (-p or --top-ports, minus --exclude-ports).  The caller frees out. */
-int ps_writer_scan_ports(const ps_config *cfg, ps_ports *out, ps_err *e);
 /* The ports of one protocol as a compact range list, "1-1024,8080". */
 void ps_ports_ranges(FILE *fp, const uint16_t *v, size_t n);
 

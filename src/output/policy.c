@@ -324,8 +324,7 @@ int ps_policy_allows(const ps_policy *p, const ps_addr *a, enum ps_proto proto, 
 
 struct checker {
     ps_policy *pol;
-    ps_ports scanned; /* for --expect-strict: was an expected port probed? */
-    int have_scanned;
+    const ps_ports *scanned; /* for --expect-strict: was an expected port probed? */
     unsigned long violations;
 };
 
@@ -336,8 +335,7 @@ static int policy_open(ps_writer *w, const char *path, ps_err *e)
     w->priv = c;
     int rc = ps_policy_load_file(&c->pol, path, e);
     if (rc) return rc;
-    ps_err ignore;
-    c->have_scanned = ps_writer_scan_ports(w->cfg, &c->scanned, &ignore) == PS_OK;
+    c->scanned = w->ports;
     return PS_OK;
 }
 
@@ -370,7 +368,7 @@ static void check_expected(ps_writer *w, struct checker *c, const ps_host_result
             if (row && row->state == PS_ST_OPEN) continue;
             const char *why;
             if (row) why = ps_state_name(row->state);
-            else if (c->have_scanned && !ports_have(&c->scanned, (enum ps_proto)proto, v[i])) why = "not scanned";
+            else if (c->scanned && !ports_have(c->scanned, (enum ps_proto)proto, v[i])) why = "not scanned";
             else why = "not open";
             fprintf(w->fp, "pscan: expected port %u/%s on %s is %s (policy line %d)\n", v[i],
                     ps_proto_name((enum ps_proto)proto), ip, why, line);
@@ -410,7 +408,6 @@ static void policy_close(ps_writer *w)
     struct checker *c = w->priv;
     if (!c) return;
     ps_policy_free(c->pol);
-    if (c->have_scanned) ps_ports_free(&c->scanned);
     free(c);
     w->priv = NULL;
 }

@@ -36,12 +36,14 @@ static void read_ephemeral(ps_writer *w)
     fclose(f);
 }
 
-int ps_writer_open(ps_writer *w, const ps_output_spec *spec, const ps_config *cfg, ps_err *e)
+int ps_writer_open(ps_writer *w, const ps_output_spec *spec, const ps_config *cfg,
+                   const ps_ports *ports, ps_err *e)
 {
     memset(w, 0, sizeof *w);
     w->ops = ops_for(spec->format);
     if (!w->ops) return ps_fail(e, PS_EINPUT, "output format %d is not available", (int)spec->format);
     w->cfg = cfg;
+    w->ports = ports;
     read_ephemeral(w);
     if (spec->format == PS_OUT_POLICY) { /* reads its file, writes to stderr */
         w->fp = stderr;
@@ -168,17 +170,6 @@ const char *ps_iso8601(const struct timespec *ts, char *buf, size_t len)
     strftime(day, sizeof day, "%Y-%m-%dT%H:%M:%S", &tm);
     snprintf(buf, len, "%s.%03ldZ", day, ts->tv_nsec / 1000000);
     return buf;
-}
-
-int ps_writer_scan_ports(const ps_config *cfg, ps_ports *out, ps_err *e)
-{
-    int r;
-    memset(out, 0, sizeof *out);
-    if (cfg->ports) r = ps_ports_parse(out, cfg->ports, e);
-    else r = ps_ports_top(out, PS_TCP, cfg->top_ports ? cfg->top_ports : 1000, e);
-    if (!r && cfg->exclude_ports) r = ps_ports_exclude(out, cfg->exclude_ports, e);
-    if (r) ps_ports_free(out);
-    return r;
 }
 
 void ps_ports_ranges(FILE *fp, const uint16_t *v, size_t n)

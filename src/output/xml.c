@@ -8,11 +8,12 @@
  * ("connect", "syn"), and everything a port carries beyond state and
  * service must go in <script> elements.  pscan's extras use that door:
  *
- *   <script id="pscan-registry" output="...">  registry versus reality
- *   <script id="pscan-process" output="...">   the local listener
- *   <script id="pscan-tls" output="...">       TLS version and certificate
+ *   <script id="pscan" output="summary"> with <table key="registry">
+ *   (registry versus reality), <table key="process"> (the local listener)
+ *   and <table key="tls"> (TLS version and certificate)
  *
- * each with <elem key="..."> children for programs.  An unidentified
+ * each table holding <elem key="..."> children for programs.  One script
+ * per port, because ndiff cannot sort two.  An unidentified
  * service's first bytes go in service/@servicefp, escaped.
  *
  * Like nmap's, the file is complete (well-formed) only when the scan
@@ -69,9 +70,8 @@ static void xml_begin(ps_writer *w, const ps_scan_info *info)
     fprintf(fp, "\" start=\"%lld\" startstr=\"%s\" version=\"%s\" xmloutputversion=\"1.05\">\n",
             (long long)info->start.tv_sec, when, PSCAN_VERSION);
     const char *type = info->scan_type && strcmp(info->scan_type, "syn") == 0 ? "syn" : "connect";
-    ps_ports ports;
-    ps_err e;
-    if (ps_writer_scan_ports(w->cfg, &ports, &e) == PS_OK) {
+    if (w->ports) {
+        const ps_ports ports = *w->ports;
         if (ports.ntcp) {
             fprintf(fp, "<scaninfo type=\"%s\" protocol=\"tcp\" numservices=\"%zu\" services=\"", type,
                     ports.ntcp);
@@ -83,7 +83,6 @@ static void xml_begin(ps_writer *w, const ps_scan_info *info)
             ps_ports_ranges(fp, ports.udp, ports.nudp);
             fputs("\"/>\n", fp);
         }
-        ps_ports_free(&ports);
     }
     fprintf(fp, "<verbose level=\"%d\"/>\n<debugging level=\"%d\"/>\n", w->cfg->verbose, w->cfg->debug);
     fflush(fp);
@@ -137,83 +136,107 @@ static void write_service(ps_writer *w, const ps_port_result *p)
     fputs("/>", fp);
 }
 
-static void write_registry(ps_writer *w, const ps_port_result *p)
+/* pscan's extras for one port, as ONE script element: tools such as
+ * ndiff sort a port's script results and fail on two of the same kind.
+ * Its output attribute is a readable summary; the tables carry the data. */
+static void write_summary(ps_writer *w, const ps_port_result *p, const ps_port_registry *reg)
+{
+    FILE *fp = w->fp;
+    char det[96] = "";
+    const char *sep = "";
+    if (p->state == PS_ST_OPEN) {
+        if (ps_port_identified(p)) ps_port_service(p, det, sizeof det);
+        fprintf(fp, "registered: %s (%s)%s", reg->name ? reg->name : "none", ps_reg_status_name(reg->status),
+                reg->ephemeral ? ", in the ephemeral range" : "");
+        if (reg->mismatch) {
+            fputs(", detected: ", fp);
+            ps_esc_puts(fp, det, PS_ESC_XML);
+        }
+        sep = "; ";
+    }
+    const ps_proc_info *pi = p->proc && (p->proc->found || p->proc->other_netns) ? p->proc : NULL;
+    if (pi) {
+        fprintf(fp, "%sprocess: ", sep);
+        if (pi->visible) {
+            fprintf(fp, "%d/", pi->pid);
+            xstr(fp, pi->name, sizeof pi->name);
+            if (pi->user[0]) {
+                fputs(" (", fp);
+                xstr(fp, pi->user, sizeof pi->user);
+                fputc(')', fp);
+            }
+        } else {
+            fputs("owner not readable", fp);
+        }
+        if (pi->bind[0]) {
+            fputs(", bound to ", fp);
+            xstr(fp, pi->bind, sizeof pi->bind);
+        }
+        if (pi->other_netns) fputs(", other network namespace", fp);
+        sep = "; ";
+    }
+    if (p->svc && p->svc->tls) {
+        const ps_tls_info *c = &p->svc->cert;
+        fprintf(fp, "%stls: ", sep);
+        xstr(fp, c->version, sizeof c->version);
+        fputc(' ', fp);
+        xstr(fp, c->cipher, sizeof c->cipher);
+        if (p->svc->has_cert) {
+            fputs(", subject: ", fp);
+            xstr(fp, c->subject, sizeof c->subject);
+            fputs(", not after: ", fp);
+            xstr(fp, c->not_after, sizeof c->not_after);
+        }
+    }
+}
+
+static void write_extras(ps_writer *w, const ps_port_result *p)
 {
     FILE *fp = w->fp;
     ps_port_registry reg;
-    char det[96] = "";
+    const ps_proc_info *pi = p->proc && (p->proc->found || p->proc->other_netns) ? p->proc : NULL;
+    int tls = p->svc && p->svc->tls;
+    if (p->state != PS_ST_OPEN && !pi && !tls) return;
     ps_port_registry_get(w, p, &reg);
-    if (ps_port_identified(p)) ps_port_service(p, det, sizeof det);
-    fprintf(fp, "<script id=\"pscan-registry\" output=\"registered: %s (%s)%s%s", reg.name ? reg.name : "none",
-            ps_reg_status_name(reg.status), reg.ephemeral ? "; in the ephemeral range" : "",
-            reg.mismatch ? "; detected: " : "");
-    if (reg.mismatch) ps_esc_puts(fp, det, PS_ESC_XML);
+    fputs("<script id=\"pscan\" output=\"", fp);
+    write_summary(w, p, &reg);
     fputs("\">", fp);
-    if (reg.name) xelem(fp, "name", reg.name, 64);
-    xelem(fp, "status", ps_reg_status_name(reg.status), 16);
-    xelem(fp, "ephemeral", reg.ephemeral ? "true" : "false", 8);
-    xelem(fp, "mismatch", reg.mismatch ? "true" : "false", 8);
-    fputs("</script>", fp);
-}
-
-static void write_process(ps_writer *w, const ps_proc_info *pi)
-{
-    FILE *fp = w->fp;
-    char pid[24];
-    snprintf(pid, sizeof pid, "%d", pi->pid);
-    fputs("<script id=\"pscan-process\" output=\"", fp);
-    if (pi->visible) {
-        fprintf(fp, "%s/", pid);
-        xstr(fp, pi->name, sizeof pi->name);
-        if (pi->user[0]) {
-            fputs(" (", fp);
-            xstr(fp, pi->user, sizeof pi->user);
-            fputc(')', fp);
+    if (p->state == PS_ST_OPEN) {
+        fputs("<table key=\"registry\">", fp);
+        if (reg.name) xelem(fp, "name", reg.name, 64);
+        xelem(fp, "status", ps_reg_status_name(reg.status), 16);
+        xelem(fp, "ephemeral", reg.ephemeral ? "true" : "false", 8);
+        xelem(fp, "mismatch", reg.mismatch ? "true" : "false", 8);
+        fputs("</table>", fp);
+    }
+    if (pi) {
+        char pid[24];
+        snprintf(pid, sizeof pid, "%d", pi->pid);
+        fputs("<table key=\"process\">", fp);
+        if (pi->visible) {
+            xelem(fp, "pid", pid, sizeof pid);
+            xelem(fp, "name", pi->name, sizeof pi->name);
+            xelem(fp, "cmdline", pi->cmdline, sizeof pi->cmdline);
+            xelem(fp, "user", pi->user, sizeof pi->user);
         }
-    } else {
-        fputs("owner not readable", fp);
+        xelem(fp, "bind", pi->bind, sizeof pi->bind);
+        xelem(fp, "other_netns", pi->other_netns ? "true" : "false", 8);
+        fputs("</table>", fp);
     }
-    if (pi->bind[0]) {
-        fputs(", bound to ", fp);
-        xstr(fp, pi->bind, sizeof pi->bind);
-    }
-    if (pi->other_netns) fputs(", other network namespace", fp);
-    fputs("\">", fp);
-    if (pi->visible) {
-        xelem(fp, "pid", pid, sizeof pid);
-        xelem(fp, "name", pi->name, sizeof pi->name);
-        xelem(fp, "cmdline", pi->cmdline, sizeof pi->cmdline);
-        xelem(fp, "user", pi->user, sizeof pi->user);
-    }
-    xelem(fp, "bind", pi->bind, sizeof pi->bind);
-    xelem(fp, "other_netns", pi->other_netns ? "true" : "false", 8);
-    fputs("</script>", fp);
-}
-
-static void write_tls(ps_writer *w, const ps_svc_result *s)
-{
-    FILE *fp = w->fp;
-    const ps_tls_info *c = &s->cert;
-    fputs("<script id=\"pscan-tls\" output=\"", fp);
-    xstr(fp, c->version, sizeof c->version);
-    fputc(' ', fp);
-    xstr(fp, c->cipher, sizeof c->cipher);
-    if (s->has_cert) {
-        fputs("; subject: ", fp);
-        xstr(fp, c->subject, sizeof c->subject);
-        fputs("; not after: ", fp);
-        xstr(fp, c->not_after, sizeof c->not_after);
-    }
-    fputs("\">", fp);
-    xelem(fp, "version", c->version, sizeof c->version);
-    xelem(fp, "cipher", c->cipher, sizeof c->cipher);
-    if (s->has_cert) {
-        xelem(fp, "subject", c->subject, sizeof c->subject);
-        xelem(fp, "issuer", c->issuer, sizeof c->issuer);
-        xelem(fp, "sans", c->sans, sizeof c->sans);
-        xelem(fp, "not_before", c->not_before, sizeof c->not_before);
-        xelem(fp, "not_after", c->not_after, sizeof c->not_after);
-        xelem(fp, "sha256", c->sha256, sizeof c->sha256);
+    if (tls) {
+        const ps_tls_info *c = &p->svc->cert;
+        fputs("<table key=\"tls\">", fp);
+        xelem(fp, "version", c->version, sizeof c->version);
+        xelem(fp, "cipher", c->cipher, sizeof c->cipher);
+        if (p->svc->has_cert) {
+            xelem(fp, "subject", c->subject, sizeof c->subject);
+            xelem(fp, "issuer", c->issuer, sizeof c->issuer);
+            xelem(fp, "sans", c->sans, sizeof c->sans);
+            xelem(fp, "not_before", c->not_before, sizeof c->not_before);
+            xelem(fp, "not_after", c->not_after, sizeof c->not_after);
+            xelem(fp, "sha256", c->sha256, sizeof c->sha256);
+        }
+        fputs("</table>", fp);
     }
     fputs("</script>", fp);
 }
@@ -273,9 +296,7 @@ static void xml_host(ps_writer *w, const ps_host_result *h)
                 ps_proto_name(p->proto), p->port, ps_state_name(p->state), ps_reason_name(p->reason),
                 p->ttl > 0 ? p->ttl : 0);
         write_service(w, p);
-        if (p->state == PS_ST_OPEN) write_registry(w, p);
-        if (p->proc && p->proc->found) write_process(w, p->proc);
-        if (p->svc && p->svc->tls) write_tls(w, p->svc);
+        write_extras(w, p);
         fputs("</port>\n", fp);
     }
     fputs("</ports>\n", fp);

@@ -74,7 +74,7 @@ check_eq "-p- 127.0.0.1: closed ports folded into Not shown" \
     "$(grep -c '^Not shown: [0-9]* closed tcp ports (conn-refused)' "$OUT")" 1
 check_cmd "-p- 127.0.0.1: Starting line" grep -q "^Starting pscan " "$OUT"
 check_cmd "-p- 127.0.0.1: Host is up" grep -q '^Host is up' "$OUT"
-check_cmd "-p- 127.0.0.1: table header" grep -Eq '^PORT +STATE +SERVICE$' "$OUT"
+check_cmd "-p- 127.0.0.1: table header" grep -Eq '^PORT +STATE +SERVICE( +PROCESS)?$' "$OUT"
 check_eq "-p- 127.0.0.1: done line" "$(report_done "$OUT")" "pscan done: 1 IP address (1 host up)"
 for p in "$lo2" "$v6only" "$lo6"; do
     check_not "-p- 127.0.0.1: port $p (not on 127.0.0.1) not listed" grep -q "^$p/tcp " "$OUT"

@@ -60,7 +60,7 @@ fi
 check_set "-oX: open ports" \
     "$(grep -o 'portid="[0-9]*"><state state="open"' "$T/a.xml" | grep -o '[0-9]*' | head -n 2)" "${A[*]}"
 for p in "${A[@]}"; do
-    check_cmd "-oG: Ports line lists open port $p" grep -qE "Ports: .*\b$p/open/tcp//" "$T/a.gnmap"
+    check_cmd "-oG: Ports line lists open port $p" grep -qE "Ports: .*\b$p/open/tcp/[^/]*/" "$T/a.gnmap"
 done
 check_cmd "-oG: 22 closed with its registered name" grep -q "22/closed/tcp//ssh///" "$T/a.gnmap"
 check_set "-oN file: open ports" "$(report_ports "$T/a.nmap" 127.0.0.1 open)" "${A[*]}"

@@ -100,7 +100,7 @@ static char *run_writer(enum ps_output_format f, const char *name, size_t *len)
     ps_output_spec spec = {f, path};
     ps_writer w;
     ps_err e = {{0}};
-    if (ps_writer_open(&w, &spec, &cfg, &e)) {
+    if (ps_writer_open(&w, &spec, &cfg, NULL, &e)) {
         CHECK(0, "open: %s", e.msg);
         return NULL;
     }
@@ -185,7 +185,15 @@ static void test_xml_out(void)
     for (size_t i = 0; i < r.nports; i++)
         if (r.ports[i].port == 22) CHECK_STR(r.ports[i].version, "9.2p1 \\x1b[31mred");
     ps_diff_result_free(&r);
-    CHECK(strstr(out, "<script id=\"pscan-process\"") != NULL, "process script");
+    CHECK(strstr(out, "<script id=\"pscan\"") != NULL && strstr(out, "<table key=\"process\">") != NULL,
+          "process table in the pscan script");
+    /* One script per port at most: ndiff cannot sort two. */
+    for (const char *q = out; (q = strstr(q, "<port ")) != NULL; q++) {
+        const char *end = strstr(q, "</port>");
+        const char *s1 = strstr(q, "<script");
+        CHECK(!s1 || !end || s1 > end || !strstr(s1 + 1, "<script") || strstr(s1 + 1, "<script") > end,
+              "two scripts in one port");
+    }
     CHECK(strstr(out, "tunnel=\"ssl\"") != NULL, "tls tunnel");
     CHECK(strstr(out, "servicefp=\"\\x1b[2J") != NULL, "banner in servicefp");
     if (access("/usr/share/nmap/nmap.dtd", R_OK) == 0 && system("command -v xmllint >/dev/null 2>&1") == 0) {

@@ -149,7 +149,7 @@ static void test_writer(void)
         ps_writer w;
         ps_err e = {{0}};
         cfg.expect_strict = strict;
-        CHECK(ps_writer_open(&w, &spec, &cfg, &e) == PS_OK, "%s", e.msg);
+        CHECK(ps_writer_open(&w, &spec, &cfg, NULL, &e) == PS_OK, "%s", e.msg);
         FILE *out = tmpfile();
         w.fp = out;
         CHECK(w.ops->status(&w) == 0, "clean before");
@@ -171,7 +171,7 @@ static void test_writer(void)
     ps_writer w;
     ps_err e = {{0}};
     cfg.expect_strict = 0;
-    CHECK(ps_writer_open(&w, &spec, &cfg, &e) == PS_OK, "%s", e.msg);
+    CHECK(ps_writer_open(&w, &spec, &cfg, NULL, &e) == PS_OK, "%s", e.msg);
     w.ops->host(&w, &h);
     CHECK(w.ops->status(&w) == 0, "allowed");
     ps_writer_close(&w);
@@ -180,10 +180,10 @@ static void test_writer(void)
     FILE *f = fopen(path, "w");
     fputs("198.18.0.0/24 22\nbogus! 22\n", f);
     fclose(f);
-    CHECK(ps_writer_open(&w, &spec, &cfg, &e) == PS_EINPUT, "bad file accepted");
+    CHECK(ps_writer_open(&w, &spec, &cfg, NULL, &e) == PS_EINPUT, "bad file accepted");
     CHECK(strstr(e.msg, ":2:") != NULL, "%s", e.msg);
     unlink(path);
-    CHECK(ps_writer_open(&w, &spec, &cfg, &e) == PS_EINPUT && strstr(e.msg, "cannot read policy"), "%s", e.msg);
+    CHECK(ps_writer_open(&w, &spec, &cfg, NULL, &e) == PS_EINPUT && strstr(e.msg, "cannot read policy"), "%s", e.msg);
 }
 
 int main(void)

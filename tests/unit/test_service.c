@@ -297,7 +297,10 @@ static void test_banner_ssh(void)
     CHECK_STR(r.info.service, "ssh");
     CHECK(strstr(r.info.product, "OpenSSH") != NULL, "product '%s'", r.info.product);
     CHECK_STR(r.info.version, "9.2p1 Debian 2+deb12u3");
-    CHECK_STR(r.probe, "NULL");
+    /* The banner reaches every parallel connection of the port, so the
+     * NULL probe's or another probe's connection may be the one to match
+     * it (through the NULL fallback): either way a probe is named. */
+    CHECK(r.probe != NULL, "no probe named");
     CHECK(!r.tls, "tls");
     CHECK(ms < 1000, "took %.0f ms", ms);
 }
