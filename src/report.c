@@ -22,7 +22,11 @@
 #include "pscan/report.h"
 #include "pscan/service.h"
 
-enum { HIDE_THRESHOLD = 25 };
+enum {
+    HIDE_THRESHOLD = 25, /* a state with more ports folds into "Not shown" */
+    ALL_OPEN_MIN = 64,   /* fewer scanned ports open is not suspicious */
+    SVC_PER_HOST = 256,  /* -sV stops after this many open ports of a host */
+};
 
 struct open_port {
     uint32_t port_idx;
@@ -64,7 +68,7 @@ struct ps_report {
 
 const char *ps_state_name(enum ps_state s)
 {
-    static const char *const n[PS_ST_COUNT] = {"filtered", "closed", "open", "filtered"};
+    static const char *const n[PS_ST_COUNT] = {"filtered", "closed", "open", "filtered", "open|filtered"};
     return (unsigned)s < PS_ST_COUNT ? n[s] : "unknown";
 }
 
@@ -72,7 +76,7 @@ const char *ps_reason_name(enum ps_reason r)
 {
     static const char *const n[PS_R_COUNT] = {
         "unknown", "syn-ack", "reset", "conn-refused", "no-response", "host-unreach",
-        "net-unreach", "admin-prohibited", "port-unreach", "proto-unreach",
+        "net-unreach", "admin-prohibited", "port-unreach", "proto-unreach", "udp-response",
     };
     return (unsigned)r < PS_R_COUNT ? n[r] : "unknown";
 }
@@ -275,7 +279,7 @@ void ps_report_port(ps_report *r, uint64_t host, size_t port_idx, enum ps_state 
         const char *name = ps_targets_name(r->targets, &a);
         for (int i = 0; i < r->nwriters; i++)
             if (r->writers[i].ops->port) r->writers[i].ops->port(&r->writers[i], &a, name, &pr);
-        if (r->svc) {
+        if (r->svc && rec->counts[PS_ST_OPEN] <= SVC_PER_HOST) {
             rec->pending++;
             submit_addr = a;
             submit_port = pr.port;
@@ -363,16 +367,22 @@ static void emit(ps_report *r, uint64_t idx, struct record *rec)
 
     /* Per protocol and state: how many ports, and is the state hidden? */
     uint64_t count[2][PS_ST_COUNT] = {{0}};
-    enum ps_state shown_as[PS_ST_COUNT] = {PS_ST_FILTERED, PS_ST_CLOSED, PS_ST_OPEN, PS_ST_FILTERED};
+    static const enum ps_state shown_as_by_proto[2][PS_ST_COUNT] = {
+        {PS_ST_FILTERED, PS_ST_CLOSED, PS_ST_OPEN, PS_ST_FILTERED, PS_ST_OPEN_FILTERED},
+        {PS_ST_OPEN_FILTERED, PS_ST_CLOSED, PS_ST_OPEN, PS_ST_FILTERED, PS_ST_OPEN_FILTERED},
+    };
     for (size_t i = 0; i < r->nports; i++) {
         enum ps_state s = rec ? get_state(rec, i) : PS_ST_NONE;
         count[i >= r->ports->ntcp][s]++;
     }
+    /* A host open on every port is a SYN proxy or a firewall answering for
+     * it: its open ports fold into one line instead of thousands of rows. */
+    h.all_open = r->nports >= ALL_OPEN_MIN && count[0][PS_ST_OPEN] + count[1][PS_ST_OPEN] == r->nports;
     int hide[2][PS_ST_COUNT];
     size_t nrows = 0;
     for (int p = 0; p < 2; p++)
         for (int s = 0; s < PS_ST_COUNT; s++) {
-            hide[p][s] = s != PS_ST_OPEN && (count[p][s] > HIDE_THRESHOLD || r->cfg->open_only);
+            hide[p][s] = s == PS_ST_OPEN ? h.all_open : count[p][s] > HIDE_THRESHOLD || r->cfg->open_only;
             if (!hide[p][s]) nrows += count[p][s];
         }
     ps_port_result *rows = calloc(nrows ? nrows : 1, sizeof *rows);
@@ -384,7 +394,7 @@ static void emit(ps_report *r, uint64_t idx, struct record *rec)
         if (hide[i >= r->ports->ntcp][s]) continue;
         ps_port_result *row = &rows[k++];
         port_of(r, i, &row->proto, &row->port);
-        row->state = shown_as[s];
+        row->state = shown_as_by_proto[row->proto][s];
         row->ttl = -1;
         row->reason = s == PS_ST_NONE ? PS_R_NO_RESPONSE : rec ? (enum ps_reason)rec->reason[s] : PS_R_NONE;
         if (s == PS_ST_OPEN) {
@@ -405,7 +415,7 @@ static void emit(ps_report *r, uint64_t idx, struct record *rec)
             if (hide[p][s] && count[p][s]) {
                 ps_hidden_state *hs = &h.hidden[h.nhidden++];
                 hs->proto = p ? PS_UDP : PS_TCP;
-                hs->state = shown_as[s];
+                hs->state = shown_as_by_proto[p][s];
                 hs->reason = s == PS_ST_NONE ? PS_R_NO_RESPONSE : (enum ps_reason)rec->reason[s];
                 hs->count = count[p][s];
             }
@@ -417,7 +427,7 @@ static void emit(ps_report *r, uint64_t idx, struct record *rec)
             h.hidden[j - 1] = t;
         }
     for (int p = 0; p < 2; p++)
-        for (int s = 0; s < PS_ST_COUNT; s++) r->sum.by_state[shown_as[s]] += count[p][s];
+        for (int s = 0; s < PS_ST_COUNT; s++) r->sum.by_state[shown_as_by_proto[p][s]] += count[p][s];
     r->sum.hosts_up += h.up;
     for (int i = 0; i < r->nwriters; i++)
         if (r->writers[i].ops->host) r->writers[i].ops->host(&r->writers[i], &h);

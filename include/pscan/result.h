@@ -10,12 +10,15 @@
 #include "pscan/ports.h"
 
 /* Port states, as nmap defines them.  The first four fit the 2-bit
- * per-port store in report.c. */
+ * per-port store in report.c; engines report only those.  A port left
+ * without an answer is shown as filtered (TCP) or open|filtered (UDP,
+ * where silence is what an open service often gives). */
 enum ps_state {
-    PS_ST_NONE = 0,     /* no answer (yet): filtered when the scan ends */
+    PS_ST_NONE = 0,     /* no answer (yet) */
     PS_ST_CLOSED = 1,
     PS_ST_OPEN = 2,
     PS_ST_FILTERED = 3, /* filtered by an explicit answer (ICMP) */
+    PS_ST_OPEN_FILTERED = 4, /* shown only: an unanswered UDP port */
     PS_ST_COUNT
 };
 
@@ -30,6 +33,7 @@ enum ps_reason {
     PS_R_ADMIN_PROHIBITED,
     PS_R_PORT_UNREACH,
     PS_R_PROTO_UNREACH,
+    PS_R_UDP_RESPONSE,
     PS_R_COUNT
 };
 
@@ -77,6 +81,9 @@ typedef struct ps_host_result {
     size_t nports;
     ps_hidden_state hidden[2 * PS_ST_COUNT];
     int nhidden;
+    int all_open;         /* answered open on every port scanned (at least
+                             ALL_OPEN_MIN of them): a SYN proxy or firewall,
+                             not that many services; -sV skipped the rest */
     uint64_t scanned;     /* ports scanned on this host */
 } ps_host_result;
 

@@ -229,6 +229,7 @@ static void json_host(ps_writer *w, const ps_host_result *h)
         jraw(fp, &first, "latency", "null");
     }
     jnum(fp, &first, "scanned", (long long)h->scanned);
+    jraw(fp, &first, "all_open", h->all_open ? "true" : "false");
     fputs(",\"ports\":[", fp);
     for (size_t i = 0; i < h->nports; i++) {
         int f2 = 1;
@@ -257,9 +258,10 @@ static void json_end(ps_writer *w, const ps_scan_summary *s)
     jraw(fp, &first, "elapsed", num);
     jnum(fp, &first, "hosts", (long long)s->hosts);
     jnum(fp, &first, "hosts_up", (long long)s->hosts_up);
-    fprintf(fp, ",\"ports\":{\"open\":%llu,\"closed\":%llu,\"filtered\":%llu}",
+    fprintf(fp, ",\"ports\":{\"open\":%llu,\"closed\":%llu,\"filtered\":%llu,\"open|filtered\":%llu}",
             (unsigned long long)s->by_state[PS_ST_OPEN], (unsigned long long)s->by_state[PS_ST_CLOSED],
-            (unsigned long long)(s->by_state[PS_ST_FILTERED] + s->by_state[PS_ST_NONE]));
+            (unsigned long long)(s->by_state[PS_ST_FILTERED] + s->by_state[PS_ST_NONE]),
+            (unsigned long long)s->by_state[PS_ST_OPEN_FILTERED]);
     line_end(fp);
 }
 
