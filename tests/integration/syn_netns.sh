@@ -13,7 +13,8 @@
 #   - nftables reject rules give filtered with the ICMP's reason in the
 #     "Not shown" line (admin-prohibited, port-unreach, host-unreach,
 #     net-unreach), or closed (reset) for "reject with tcp reset", and an
-#     ICMP answer is never resent;
+#     ICMP answer is never resent; two ICMP reasons at once keep their own
+#     "Not shown" groups;
 #   - replies whose ack is not our cookie must be ignored (bad cookie);
 #   - a /24 and a /120 (256 hosts each) must each report exactly the
 #     listener's ports open on every host, with and without --max-rate,
@@ -138,6 +139,25 @@ for addr in "$TB_IP4" "$TB_IP6"; do
     check_eq "$tag: Not shown line" "$(grep '^Not shown' "$OUT")" "Not shown: 101 closed tcp ports (reset)"
     stats_check "$tag" 102 0
 done
+# Two ICMP reasons at once: each group of filtered ports keeps its own
+# reason and count (as nmap's "Not shown" does), whatever came back first.
+tb_undrop
+tb_run_ns nft -f - <<EOF || bail "nft reject rules failed"
+table inet pscantest {
+    chain input {
+        type filter hook input priority 0; policy accept;
+        tcp dport 1001-1030 reject with icmpx type admin-prohibited
+        tcp dport 1031-1070 reject with icmpx type port-unreachable
+    }
+}
+EOF
+tag="30 ports admin-prohibited, 40 port-unreachable, $TB_IP4"
+pscan_run reasons -n -v -sS -p 1001-1100 "$TB_IP4"
+check_eq "$tag: exit 0" "$RC" 0
+check_eq "$tag: Not shown groups" \
+    "$(grep '^Not shown: ' "$OUT" | sed 's/^Not shown: //; s/, /\n/g' | sort | tr '\n' ';')" \
+    "30 closed tcp ports (reset);30 filtered tcp ports (admin-prohibited);40 filtered tcp ports (port-unreach);"
+stats_check "$tag" 100 0
 tb_undrop
 
 # ------------------------------------------------------------ 6. bad cookies
@@ -145,6 +165,7 @@ tb_undrop
 # open and one closed port (nft fixes the checksum): the SYN-ACK and the RST
 # no longer carry our cookie + 1, so they must be ignored, counted as bad
 # cookies, and the ports read filtered (nothing valid came back).
+tb_undrop
 tb_run_ns nft -f - <<EOF || bail "nft ackseq rule failed"
 table inet pscantest {
     chain output {
