@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# tests/integration/syn_shard.sh: pscan -sS --shard K/N splits the probe space.
+#
+# Targets: the test host's 198.19.X.0/24 and 2001:db8:X:1::/120 together
+# (512 hosts, both families in one run), fifteen ports: five the listener
+# holds, ten closed.  With one --seed, shards 1/3, 2/3 and 3/3 must together
+# probe every (host, port) pair exactly once: their "probes sent" add up to
+# the full scan's, no pair is answered (listed open or closed) by two
+# shards, every pair by one of them, and the union of their open ports is
+# the full scan's, which is the ground truth.  A shard's report lists the
+# pairs it did not probe as filtered; fewer than 26 per host, so every pair
+# is listed and nothing folds into "Not shown".
+. "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/netns.sh"
+. "$(dirname "$0")/../lib/syn.sh"
+need_root
+need_cmd ip ss timeout
+need_file "$LISTENER" "listener"
+need_file "$PSCAN" "pscan"
+
+tb_create shard --local || bail "cannot create the test host"
+syn_local6 || bail "cannot add the IPv6 local range"
+for a in "$TB_IP4" "${TB_LOCAL_PFX}0" "${TB_LOCAL_PFX}255" "${TB_LOCAL6_PFX}0" "${TB_LOCAL6_PFX}ff"; do
+    tb_route_check "$a" "$TB_VH" || bail "$a is not routed via $TB_VH"
+done
+
+read -r -a open <<<"$(syn_ports_between 1 1000 4) $((10000 + RANDOM % 20000))"
+listener_start -n "$TB_NS" shard -6 :: "${open[@]}" || bail "listener did not start"
+check_set "ss: the listener's five ports" "$(listen_ports -n "$TB_NS" 4 "$TB_IP4")" "${open[*]}"
+ports="$(tr ' ' ',' <<<"${open[*]}"),1001-1010"
+nports=15 nhosts=512 total=$((15 * 512))
+seed=$((RANDOM * 32768 + RANDOM))
+note "seed $seed"
+
+# pairs FILE STATE...: "HOST PORT" for every listed port in STATE, one a line.
+pairs() {
+    local f=$1
+    shift
+    awk -v want=" $* " '
+        /^pscan scan report for / { h = $NF; next }
+        $1 ~ /^[0-9]+\/tcp$/ && index(want, " " $2 " ") {
+            split($1, a, "/"); print h, a[1]
+        }' "$f" | sort
+}
+
+pscan_run full -n -v -sS --seed "$seed" -p "$ports" "$TB_LOCAL" "$TB_LOCAL6"
+check_eq "full scan: exit 0" "$RC" 0
+[ "$RC" -eq 0 ] || show_run
+check_eq "full scan: probes sent" "$(syn_stat "$ERR" sent)" "$total"
+pairs "$OUT" open >"$TEST_TMP/full.open"
+pairs "$OUT" open closed >"$TEST_TMP/full.answered"
+check_eq "full scan: $nhosts hosts x 5 open" "$(wc -l <"$TEST_TMP/full.open")" $((nhosts * 5))
+check_eq "full scan: every pair answered" "$(wc -l <"$TEST_TMP/full.answered")" "$total"
+check_eq "full scan: open = the listener's ports on every host" \
+    "$(awk '{ print $2 }' "$TEST_TMP/full.open" | sort -n | uniq -c | awk '{ print $1 "x" $2 }' | tr '\n' ' ')" \
+    "$(printf '%s\n' "${open[@]}" | sort -n | sed "s/^/${nhosts}x/" | tr '\n' ' ')"
+
+sent_sum=0
+: >"$TEST_TMP/shards.open"
+: >"$TEST_TMP/shards.answered"
+for k in 1 2 3; do
+    pscan_run "shard$k" -n -v -sS --seed "$seed" --shard "$k/3" -p "$ports" "$TB_LOCAL" "$TB_LOCAL6"
+    check_eq "--shard $k/3: exit 0" "$RC" 0
+    [ "$RC" -eq 0 ] || show_run
+    sent=$(syn_stat "$ERR" sent)
+    # A contiguous third of the order: floor or ceiling of total / 3.
+    check_cmd "--shard $k/3: sent a third ($sent of $total)" \
+        test "${sent:-0}" -ge $((total / 3)) -a "${sent:-0}" -le $(((total + 2) / 3))
+    sent_sum=$((sent_sum + ${sent:-0}))
+    check_eq "--shard $k/3: nothing folded into Not shown" "$(grep -c '^Not shown' "$OUT")" 0
+    pairs "$OUT" open >>"$TEST_TMP/shards.open"
+    pairs "$OUT" open closed >>"$TEST_TMP/shards.answered"
+done
+check_eq "shards: probes sent add up to the full scan's" "$sent_sum" "$total"
+check_eq "shards: no host:port reported open twice" "$(sort "$TEST_TMP/shards.open" | uniq -d | head -5)" ""
+check_eq "shards: no host:port answered in two shards" "$(sort "$TEST_TMP/shards.answered" | uniq -d | head -5)" ""
+check_eq "shards: union of open = full scan's open" \
+    "$(sort -u "$TEST_TMP/shards.open" | diff - "$TEST_TMP/full.open" | head -5)" ""
+check_eq "shards: union of answered = every pair" \
+    "$(sort -u "$TEST_TMP/shards.answered" | diff - "$TEST_TMP/full.answered" | head -5)" ""
+
+# More shards than probes: the empty ones send nothing and still exit 0.
+sum=0 opened=""
+for k in 1 2 3 4 5; do
+    pscan_run "tiny$k" -n -v -sS --seed "$seed" --shard "$k/5" -p "${open[0]},1001" "$TB_IP4"
+    check_eq "2 probes, --shard $k/5: exit 0" "$RC" 0
+    sent=$(syn_stat "$ERR" sent)
+    sum=$((sum + ${sent:-0}))
+    opened="$opened $(report_ports "$OUT" "$TB_IP4" open)"
+done
+check_eq "2 probes in 5 shards: 2 sent in all" "$sum" 2
+check_set "2 probes in 5 shards: the open port found once" "$opened" "${open[0]}"
+
+finish
