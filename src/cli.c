@@ -254,6 +254,21 @@ static int parse_rate(const char *opt, const char *s, double *out, ps_err *e)
     return PS_OK;
 }
 
+/* Exactly len decimal digits, no sign or space, no overflow. */
+static int parse_u64_digits(const char *s, size_t len, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (len == 0 || len > 20) return -1;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9') return -1;
+        uint64_t d = (uint64_t)(s[i] - '0');
+        if (v > (UINT64_MAX - d) / 10) return -1;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return 0;
+}
+
 /* nmap's time syntax: "500ms", "2s", "1.5m", "1h", or seconds. */
 static int parse_time_ms(const char *opt, const char *s, int *out, ps_err *e)
 {
@@ -359,23 +374,19 @@ static int apply(struct parse_state *st, const struct option_row *o, const char 
         c->scan_type = want;
         return PS_OK;
     }
-    case O_SEED: {
-        char *end;
-        errno = 0;
-        unsigned long long sv = strtoull(arg, &end, 0);
-        if (!*arg || *end || errno || *arg == '-')
-            return ps_fail(e, PS_EINPUT, "--seed: '%s' is not a non-negative integer", arg);
-        c->seed = sv;
+    case O_SEED:
+        if (parse_u64_digits(arg, strlen(arg), &c->seed))
+            return ps_fail(e, PS_EINPUT, "--seed: '%s' is not a decimal number from 0 to 2^64-1", arg);
         c->seed_given = 1;
         return PS_OK;
-    }
     case O_SHARD: {
-        unsigned k, n;
-        char tail;
-        if (sscanf(arg, "%u/%u%c", &k, &n, &tail) != 2 || n == 0 || k == 0 || k > n || n > 1000000)
-            return ps_fail(e, PS_EINPUT, "--shard: '%s' is not K/N with 1 <= K <= N", arg);
-        c->shard = k - 1;
-        c->nshards = n;
+        const char *slash = strchr(arg, '/');
+        uint64_t k, n;
+        if (!slash || parse_u64_digits(arg, (size_t)(slash - arg), &k) ||
+            parse_u64_digits(slash + 1, strlen(slash + 1), &n) || n == 0 || k == 0 || k > n || n > 1000000)
+            return ps_fail(e, PS_EINPUT, "--shard: '%s' is not K/N with 1 <= K <= N <= 1000000", arg);
+        c->shard = (unsigned)(k - 1);
+        c->nshards = (unsigned)n;
         return PS_OK;
     }
     case O_IFACE: c->iface = arg; return PS_OK;

@@ -34,6 +34,13 @@ struct open_port {
     int16_t ttl;
 };
 
+/* A closed or filtered port whose reason differs from the first one seen
+ * for its state (an admin-prohibited among port-unreachables, say). */
+struct odd_reason {
+    uint32_t port_idx;
+    uint8_t reason;
+};
+
 struct record {
     uint64_t idx;
     int scan_done;      /* the port scan has nothing more for this host */
@@ -45,6 +52,8 @@ struct record {
     uint8_t reason[PS_ST_COUNT];
     struct open_port *open;
     uint32_t nopen, capopen;
+    struct odd_reason *odd;
+    uint32_t nodd, capodd;
     uint8_t states[]; /* 2 bits per port index */
 };
 
@@ -129,6 +138,7 @@ static void free_record(struct record *rec)
 {
     free(rec->open);
     free(rec->svc);
+    free(rec->odd);
     free(rec);
 }
 
@@ -261,7 +271,19 @@ void ps_report_port(ps_report *r, uint64_t host, size_t port_idx, enum ps_state 
     rec->states[port_idx / 4] |= (uint8_t)(st << (2 * (port_idx % 4)));
     rec->counts[PS_ST_NONE]--;
     rec->counts[st]++;
-    if (!rec->reason[st]) rec->reason[st] = (uint8_t)why;
+    if (!rec->reason[st]) {
+        rec->reason[st] = (uint8_t)why;
+    } else if (st != PS_ST_OPEN && rec->reason[st] != why) {
+        if (rec->nodd == rec->capodd) {
+            uint32_t cap = rec->capodd ? rec->capodd * 2 : 8;
+            struct odd_reason *n = realloc(rec->odd, cap * sizeof *n);
+            if (n) {
+                rec->odd = n;
+                rec->capodd = cap;
+            }
+        }
+        if (rec->nodd < rec->capodd) rec->odd[rec->nodd++] = (struct odd_reason){(uint32_t)port_idx, (uint8_t)why};
+    }
     if (rtt_s >= 0 && (rec->latency_s < 0 || rtt_s < rec->latency_s)) rec->latency_s = rtt_s;
     if (st == PS_ST_OPEN) {
         if (rec->nopen == rec->capopen) {
@@ -333,6 +355,12 @@ static int cmp_open(const void *a, const void *b)
     return (x->port_idx > y->port_idx) - (x->port_idx < y->port_idx);
 }
 
+static int cmp_odd(const void *a, const void *b)
+{
+    const struct odd_reason *x = a, *y = b;
+    return (x->port_idx > y->port_idx) - (x->port_idx < y->port_idx);
+}
+
 /* Local truth: for a host that is this machine, name the process behind
  * each open row.  Returns the array the rows point into (caller frees). */
 static ps_proc_info *attribute(ps_report *r, ps_host_result *h, ps_port_result *rows)
@@ -388,7 +416,8 @@ static void emit(ps_report *r, uint64_t idx, struct record *rec)
     ps_port_result *rows = calloc(nrows ? nrows : 1, sizeof *rows);
     if (rec && rec->nopen) qsort(rec->open, rec->nopen, sizeof *rec->open, cmp_open);
     if (rec && rec->nsvc) qsort(rec->svc, rec->nsvc, sizeof *rec->svc, cmp_svc);
-    size_t k = 0, o = 0, v = 0;
+    if (rec && rec->nodd) qsort(rec->odd, rec->nodd, sizeof *rec->odd, cmp_odd);
+    size_t k = 0, o = 0, v = 0, d = 0;
     for (size_t i = 0; rows && i < r->nports; i++) {
         enum ps_state s = rec ? get_state(rec, i) : PS_ST_NONE;
         if (hide[i >= r->ports->ntcp][s]) continue;
@@ -397,6 +426,10 @@ static void emit(ps_report *r, uint64_t idx, struct record *rec)
         row->state = shown_as_by_proto[row->proto][s];
         row->ttl = -1;
         row->reason = s == PS_ST_NONE ? PS_R_NO_RESPONSE : rec ? (enum ps_reason)rec->reason[s] : PS_R_NONE;
+        if (rec && s != PS_ST_OPEN && s != PS_ST_NONE) {
+            while (d < rec->nodd && rec->odd[d].port_idx < i) d++;
+            if (d < rec->nodd && rec->odd[d].port_idx == i) row->reason = (enum ps_reason)rec->odd[d].reason;
+        }
         if (s == PS_ST_OPEN) {
             while (o < rec->nopen && rec->open[o].port_idx < i) o++;
             if (o < rec->nopen && rec->open[o].port_idx == i) {
@@ -410,15 +443,28 @@ static void emit(ps_report *r, uint64_t idx, struct record *rec)
     h.ports = rows;
     h.nports = rows ? k : 0;
     ps_proc_info *procs = attribute(r, &h, rows);
+    /* One hidden group per (protocol, state, reason): the state's first
+     * reason takes its count less the ports recorded with another. */
     for (int p = 0; p < 2; p++)
-        for (int s = 0; s < PS_ST_COUNT; s++)
-            if (hide[p][s] && count[p][s]) {
+        for (int s = 0; s < PS_ST_COUNT; s++) {
+            if (!hide[p][s] || !count[p][s]) continue;
+            uint64_t by_reason[PS_R_COUNT] = {0};
+            by_reason[s == PS_ST_NONE ? PS_R_NO_RESPONSE : rec->reason[s]] = count[p][s];
+            for (uint32_t j = 0; rec && s != PS_ST_NONE && j < rec->nodd; j++) {
+                uint32_t pi = rec->odd[j].port_idx;
+                if ((pi >= r->ports->ntcp) != p || get_state(rec, pi) != (enum ps_state)s) continue;
+                by_reason[rec->reason[s]]--;
+                by_reason[rec->odd[j].reason]++;
+            }
+            for (int why = 0; why < PS_R_COUNT; why++) {
+                if (!by_reason[why] || h.nhidden == PS_MAX_HIDDEN) continue;
                 ps_hidden_state *hs = &h.hidden[h.nhidden++];
                 hs->proto = p ? PS_UDP : PS_TCP;
                 hs->state = shown_as_by_proto[p][s];
-                hs->reason = s == PS_ST_NONE ? PS_R_NO_RESPONSE : (enum ps_reason)rec->reason[s];
-                hs->count = count[p][s];
+                hs->reason = (enum ps_reason)why;
+                hs->count = by_reason[why];
             }
+        }
     /* Largest hidden group first, as a reader expects. */
     for (int i = 1; i < h.nhidden; i++)
         for (int j = i; j > 0 && h.hidden[j].count > h.hidden[j - 1].count; j--) {

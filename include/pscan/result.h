@@ -72,6 +72,8 @@ typedef struct ps_hidden_state {
     uint64_t count;
 } ps_hidden_state;
 
+enum { PS_MAX_HIDDEN = 32 };
+
 typedef struct ps_host_result {
     ps_addr addr;
     const char *name;     /* host name the user gave, or NULL */
@@ -79,7 +81,7 @@ typedef struct ps_host_result {
     double latency_s;     /* first measured round trip, < 0 if none */
     const ps_port_result *ports; /* shown rows, by protocol then port */
     size_t nports;
-    ps_hidden_state hidden[2 * PS_ST_COUNT];
+    ps_hidden_state hidden[PS_MAX_HIDDEN]; /* one per (protocol, state, reason) */
     int nhidden;
     int all_open;         /* answered open on every port scanned (at least
                              ALL_OPEN_MIN of them): a SYN proxy or firewall,
