@@ -445,7 +445,9 @@ static int open_path(struct syn *s, struct path *p, const ps_addr *first, ps_err
     int onlink_many = !p->route.has_gateway && !p->route.is_loopback;
     if (p->route.inject_l3 || onlink_many) {
         sc.l3 = 1;
-        r = ps_sender_libnet.open(&sc, &p->sender, e);
+        ps_err ignore;
+        r = ps_sender_rawip.open(&sc, &p->sender, &ignore);
+        if (r) r = ps_sender_libnet.open(&sc, &p->sender, e);
     } else {
         r = ps_sender_open_any(&sc, &p->sender, e);
     }
@@ -519,7 +521,9 @@ static int setup(struct syn *s, ps_err *e)
                                     s->cfg->source_port ? (uint16_t)s->cfg->source_port
                                                         : (uint16_t)(s->sport_lo + SPORT_SPAN - 1), e)))
         return r;
-    ps_recv_cfg rc = {.ifname = any->route.ifname, .filter = filter, .buffer_mb = 64};
+    /* The capture ring absorbs bursts of replies; a big one costs ~40 ms to
+     * set up, wasted on a scan of a few thousand probes. */
+    ps_recv_cfg rc = {.ifname = any->route.ifname, .filter = filter, .buffer_mb = s->count < 65536 ? 4 : 64};
     if ((r = ps_recv_open(&rc, &s->recv, e))) return r;
     s->dlt = ps_recv_datalink(s->recv);
     uint64_t rate = s->cfg->max_rate > 0 ? (uint64_t)s->cfg->max_rate : 0;

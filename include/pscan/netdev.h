@@ -72,6 +72,7 @@ struct ps_sender {
 
 extern const struct ps_sender_ops ps_sender_packet;
 extern const struct ps_sender_ops ps_sender_libnet;
+extern const struct ps_sender_ops ps_sender_rawip; /* layer 3: raw IP socket + sendmmsg */
 
 static inline int ps_sender_send(ps_sender *s, const ps_frame *f, size_t n, ps_err *e)
 {
