@@ -279,9 +279,11 @@ run_ceiling() {
 
 run_floor() {
     local w=$1 run=$2 kind=$3 net ports open tmo out l
+    local extra=()
     read -r net ports open tmo <<<"${WL[$w]}"
+    [ "$kind" = floor-bare ] && extra=(--bogus-mac)
     l=$(load1)
-    out=$(timeout -k 5 $((tmo + 15)) "${SCN[@]}" nice -n "$NICE" "$FLOOR" "$net" "$ports" --seconds "$tmo" $([ "$kind" = floor-bare ] && echo --bogus-mac) 2>>"$OUT/raw/floor.err")
+    out=$(timeout -k 5 $((tmo + 15)) "${SCN[@]}" nice -n "$NICE" "$FLOOR" "$net" "$ports" --seconds "$tmo" "${extra[@]}" 2>>"$OUT/raw/floor.err")
     echo "$w $kind $out" >>"$OUT/raw/floor.out"
     row kind="$kind" workload="$w" net="$net" ports="$ports" tool=floor run="$run" wall="$(kv "$out" seconds)" \
         rate="$(kv "$out" rate)" per_cpu_s="$(kv "$out" per_cpu_s)" load1="$l" ncpu="$NCPU"

@@ -55,7 +55,7 @@ def main():
             continue
         print(f"workload {w}: {desc['net']} x {desc['ports']}: {int(num(desc['expected_probes'])):,} probes, "
               f"{int(num(desc['truth'])):,} open")
-        hdr = (f"  {'tool':<8} {'runs':>4} {'wall s':>7} {'send s':>7} {'probes':>9} {'kpps':>6} "
+        hdr = (f"  {'tool':<9} {'runs':>4} {'wall s':>7} {'send s':>7} {'probes':>9} {'kpps':>6} "
                f"{'k/cpu-s':>7} {'recall':>8} {'fp':>4} {'rss MB':>7} {'wall/ps':>7} {'kpps/ps':>7} {'rss/ps':>6}")
         print(hdr)
         tools = []
@@ -98,7 +98,7 @@ def main():
             s = stats[t]
             if s is None:
                 why = next((r["note"] for r in wr if r["tool"] == t and r["note"]), "not supported")
-                print(f"  {t:<8} {'n/a':>4}  {why}")
+                print(f"  {t:<9} {'n/a':>4}  {why}")
                 continue
 
             def ratio(key):
@@ -107,7 +107,7 @@ def main():
                 return f"{s[key] / ps[key]:.2f}"
 
             runs = f"{s['runs']}" + (f"/{s['timeouts']}T" if s["timeouts"] else "")
-            print(f"  {t:<8} {runs:>4} {fmt(s['wall'], '7.2f')} {fmt(s['send'], '7.3f')} "
+            print(f"  {t:<9} {runs:>4} {fmt(s['wall'], '7.2f')} {fmt(s['send'], '7.3f')} "
                   f"{fmt(s['probes'], '9,.0f')} {fmt(s['kpps'], '6.0f')} {fmt(s['kcpu'], '7.0f')} "
                   f"{fmt(s['recall'], '7.2f')}% {fmt(s['fp'], '4.0f')} {fmt(s['rss'], '7.1f')} "
                   f"{ratio('wall'):>7} {ratio('kpps'):>7} {ratio('rss'):>6}")

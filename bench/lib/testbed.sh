@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # bench/lib/testbed.sh: the benchmark's network, built and torn down by bench/run.sh.
 #
 # Two hosts joined by one veth pair:
@@ -43,8 +44,8 @@ bt_tgt() { ip netns exec "$BT_TGT" "$@"; }
 
 # _bt_wait_up NS DEV: at most 2 s for DEV's carrier ("" = root namespace).
 _bt_wait_up() {
-    local i
-    for i in $(seq 100); do
+    local _
+    for _ in $(seq 100); do
         if [ -n "$1" ]; then
             ip -n "$1" link show "$2" 2>/dev/null | grep -q LOWER_UP && return 0
         else

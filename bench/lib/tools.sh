@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # bench/lib/tools.sh: how each scanner is asked to do a workload, and how
 # its results are read back.  Source after testbed.sh (it reads BT_*).
 #
@@ -35,6 +36,7 @@ tool_supports() {
     esac
 }
 
+# shellcheck disable=SC2034 # CMD is read by the caller
 tool_cmd() {
     local tool=$1 net=$2 ports=$3 out=$4
     case "$tool" in
