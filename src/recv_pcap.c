@@ -27,6 +27,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <netpacket/packet.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 #include <sys/socket.h>
 
 #include "pscan/recv.h"
@@ -47,6 +51,19 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 {
     const dispatch_ctx *d = (const dispatch_ctx *)user;
     d->cb(d->ctx, bytes, h->caplen, h->len, &h->ts);
+}
+
+static int is_loopback(const char *ifname)
+{
+    struct ifreq ifr;
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), lo = 0;
+    if (fd < 0) return 0;
+    memset(&ifr, 0, sizeof ifr);
+    size_t n = strnlen(ifname, sizeof ifr.ifr_name - 1);
+    memcpy(ifr.ifr_name, ifname, n);
+    if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) lo = (ifr.ifr_flags & IFF_LOOPBACK) != 0;
+    close(fd);
+    return lo;
 }
 
 int ps_recv_open(const ps_recv_cfg *cfg, ps_recv **out, ps_err *e)
@@ -74,9 +91,12 @@ int ps_recv_open(const ps_recv_cfg *cfg, ps_recv **out, ps_err *e)
     }
     pcap_set_snaplen(r->p, snaplen);
     pcap_set_promisc(r->p, 0);
-    pcap_set_immediate_mode(r->p, 1);
+    /* Immediate mode wakes the reader for every packet, and at a million
+     * replies a second the wake-ups cost more than the packets: by default
+     * the kernel hands over a block of replies at least every millisecond. */
+    pcap_set_immediate_mode(r->p, cfg->immediate ? 1 : 0);
     pcap_set_buffer_size(r->p, mb * 1024 * 1024);
-    pcap_set_timeout(r->p, 10);
+    pcap_set_timeout(r->p, cfg->immediate ? 10 : 1);
     int st = pcap_activate(r->p);
     if (st < 0) {
         const char *why = (st == PCAP_ERROR || st == PCAP_ERROR_NO_SUCH_DEVICE ||
@@ -88,8 +108,17 @@ int ps_recv_open(const ps_recv_cfg *cfg, ps_recv **out, ps_err *e)
                      st == PCAP_ERROR_PERM_DENIED ? " (capturing needs root or CAP_NET_RAW)" : "");
         goto fail;
     }
-    if (cfg->inbound_only)
+    if (cfg->inbound_only) {
         pcap_setdirection(r->p, PCAP_D_IN); /* unsupported on some systems: harmless */
+#ifdef PACKET_IGNORE_OUTGOING
+        /* libpcap drops outgoing frames in user space only; this keeps our
+         * own probes out of the ring altogether (Linux 4.20 and later).
+         * Not on loopback, where every reply is an outgoing packet too. */
+        int one = 1;
+        if (!is_loopback(r->ifname))
+            setsockopt(pcap_fileno(r->p), SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
+#endif
+    }
     if (cfg->filter && cfg->filter[0]) {
         struct bpf_program prog;
         if (pcap_compile(r->p, &prog, cfg->filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {

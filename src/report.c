@@ -41,21 +41,49 @@ struct odd_reason {
     uint8_t reason;
 };
 
+/* A growable array of fixed-size items; an empty one costs 16 bytes. */
+struct vec {
+    void *v;
+    uint32_t n, cap;
+};
+
+/* Room for one more item of `size` bytes at the end, or NULL. */
+static void *vec_push(struct vec *a, size_t size)
+{
+    if (a->n == a->cap) {
+        uint32_t cap = a->cap ? a->cap * 2 : 2;
+        void *n = realloc(a->v, cap * size);
+        if (!n) return NULL;
+        a->v = n;
+        a->cap = cap;
+    }
+    return (char *)a->v + (size_t)a->n++ * size;
+}
+
+/* What few hosts need: -sV bookkeeping and odd reasons. */
+struct extra {
+    int scan_done;   /* the port scan has nothing more for this host */
+    uint32_t pending; /* -sV results still to come */
+    struct vec svc;  /* ps_svc_result, in arrival order */
+    struct vec odd;  /* struct odd_reason */
+};
+
+/* Kept small: a live /16 has 65,536 of these. */
 struct record {
     uint64_t idx;
-    int scan_done;      /* the port scan has nothing more for this host */
-    uint32_t pending;   /* -sV results still to come */
-    ps_svc_result *svc; /* -sV results, in arrival order */
-    uint32_t nsvc, capsvc;
-    double latency_s; /* smallest round trip seen */
-    uint32_t counts[PS_ST_COUNT];
-    uint8_t reason[PS_ST_COUNT];
-    struct open_port *open;
-    uint32_t nopen, capopen;
-    struct odd_reason *odd;
-    uint32_t nodd, capodd;
-    uint8_t states[]; /* 2 bits per port index */
+    float latency_s;                    /* smallest round trip seen, < 0: none */
+    uint32_t counts[PS_ST_FILTERED + 1]; /* ports per answered state */
+    uint8_t reason[PS_ST_FILTERED + 1]; /* first reason seen per state */
+    struct vec open;                    /* struct open_port */
+    struct extra *x;                    /* NULL until needed */
+    uint8_t states[];                   /* 2 bits per port index */
 };
+
+static struct extra *extra_of(struct record *rec)
+{
+    if (!rec->x) rec->x = calloc(1, sizeof *rec->x);
+    return rec->x;
+}
 
 struct ps_report {
     pthread_mutex_t lock;
@@ -136,9 +164,12 @@ ps_report *ps_report_new(const ps_config *cfg, const ps_targets *t, const ps_por
 
 static void free_record(struct record *rec)
 {
-    free(rec->open);
-    free(rec->svc);
-    free(rec->odd);
+    free(rec->open.v);
+    if (rec->x) {
+        free(rec->x->svc.v);
+        free(rec->x->odd.v);
+        free(rec->x);
+    }
     free(rec);
 }
 
@@ -215,7 +246,6 @@ static struct record *get_record(ps_report *r, uint64_t idx)
     if (!rec) return NULL;
     rec->idx = idx;
     rec->latency_s = -1;
-    rec->counts[PS_ST_NONE] = (uint32_t)r->nports;
     *s = rec;
     r->nrecords++;
     return rec;
@@ -264,36 +294,24 @@ void ps_report_port(ps_report *r, uint64_t host, size_t port_idx, enum ps_state 
     ps_addr submit_addr;
     uint16_t submit_port = 0;
     enum ps_proto submit_proto = PS_TCP;
-    if (st == PS_ST_NONE || port_idx >= r->nports) return;
+    if (st == PS_ST_NONE || st > PS_ST_FILTERED || port_idx >= r->nports) return;
     pthread_mutex_lock(&r->lock);
     struct record *rec = host >= r->next_done ? get_record(r, host) : NULL;
     if (!rec || get_state(rec, port_idx) != PS_ST_NONE) goto out;
     rec->states[port_idx / 4] |= (uint8_t)(st << (2 * (port_idx % 4)));
-    rec->counts[PS_ST_NONE]--;
     rec->counts[st]++;
     if (!rec->reason[st]) {
         rec->reason[st] = (uint8_t)why;
     } else if (st != PS_ST_OPEN && rec->reason[st] != why) {
-        if (rec->nodd == rec->capodd) {
-            uint32_t cap = rec->capodd ? rec->capodd * 2 : 8;
-            struct odd_reason *n = realloc(rec->odd, cap * sizeof *n);
-            if (n) {
-                rec->odd = n;
-                rec->capodd = cap;
-            }
-        }
-        if (rec->nodd < rec->capodd) rec->odd[rec->nodd++] = (struct odd_reason){(uint32_t)port_idx, (uint8_t)why};
+        struct extra *x = extra_of(rec);
+        struct odd_reason *o = x ? vec_push(&x->odd, sizeof *o) : NULL;
+        if (o) *o = (struct odd_reason){(uint32_t)port_idx, (uint8_t)why};
     }
-    if (rtt_s >= 0 && (rec->latency_s < 0 || rtt_s < rec->latency_s)) rec->latency_s = rtt_s;
+    if (rtt_s >= 0 && (rec->latency_s < 0 || rtt_s < rec->latency_s)) rec->latency_s = (float)rtt_s;
     if (st == PS_ST_OPEN) {
-        if (rec->nopen == rec->capopen) {
-            uint32_t cap = rec->capopen ? rec->capopen * 2 : 4;
-            struct open_port *n = realloc(rec->open, cap * sizeof *n);
-            if (!n) goto out;
-            rec->open = n;
-            rec->capopen = cap;
-        }
-        rec->open[rec->nopen++] = (struct open_port){(uint32_t)port_idx, (uint8_t)why, (int16_t)ttl};
+        struct open_port *op = vec_push(&rec->open, sizeof *op);
+        if (!op) goto out;
+        *op = (struct open_port){(uint32_t)port_idx, (uint8_t)why, (int16_t)ttl};
         ps_port_result pr = {.state = st, .reason = why, .ttl = ttl};
         port_of(r, port_idx, &pr.proto, &pr.port);
         ps_addr a;
@@ -301,8 +319,8 @@ void ps_report_port(ps_report *r, uint64_t host, size_t port_idx, enum ps_state 
         const char *name = ps_targets_name(r->targets, &a);
         for (int i = 0; i < r->nwriters; i++)
             if (r->writers[i].ops->port) r->writers[i].ops->port(&r->writers[i], &a, name, &pr);
-        if (r->svc && rec->counts[PS_ST_OPEN] <= SVC_PER_HOST) {
-            rec->pending++;
+        if (r->svc && rec->counts[PS_ST_OPEN] <= SVC_PER_HOST && extra_of(rec)) {
+            rec->x->pending++;
             submit_addr = a;
             submit_port = pr.port;
             submit_proto = pr.proto;
@@ -414,9 +432,15 @@ static void emit(ps_report *r, uint64_t idx, struct record *rec)
             if (!hide[p][s]) nrows += count[p][s];
         }
     ps_port_result *rows = calloc(nrows ? nrows : 1, sizeof *rows);
-    if (rec && rec->nopen) qsort(rec->open, rec->nopen, sizeof *rec->open, cmp_open);
-    if (rec && rec->nsvc) qsort(rec->svc, rec->nsvc, sizeof *rec->svc, cmp_svc);
-    if (rec && rec->nodd) qsort(rec->odd, rec->nodd, sizeof *rec->odd, cmp_odd);
+    static const struct extra none;
+    const struct extra *x = rec && rec->x ? rec->x : &none;
+    struct open_port *open = rec ? rec->open.v : NULL;
+    uint32_t nopen = rec ? rec->open.n : 0;
+    ps_svc_result *svc = x->svc.v;
+    struct odd_reason *odd = x->odd.v;
+    if (nopen) qsort(open, nopen, sizeof *open, cmp_open);
+    if (x->svc.n) qsort(svc, x->svc.n, sizeof *svc, cmp_svc);
+    if (x->odd.n) qsort(odd, x->odd.n, sizeof *odd, cmp_odd);
     size_t k = 0, o = 0, v = 0, d = 0;
     for (size_t i = 0; rows && i < r->nports; i++) {
         enum ps_state s = rec ? get_state(rec, i) : PS_ST_NONE;
@@ -427,17 +451,17 @@ static void emit(ps_report *r, uint64_t idx, struct record *rec)
         row->ttl = -1;
         row->reason = s == PS_ST_NONE ? PS_R_NO_RESPONSE : rec ? (enum ps_reason)rec->reason[s] : PS_R_NONE;
         if (rec && s != PS_ST_OPEN && s != PS_ST_NONE) {
-            while (d < rec->nodd && rec->odd[d].port_idx < i) d++;
-            if (d < rec->nodd && rec->odd[d].port_idx == i) row->reason = (enum ps_reason)rec->odd[d].reason;
+            while (d < x->odd.n && odd[d].port_idx < i) d++;
+            if (d < x->odd.n && odd[d].port_idx == i) row->reason = (enum ps_reason)odd[d].reason;
         }
         if (s == PS_ST_OPEN) {
-            while (o < rec->nopen && rec->open[o].port_idx < i) o++;
-            if (o < rec->nopen && rec->open[o].port_idx == i) {
-                row->reason = (enum ps_reason)rec->open[o].reason;
-                row->ttl = rec->open[o].ttl;
+            while (o < nopen && open[o].port_idx < i) o++;
+            if (o < nopen && open[o].port_idx == i) {
+                row->reason = (enum ps_reason)open[o].reason;
+                row->ttl = open[o].ttl;
             }
-            while (v < rec->nsvc && svc_key(&rec->svc[v]) < svc_key_of(row)) v++;
-            if (v < rec->nsvc && svc_key(&rec->svc[v]) == svc_key_of(row)) row->svc = &rec->svc[v];
+            while (v < x->svc.n && svc_key(&svc[v]) < svc_key_of(row)) v++;
+            if (v < x->svc.n && svc_key(&svc[v]) == svc_key_of(row)) row->svc = &svc[v];
         }
     }
     h.ports = rows;
@@ -450,11 +474,11 @@ static void emit(ps_report *r, uint64_t idx, struct record *rec)
             if (!hide[p][s] || !count[p][s]) continue;
             uint64_t by_reason[PS_R_COUNT] = {0};
             by_reason[s == PS_ST_NONE ? PS_R_NO_RESPONSE : rec->reason[s]] = count[p][s];
-            for (uint32_t j = 0; rec && s != PS_ST_NONE && j < rec->nodd; j++) {
-                uint32_t pi = rec->odd[j].port_idx;
+            for (uint32_t j = 0; s != PS_ST_NONE && j < x->odd.n; j++) {
+                uint32_t pi = odd[j].port_idx;
                 if ((pi >= r->ports->ntcp) != p || get_state(rec, pi) != (enum ps_state)s) continue;
                 by_reason[rec->reason[s]]--;
-                by_reason[rec->odd[j].reason]++;
+                by_reason[odd[j].reason]++;
             }
             for (int why = 0; why < PS_R_COUNT; why++) {
                 if (!by_reason[why] || h.nhidden == PS_MAX_HIDDEN) continue;
@@ -485,8 +509,8 @@ static void emit_and_drop(ps_report *r, uint64_t idx)
 {
     struct record **s = find_slot(r, idx);
     struct record *rec = *s;
-    if (rec && rec->pending) { /* -sV still at work: its callback emits */
-        rec->scan_done = 1;
+    if (rec && rec->x && rec->x->pending) { /* -sV still at work: its callback emits */
+        rec->x->scan_done = 1;
         return;
     }
     if (host_answered(rec) || r->cfg->no_ping) emit(r, idx, rec);
@@ -502,18 +526,11 @@ void ps_report_service(ps_report *r, const ps_svc_result *res)
     pthread_mutex_lock(&r->lock);
     struct record **s = ps_targets_index(r->targets, &res->addr, &idx) ? find_slot(r, idx) : NULL;
     struct record *rec = s ? *s : NULL;
-    if (!rec) goto out;
-    if (rec->nsvc == rec->capsvc) {
-        uint32_t cap = rec->capsvc ? rec->capsvc * 2 : 4;
-        ps_svc_result *n = realloc(rec->svc, cap * sizeof *n);
-        if (!n) goto done;
-        rec->svc = n;
-        rec->capsvc = cap;
-    }
-    rec->svc[rec->nsvc++] = *res;
-done:
-    if (rec->pending) rec->pending--;
-    if (!rec->pending && rec->scan_done) {
+    if (!rec || !rec->x) goto out;
+    ps_svc_result *slot = vec_push(&rec->x->svc, sizeof *slot);
+    if (slot) *slot = *res;
+    if (rec->x->pending) rec->x->pending--;
+    if (!rec->x->pending && rec->x->scan_done) {
         if (host_answered(rec) || r->cfg->no_ping) emit(r, idx, rec);
         remove_slot(r, s);
         free_record(rec);

@@ -521,9 +521,11 @@ static int setup(struct syn *s, ps_err *e)
                                     s->cfg->source_port ? (uint16_t)s->cfg->source_port
                                                         : (uint16_t)(s->sport_lo + SPORT_SPAN - 1), e)))
         return r;
-    /* The capture ring absorbs bursts of replies; a big one costs ~40 ms to
-     * set up, wasted on a scan of a few thousand probes. */
-    ps_recv_cfg rc = {.ifname = any->route.ifname, .filter = filter, .buffer_mb = s->count < 65536 ? 4 : 64};
+    /* The capture ring absorbs bursts of replies while the receiver thread
+     * is not running: 4 MiB holds ~30 ms at a million replies a second.  It
+     * counts in our resident memory, and a big one costs ~40 ms to set up. */
+    ps_recv_cfg rc = {.ifname = any->route.ifname, .filter = filter,
+                      .buffer_mb = s->count <= (1u << 20) ? 4 : 8, .inbound_only = !any->route.is_loopback};
     if ((r = ps_recv_open(&rc, &s->recv, e))) return r;
     s->dlt = ps_recv_datalink(s->recv);
     uint64_t rate = s->cfg->max_rate > 0 ? (uint64_t)s->cfg->max_rate : 0;

@@ -3,7 +3,8 @@
  * Every writer receives the same events in the same order: begin, then
  * `port` for each open port as it is found (streaming), `host` once per
  * reported host when its results are complete, and `end`.  Writers flush
- * after each event, so a scan killed half-way leaves valid partial output.
+ * events at most every 50 ms (ps_writer_flush) and always at the end, so
+ * results show while a scan runs and an interrupted one ends valid.
  * The report (report.c) serialises calls: writers need no locking.
  *
  * Writers: normal.c (-oN, and standard output), json.c (-oJ, JSON Lines),
@@ -44,6 +45,7 @@ struct ps_writer {
     int owns_fp;
     const ps_config *cfg;
     const ps_ports *ports; /* the ports being scanned (may be NULL in tests) */
+    double last_flush;     /* ps_writer_flush's clock */
     void *priv;
     /* This system's ephemeral port range, read once when the writer opens
      * (/proc/sys/net/ipv4/ip_local_port_range; 32768-60999 if unreadable). */
@@ -60,6 +62,8 @@ extern const struct ps_writer_ops ps_out_policy;
 int ps_writer_open(ps_writer *w, const ps_output_spec *spec, const ps_config *cfg,
                    const ps_ports *ports, ps_err *e);
 void ps_writer_close(ps_writer *w);
+/* Flush unless the last flush was under 50 ms ago (host and port events). */
+void ps_writer_flush(ps_writer *w);
 
 /* ---- what the writers share (writer.c) ---------------------------------- */
 

@@ -31,7 +31,10 @@ typedef struct ps_recv_cfg {
     const char *filter;  /* BPF filter expression; NULL or "" keeps everything */
     int snaplen;         /* bytes kept per packet; 0 means 256 */
     int buffer_mb;       /* kernel capture buffer, 1..1024 MiB; 0 means 32 */
-    int inbound_only;    /* pcap_setdirection(PCAP_D_IN); a no-op on lo */
+    int inbound_only;    /* pcap_setdirection(PCAP_D_IN) and PACKET_IGNORE_OUTGOING;
+                            never on lo, where replies count as outgoing */
+    int immediate;       /* deliver each packet at once (else in blocks,
+                            at least every millisecond: far fewer wake-ups) */
 } ps_recv_cfg;
 
 typedef struct ps_recv_stats {

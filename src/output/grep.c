@@ -111,7 +111,7 @@ static void grep_host(ps_writer *w, const ps_host_result *h)
         }
     }
     fputc('\n', fp);
-    fflush(fp);
+    ps_writer_flush(w);
 }
 
 static void grep_end(ps_writer *w, const ps_scan_summary *s)

@@ -76,7 +76,6 @@ static void head(FILE *fp, const char *type)
 static void line_end(FILE *fp)
 {
     fputs("}\n", fp);
-    fflush(fp);
 }
 
 static void json_begin(ps_writer *w, const ps_scan_info *info)
@@ -101,6 +100,7 @@ static void json_begin(ps_writer *w, const ps_scan_info *info)
     jbool(fp, &first, "version_detect", w->cfg->version_detect);
     fprintf(fp, ",\"ephemeral_range\":[%u,%u]", w->eph_lo, w->eph_hi);
     line_end(fp);
+    fflush(w->fp);
 }
 
 static void write_tls(FILE *fp, const ps_svc_result *s)
@@ -212,6 +212,7 @@ static void json_port(ps_writer *w, const ps_addr *a, const char *name, const ps
     host_fields(w->fp, a, name, &first);
     port_fields(w, p, &first);
     line_end(w->fp);
+    ps_writer_flush(w);
 }
 
 static void json_host(ps_writer *w, const ps_host_result *h)
@@ -246,6 +247,7 @@ static void json_host(ps_writer *w, const ps_host_result *h)
     }
     fputc(']', fp);
     line_end(fp);
+    ps_writer_flush(w);
 }
 
 static void json_end(ps_writer *w, const ps_scan_summary *s)
@@ -263,6 +265,7 @@ static void json_end(ps_writer *w, const ps_scan_summary *s)
             (unsigned long long)(s->by_state[PS_ST_FILTERED] + s->by_state[PS_ST_NONE]),
             (unsigned long long)s->by_state[PS_ST_OPEN_FILTERED]);
     line_end(fp);
+    fflush(w->fp);
 }
 
 const struct ps_writer_ops ps_out_json = {

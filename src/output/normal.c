@@ -93,7 +93,7 @@ static void normal_port(ps_writer *w, const ps_addr *a, const char *name, const 
     host_label(a, name, label, sizeof label);
     fprintf(w->fp, "Discovered %s port %u/%s on %s\n", ps_state_name(p->state), p->port,
             ps_proto_name(p->proto), label);
-    fflush(w->fp);
+    ps_writer_flush(w);
 }
 
 static void print_hidden(ps_writer *w, const ps_host_result *h)
@@ -190,7 +190,7 @@ static void normal_host(ps_writer *w, const ps_host_result *h)
                 (unsigned long long)h->scanned, label);
         print_hidden(w, h);
         fprintf(w->fp, "\n");
-        fflush(w->fp);
+        ps_writer_flush(w);
         return;
     }
     print_hidden(w, h);
@@ -237,7 +237,7 @@ static void normal_host(ps_writer *w, const ps_host_result *h)
         }
     }
     fprintf(w->fp, "\n");
-    fflush(w->fp);
+    ps_writer_flush(w);
 }
 
 static void normal_end(ps_writer *w, const ps_scan_summary *s)

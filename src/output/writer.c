@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "pscan/output.h"
 #include "pscan/service.h"
@@ -57,6 +58,19 @@ int ps_writer_open(ps_writer *w, const ps_output_spec *spec, const ps_config *cf
     int r = w->ops->open ? w->ops->open(w, spec->path, e) : PS_OK;
     if (r) ps_writer_close(w);
     return r;
+}
+
+/* Results reach the file while the scan runs (a reader with tail -f or jq
+ * sees them, a killed scan leaves them), but at most every 50 ms: a sweep
+ * of 65,536 hosts must not cost 65,536 write() calls. */
+void ps_writer_flush(ps_writer *w)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    double t = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    if (t - w->last_flush < 0.05) return;
+    fflush(w->fp);
+    w->last_flush = t;
 }
 
 void ps_writer_close(ps_writer *w)

@@ -305,7 +305,7 @@ static void xml_host(ps_writer *w, const ps_host_result *h)
         fprintf(fp, "<times srtt=\"%ld\" rttvar=\"%ld\" to=\"%ld\"/>\n", us, us / 2 + 1, us * 4 + 100000);
     }
     fputs("</host>\n", fp);
-    fflush(fp);
+    ps_writer_flush(w);
 }
 
 static void xml_end(ps_writer *w, const ps_scan_summary *s)
