@@ -33,7 +33,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/random.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -109,6 +111,7 @@ struct syn {
 
     /* Counters (sender's; receiver's are atomics). */
     uint64_t sent, resent;
+    uint64_t gave_up; /* probes whose chunk retired unanswered */
     uint64_t answered, opened, dup, bad_cookie, foreign, decode_err;
 };
 
@@ -256,6 +259,7 @@ static int step(struct syn *s, double *wake, ps_err *e)
         uint64_t done = answered_in(c);
         int last = c->pass >= s->cfg->max_retries || *s->ctx->stop;
         if (done == c->len || (last && t >= c->pass_end + timeout)) {
+            s->gave_up += c->len - done;
             c->active = 0;
             continue;
         }
@@ -390,7 +394,7 @@ static void *recv_main(void *arg)
     struct syn *s = arg;
     while (!__atomic_load_n(&s->recv_stop, __ATOMIC_ACQUIRE)) {
         int got = 0;
-        if (ps_recv_next_batch(s->recv, on_packet, s, 1024, 5, &got, &s->recv_e)) {
+        if (ps_recv_next_batch(s->recv, on_packet, s, 1024, 2, &got, &s->recv_e)) {
             s->recv_err = 1;
             break;
         }
@@ -586,8 +590,11 @@ static int syn_run(const ps_scan_ctx *ctx, ps_err *e)
     if (!r) r = flush_batch(s, e);
     ps_progress_end(&prog);
     if (started) {
-        /* Anything already on its way back still counts: one more RTT. */
-        double until = now_s() + (rto(s) < 0.02 ? rto(s) : 0.02);
+        /* When some probes went unanswered, a late reply may still be on
+         * its way: wait a little (the RTO, 20 ms at most).  When every
+         * probe was answered there is nothing left to wait for. */
+        double grace = s->gave_up ? (rto(s) < 0.02 ? rto(s) : 0.02) : 0;
+        double until = now_s() + grace;
         while (now_s() < until) {
             struct timespec ts = {0, 1000000};
             nanosleep(&ts, NULL);
@@ -612,14 +619,19 @@ static int syn_run(const ps_scan_ctx *ctx, ps_err *e)
     return r;
 }
 
-/* Raw scanning needs CAP_NET_RAW: try to open a packet socket. */
+/* Raw scanning needs CAP_NET_RAW in the effective set.  Asking the kernel
+ * (capget) is cheaper than opening a test packet socket, whose close waits
+ * for an RCU grace period (10-20 ms). */
 static int syn_available(const ps_config *cfg, ps_err *e)
 {
     (void)cfg;
-    int fd = socket(AF_PACKET, SOCK_RAW, 0);
-    if (fd < 0)
-        return ps_fail(e, PS_ERUNTIME, "raw sockets need root or CAP_NET_RAW (%s)", strerror(errno));
-    close(fd);
+    struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct data[2];
+    memset(data, 0, sizeof data);
+    if (syscall(SYS_capget, &hdr, data) != 0)
+        return ps_fail(e, PS_ERUNTIME, "raw sockets need root or CAP_NET_RAW (capget: %s)", strerror(errno));
+    if (!(data[CAP_NET_RAW / 32].effective & (1u << (CAP_NET_RAW % 32))))
+        return ps_fail(e, PS_ERUNTIME, "raw sockets need root or CAP_NET_RAW");
     return PS_OK;
 }
 
