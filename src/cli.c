@@ -15,7 +15,7 @@
 #include "pscan/cli.h"
 
 enum opt_id {
-    O_HELP, O_VERSION, O_HELP_FORMAT,
+    O_HELP, O_VERSION, O_HELP_FORMAT, O_RESUME,
     O_INPUT_LIST, O_EXCLUDE, O_EXCLUDE_FILE, O_IPV4, O_IPV6, O_NO_DNS,
     O_NO_PING, O_ALLOW_SPECIAL, O_ALLOW_LARGE,
     O_SCAN_CONNECT, O_SCAN_SYN,
@@ -217,6 +217,14 @@ static const struct option_row options[] = {
      "More output: open ports as they are found (-vv for more)", NULL},
     {O_DEBUG, "-d", NULL, NULL, F_REPEAT, G_OUTPUT,
      "Debugging output on standard error (-dd for more)", NULL},
+    {O_RESUME, "--resume", NULL, "FILE", F_ARG, G_MISC,
+     "Continue an interrupted scan from its state file (alone on the line)",
+     "Continue a scan that was interrupted (Ctrl-C or SIGTERM). An interrupted "
+     "scan writes its command line, the seed of its probe order and how far it "
+     "got to pscan.resume in the current directory; 'pscan --resume "
+     "pscan.resume' runs the rest without repeating finished work. The resumed "
+     "run appends to the first run's normal, grepable and JSON Lines files and "
+     "writes its XML to FILE.resumed. Must be the only option."},
     {O_VERSION, "--version", "-V", NULL, 0, G_MISC,
      "Print the version and exit", NULL},
     {O_HELP, "--help", "-h", NULL, 0, G_MISC, "Print this help and exit", NULL},
@@ -342,6 +350,7 @@ static int apply(struct parse_state *st, const struct option_row *o, const char 
     int r;
     switch (o->id) {
     case O_HELP: st->cli->action = PS_CLI_HELP; return PS_OK;
+    case O_RESUME: return ps_fail(e, PS_EINPUT, "--resume %s must be the only option: 'pscan --resume FILE'", arg);
     case O_VERSION: st->cli->action = PS_CLI_VERSION; return PS_OK;
     case O_HELP_FORMAT:
         if (strcmp(arg, "markdown") == 0) st->cli->action = PS_CLI_DOC_MARKDOWN;

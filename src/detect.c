@@ -79,7 +79,13 @@ int ps_detect_finish(ps_detect *d, ps_err *e)
     int r = PS_OK;
     if (d->engine && ps_svc_finish(d->engine) != PS_OK) r = ps_fail(e, PS_ERUNTIME, "service engine failed");
     ps_svc_free(d->engine);
+    d->engine = NULL;
+    return r;
+}
+
+void ps_detect_free(ps_detect *d)
+{
+    ps_svc_free(d->engine);
     ps_probedb_free(d->db);
     memset(d, 0, sizeof *d);
-    return r;
 }

@@ -539,6 +539,13 @@ out:
     pthread_mutex_unlock(&r->lock);
 }
 
+void ps_report_skip_hosts(ps_report *r, uint64_t upto)
+{
+    pthread_mutex_lock(&r->lock);
+    if (upto > r->next_done) r->next_done = upto;
+    pthread_mutex_unlock(&r->lock);
+}
+
 void ps_report_hosts_done(ps_report *r, uint64_t upto)
 {
     pthread_mutex_lock(&r->lock);

@@ -346,6 +346,11 @@ static int connect_run(const ps_scan_ctx *ctx, ps_err *e)
     for (uint32_t i = 0; i < s.width; i++) s.probes[i] = (struct probe){.fd = -1, .next = i + 1 < s.width ? i + 1 : NIL};
     s.free_list = 0;
     s.started_at = now_s();
+    /* --resume: the hosts before resume_from were finished last time. */
+    if (ctx->resume_from && ctx->resume_from <= s.nhosts) {
+        s.next_host = s.done_base = ctx->resume_from;
+        ps_report_skip_hosts(ctx->report, ctx->resume_from);
+    }
 
     struct epoll_event evs[256];
     ps_progress prog;
@@ -373,7 +378,10 @@ static int connect_run(const ps_scan_ctx *ctx, ps_err *e)
         expire(&s);
     }
     ps_progress_end(&prog);
-    if (s.nhosts) ps_report_hosts_done(ctx->report, s.next_host ? s.next_host - 1 : 0);
+    if (s.nhosts && s.next_host) ps_report_hosts_done(ctx->report, s.next_host - 1);
+    /* Hosts below next_host are finished, but for one stopped half-way. */
+    ctx->state->done = s.next_port ? s.next_host : s.next_host;
+    ctx->state->total = s.nhosts;
 out:
     for (uint32_t i = 0; s.probes && i < s.width; i++)
         if (s.probes[i].fd >= 0) close(s.probes[i].fd);

@@ -112,6 +112,8 @@ struct syn {
     /* Counters (sender's; receiver's are atomics). */
     uint64_t sent, resent;
     uint64_t gave_up; /* probes whose chunk retired unanswered */
+    uint64_t skip_below; /* --resume: positions finished by the earlier run */
+    uint64_t resume_at;  /* after a stop: the first unfinished position */
     uint64_t answered, opened, dup, bad_cookie, foreign, decode_err;
 };
 
@@ -230,7 +232,9 @@ static int work_chunk(struct syn *s, struct chunk *c, int budget, ps_err *e)
         if (r) return r;
         budget--;
     }
-    if (c->cursor >= c->len) {
+    /* The pass is over when every position was visited, or when a stop
+     * cut it short: the chunk then retires after one timeout. */
+    if (c->cursor >= c->len || *s->ctx->stop) {
         c->sending = 0;
         c->pass_end = now_s();
     }
@@ -244,6 +248,25 @@ static void activate(struct syn *s)
     c->id = s->next_chunk++;
     c->len = s->count - c->id * CHUNK < CHUNK ? s->count - c->id * CHUNK : CHUNK;
     c->active = c->sending = 1;
+    /* --resume: positions before skip_below were finished last time; they
+     * count as answered, so no pass sends them. */
+    uint64_t base = c->id * CHUNK;
+    if (s->skip_below > base) {
+        uint64_t n = s->skip_below - base < c->len ? s->skip_below - base : c->len;
+        for (uint64_t i = 0; i < n; i++) c->bits[i / 64] |= 1ull << (i % 64);
+        c->cursor = n;
+    }
+}
+
+/* A chunk retired early by a stop: its first unanswered position is where
+ * a resumed scan must pick up (or earlier, if an older chunk says so). */
+static void note_cut(struct syn *s, const struct chunk *c)
+{
+    for (uint64_t i = 0; i < c->len; i++)
+        if (!is_answered(c, i)) {
+            if (c->id * CHUNK + i < s->resume_at) s->resume_at = c->id * CHUNK + i;
+            return;
+        }
 }
 
 /* One step of the scheduler: retire what is finished, then give the
@@ -260,6 +283,7 @@ static int step(struct syn *s, double *wake, ps_err *e)
         int last = c->pass >= s->cfg->max_retries || *s->ctx->stop;
         if (done == c->len || (last && t >= c->pass_end + timeout)) {
             s->gave_up += c->len - done;
+            if (done != c->len && *s->ctx->stop) note_cut(s, c);
             c->active = 0;
             continue;
         }
@@ -473,11 +497,17 @@ static int setup(struct syn *s, ps_err *e)
     uint64_t seed = s->cfg->seed;
     if (!s->cfg->seed_given && getrandom(&seed, sizeof seed, 0) != sizeof seed) seed = (uint64_t)now_s();
     ps_permute_init(&s->perm, s->total, seed);
+    s->ctx->state->seed = seed;
     if ((r = ps_shard_range(s->total, s->cfg->shard, s->cfg->nshards ? s->cfg->nshards : 1,
                             &s->first, &s->count, e)))
         return r;
     if ((r = ps_cookie_key_random(&s->key, e))) return r;
     s->nchunks = (s->count + CHUNK - 1) / CHUNK;
+    /* --resume: positions before resume_from were finished last time. */
+    s->skip_below = s->ctx->resume_from < s->count ? s->ctx->resume_from : s->count;
+    s->next_chunk = s->skip_below / CHUNK;
+    if (s->skip_below == s->count) s->next_chunk = s->nchunks;
+    s->resume_at = UINT64_MAX;
     s->sport_lo = pick_sport_lo();
 
     s->port_index = calloc(65536, sizeof *s->port_index);
@@ -589,6 +619,11 @@ static int syn_run(const ps_scan_ctx *ctx, ps_err *e)
     }
     if (!r) r = flush_batch(s, e);
     ps_progress_end(&prog);
+    /* Chunks never started, and the unanswered part of those a stop cut
+     * short, are what a resumed scan has left to do. */
+    uint64_t done = s->next_chunk * CHUNK < s->count ? s->next_chunk * CHUNK : s->count;
+    ctx->state->done = s->resume_at < done ? s->resume_at : done;
+    ctx->state->total = s->count;
     if (started) {
         /* When some probes went unanswered, a late reply may still be on
          * its way: wait a little (the RTO, 20 ms at most).  When every

@@ -69,6 +69,7 @@ typedef struct ps_config {
     int expect_strict;
 
     int no_local_info;       /* --no-local-info */
+    int resuming;            /* --resume: outputs append (XML: FILE.resumed) */
 } ps_config;
 
 #endif

@@ -38,6 +38,8 @@ void ps_report_service(ps_report *r, const struct ps_svc_result *res);
 /* The port scan has nothing more for hosts [0, host]: emit them in order
  * (a host still waiting for -sV results follows when they are in). */
 void ps_report_hosts_done(ps_report *r, uint64_t upto);
+/* --resume: hosts below `upto` were reported by an earlier run. */
+void ps_report_skip_hosts(ps_report *r, uint64_t upto);
 /* Emit every host not yet emitted, then the summary. */
 void ps_report_finish(ps_report *r);
 /* The exit status the writers ask for (3: a policy violation), else 0. */

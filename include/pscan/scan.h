@@ -15,12 +15,23 @@
 #include "pscan/report.h"
 #include "pscan/targets.h"
 
+/* Where an engine got to, for --resume (resume.h).  `done` counts the
+ * engine's own unit: hosts for the connect scan, positions of the probe
+ * order for the SYN scan. */
+typedef struct ps_scan_state {
+    uint64_t seed; /* the probe order's seed actually used */
+    uint64_t done; /* work below this point is finished */
+    uint64_t total;
+} ps_scan_state;
+
 typedef struct ps_scan_ctx {
     const ps_config *cfg;
     const ps_targets *targets;
     const ps_ports *ports;
     ps_report *report;
     volatile sig_atomic_t *stop; /* set by SIGINT: stop sending, finish cleanly */
+    uint64_t resume_from;        /* skip the work below this point */
+    ps_scan_state *state;        /* filled in by the engine */
 } ps_scan_ctx;
 
 struct ps_scanner_ops {

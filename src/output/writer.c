@@ -50,8 +50,16 @@ int ps_writer_open(ps_writer *w, const ps_output_spec *spec, const ps_config *cf
         w->fp = stderr;
     } else if (strcmp(spec->path, "-") == 0) {
         w->fp = stdout;
+    } else if (cfg->resuming && spec->format == PS_OUT_XML) {
+        /* One XML document per run: the resumed run's gets its own file. */
+        char path[4096];
+        snprintf(path, sizeof path, "%s.resumed", spec->path);
+        w->fp = fopen(path, "w");
+        if (!w->fp) return ps_fail(e, PS_EINPUT, "cannot write '%s': %s", path, strerror(errno));
+        w->owns_fp = 1;
     } else {
-        w->fp = fopen(spec->path, "w");
+        /* A resumed run adds to the first run's lines. */
+        w->fp = fopen(spec->path, cfg->resuming ? "a" : "w");
         if (!w->fp) return ps_fail(e, PS_EINPUT, "cannot write '%s': %s", spec->path, strerror(errno));
         w->owns_fp = 1;
     }
