@@ -371,6 +371,7 @@ static void on_ready(struct uscan *s, uint32_t i)
     h->r.icmp += (uint32_t)icmp;
     if (canary) {
         h->r.canary_ok += (uint32_t)icmp;
+        if (!icmp) h->canary = NIL; /* the port opened: it can vouch for nothing */
         return;
     }
     if (icmp && h->canary == NIL) h->canary = port;
@@ -472,6 +473,7 @@ static void end_round(struct uscan *s, struct host *h, double t)
         h->k = k < BATCH_MIN ? BATCH_MIN : (uint32_t)k;
     }
     if (h->limited && h->k > BATCH_LIMITED_MAX) h->k = BATCH_LIMITED_MAX;
+    if (h->limited && h->k > s->width - NCANARY) h->k = s->width - NCANARY; /* all out at once */
 
     /* Keep the unanswered ports, and the rotation's place among them. */
     uint32_t w = 0, cur = 0;
