@@ -1,0 +1,678 @@
+/* scan_udp.c: the UDP scan (-sU), with ordinary sockets: no raw rights.
+ *
+ * Each probe is its own UDP socket (connected, so the kernel drops
+ * datagrams from anyone but the target) with IP_RECVERR set, so an ICMP
+ * error about the probe is queued on that socket with its type and code.
+ * A datagram back means open; ICMP port unreachable, closed; another ICMP
+ * destination unreachable, filtered; nothing at all, open|filtered (the
+ * report's PS_ST_NONE).  Ports whose servers answer from another port
+ * (TFTP) get an unconnected socket that takes any datagram from the host.
+ * Every answer is an unambiguous round-trip sample (one send per socket),
+ * which feeds the RFC 6298 timeout of rtt.c.
+ *
+ * THE PROBLEM: ICMP RATE LIMITS.  Silence is the "open|filtered" answer,
+ * so a closed port whose ICMP error was never sent looks open|filtered.
+ * Hosts ration those errors.  Measured here (Linux 6.18, default sysctls):
+ *   - loopback: no limit at all.  icmp_send() skips the global limiter
+ *     for packets that came in on a loopback device, and the per-peer
+ *     limiter for routes out through one: 1,000 closed ports blasted in
+ *     13 ms drew 1,000 errors.
+ *   - a veth peer, IPv4: the per-peer token bucket (inetpeer): a burst of
+ *     6, then one error per net.ipv4.icmp_ratelimit (1000 ms) per source
+ *     address.  1,000 probes in 8 ms drew 6 errors.  The global limit
+ *     (icmp_msgs_per_sec 1000, burst 50) is never the one that binds.
+ *   - a veth peer, IPv6: the same bucket with net.ipv6.icmp.ratelimit
+ *     (100 ms): a burst of 6, then about 10 per second.
+ * So a closed port costs one token of the target's bucket, and no scheme
+ * can tell 1,000 closed ports of a Linux IPv4 host in much less than
+ * ~1,000 s.  nmap gets there by assuming one error per second everywhere;
+ * but most buckets are faster (loopback, IPv6, other systems, tuned
+ * hosts), and open or filtered ports cost no token at all, so pacing every
+ * probe at 1/s wastes nearly all the time on them.
+ *
+ * THE SCHEME: ROUNDS CHECKED BY A CANARY.  Per host, the scan runs in
+ * rounds.  A round sends a batch of the ports still unanswered, all at
+ * once, then two probes to a "canary": a port of that host that has
+ * already drawn an ICMP error.  The target's bucket serves requests in
+ * arrival order, so if the canaries' errors come back, the bucket was not
+ * empty after the batch, and every closed port of the batch got its error:
+ * the batch's silent ports are really silent for this try (a "clean"
+ * try).  If a canary goes unanswered the round is "dirty": the answers
+ * that came are final, and the silent ports are simply tried again later,
+ * not counted against their retries.  A silent port becomes open|filtered
+ * after max_retries + 1 clean tries (at least two on a host that has shown
+ * a limit, so one unlucky refill cannot decide it).  Canary errors cost a
+ * token only when they come back, i.e. in clean rounds; in a dirty round
+ * the bucket was empty and they cost nothing.
+ *
+ * Why two canaries, and why the 20 ms minimum between rounds: a refill in
+ * the middle of a round could deny a closed port, then answer the canary.
+ * Linux's per-peer bucket refills one token at a time, continuously: two
+ * canaries sent back to back would need two refills within microseconds.
+ * Its global credit refills in lumps, but at most once per 20 ms, and the
+ * refill happens at the first denial after that; a round that starts 20 ms
+ * after the last one and sends its batch in well under 20 ms therefore
+ * sees at most one refill, at its first exhaustion, never later.  Batches
+ * are capped (512 probes) on limited hosts so they go out in a few ms.
+ *
+ * PACING: MEASURE THE BUCKET.  Round 0 sends every port; on a limited host
+ * it is dirty, and the errors it drew estimate the bucket's burst B.  The
+ * rate R is the errors drawn per second over a chain of dirty rounds (each
+ * starts with the bucket emptied by the last).  Waiting longer than B / R
+ * between rounds would let the bucket overflow and waste tokens; waiting
+ * less only costs packets.  So rounds start every 0.5 B / R (20 ms .. 5 s),
+ * with batches of 4 B ports (64 .. 512), so the batch holds enough closed
+ * ports to spend every token.  Until the first token comes back, the gap
+ * doubles from 20 ms.  Clean rounds double the batch (more silent ports
+ * confirmed per round).  A host whose rounds stay dirty with no answer at
+ * all for 10 rounds in a row (the gap at its 5 s cap) is given up: its
+ * remaining ports are reported open|filtered.
+ *
+ * Hosts run side by side in a window (a ring of slots), each with its own
+ * rounds, and are handed to the report in order as they finish. */
+#include <errno.h>
+#include <time.h> /* before linux/errqueue.h, which needs struct timespec */
+#include <linux/errqueue.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "pscan/progress.h"
+#include "pscan/rtt.h"
+#include "pscan/udp.h"
+
+/* Until result.h has PS_R_UDP_RESPONSE ("udp-response"). */
+#define REASON_UDP_RESPONSE PS_R_SYN_ACK
+
+enum {
+    NIL = UINT32_MAX,
+    DEFAULT_WIDTH = 1024,
+    NCANARY = 2,
+    BATCH_MIN = 64,
+    BATCH_LIMITED_MAX = 512,
+    STALL_LIMIT = 10,
+    HOST_SLOTS_MAX = 64,
+    HOST_MEM_BUDGET = 64 << 20,
+};
+#define GAP_MIN 0.020
+#define GAP_MAX 5.0
+
+struct pstate {
+    uint8_t done, tries, clean;
+};
+
+struct probe {
+    int fd;
+    uint32_t host; /* slot */
+    uint32_t port; /* index into ports->udp */
+    uint8_t canary, any_src;
+    double sent;
+    uint32_t prev, next; /* in-flight FIFO by send time, or free list */
+};
+
+enum phase { H_FREE, H_WAIT, H_SEND, H_COLLECT, H_DONE };
+
+struct round {
+    uint32_t nbatch, nsent;
+    uint32_t ncanary, canary_ok;
+    uint32_t inflight;
+    uint32_t icmp; /* ICMP errors drawn, canaries included */
+    double start;
+};
+
+struct host {
+    enum phase phase;
+    uint64_t idx;
+    ps_addr addr;
+    struct pstate *ps;     /* per port */
+    uint32_t *pend, npend; /* ports not final, in port order */
+    uint32_t *batch;
+    uint32_t cursor, k;
+    uint32_t canary;
+    int limited;
+    uint32_t rounds, stalls;
+    double next_round_at, chain_start, gap, burst, tokens, token_time, started;
+    struct round r;
+};
+
+struct uscan {
+    const ps_scan_ctx *ctx;
+    const uint16_t *ports;
+    uint32_t nports;
+    size_t port_base; /* report index of udp[0] */
+    uint64_t nhosts, base, next;
+    struct host *hosts;
+    uint32_t nslots;
+    struct probe *probes;
+    uint32_t width, inflight, head, tail, free_list;
+    double blocked_until, started_at;
+    uint64_t sent, finished, opened;
+    int max_retries, epfd;
+    ps_rtt rtt;
+};
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static struct host *slot_host(struct uscan *s, uint64_t idx)
+{
+    return &s->hosts[idx % s->nslots];
+}
+
+/* A port's outcome is final.  PS_ST_NONE reports nothing: open|filtered. */
+static void port_final(struct uscan *s, struct host *h, uint32_t port, enum ps_state st, enum ps_reason why,
+                       double rtt)
+{
+    if (h->ps[port].done) return;
+    h->ps[port].done = 1;
+    if (st != PS_ST_NONE)
+        ps_report_port(s->ctx->report, h->idx, s->port_base + port, st, why, -1, rtt);
+    s->finished++;
+    s->opened += st == PS_ST_OPEN;
+}
+
+/* ---- probes -------------------------------------------------------------- */
+
+static void probe_unlink(struct uscan *s, uint32_t i)
+{
+    struct probe *p = &s->probes[i];
+    if (p->prev != NIL) s->probes[p->prev].next = p->next;
+    else s->head = p->next;
+    if (p->next != NIL) s->probes[p->next].prev = p->prev;
+    else s->tail = p->prev;
+    close(p->fd);
+    p->fd = -1;
+    p->next = s->free_list;
+    s->free_list = i;
+    s->inflight--;
+    s->hosts[p->host].r.inflight--;
+}
+
+/* Send one probe.  Returns 1 if it left (or the port is settled by a local
+ * error), 0 on a local shortage (try again soon). */
+static int launch(struct uscan *s, uint32_t slot, uint32_t port, int canary)
+{
+    struct host *h = &s->hosts[slot];
+    uint16_t pnum = s->ports[port];
+    struct sockaddr_storage ss;
+    socklen_t len = ps_addr_to_sockaddr(&h->addr, pnum, &ss);
+    int any_src = ps_udp_reply_elsewhere(pnum);
+    size_t plen;
+    unsigned np = ps_udp_payload_count(pnum);
+    const uint8_t *pl = ps_udp_payload_n(pnum, canary ? 0 : h->ps[port].tries % np, &plen);
+
+    int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) goto shortage;
+    int one = 1;
+    if (ss.ss_family == AF_INET6) setsockopt(fd, SOL_IPV6, IPV6_RECVERR, &one, sizeof one);
+    else setsockopt(fd, SOL_IP, IP_RECVERR, &one, sizeof one);
+    double t0 = now_s();
+    ssize_t n;
+    if (any_src) {
+        n = sendto(fd, pl, plen, 0, (struct sockaddr *)&ss, len);
+    } else {
+        n = connect(fd, (struct sockaddr *)&ss, len) == 0 ? send(fd, pl, plen, 0) : -1;
+    }
+    if (n < 0) {
+        int err = errno;
+        close(fd);
+        switch (err) {
+        case ENETUNREACH:
+        case EHOSTUNREACH: /* no route: the host cannot answer */
+            if (!canary) port_final(s, h, port, PS_ST_NONE, PS_R_NONE, -1);
+            return 1;
+        case EACCES:
+        case EPERM: /* a local firewall */
+            if (!canary) port_final(s, h, port, PS_ST_FILTERED, PS_R_ADMIN_PROHIBITED, -1);
+            return 1;
+        default: goto shortage; /* EAGAIN, ENOBUFS, EADDRNOTAVAIL */
+        }
+    }
+    uint32_t i = s->free_list;
+    struct probe *p = &s->probes[i];
+    s->free_list = p->next;
+    *p = (struct probe){fd, slot, port, (uint8_t)canary, (uint8_t)any_src, t0, s->tail, NIL};
+    if (s->tail != NIL) s->probes[s->tail].next = i;
+    else s->head = i;
+    s->tail = i;
+    s->inflight++;
+    h->r.inflight++;
+    s->sent++;
+    struct epoll_event ev = {.events = EPOLLIN, .data.u32 = i};
+    if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+        probe_unlink(s, i);
+        s->sent--;
+        goto shortage_noclose;
+    }
+    return 1;
+shortage:
+shortage_noclose:
+    s->blocked_until = now_s() + 0.005;
+    return 0;
+}
+
+/* ICMP type/code (v4 or v6) -> the port's state; 0 if not an answer. */
+static int classify_icmp(int v6, int type, int code, enum ps_state *st, enum ps_reason *why)
+{
+    *st = PS_ST_FILTERED;
+    if (!v6) {
+        if (type != 3) return 0; /* time exceeded, source quench...: no verdict */
+        switch (code) {
+        case 3: *st = PS_ST_CLOSED; *why = PS_R_PORT_UNREACH; return 1;
+        case 0: case 6: *why = PS_R_NET_UNREACH; return 1;
+        case 1: case 7: *why = PS_R_HOST_UNREACH; return 1;
+        case 2: *why = PS_R_PROTO_UNREACH; return 1;
+        case 9: case 10: case 13: *why = PS_R_ADMIN_PROHIBITED; return 1;
+        default: return 0; /* 4: fragmentation needed, and the like */
+        }
+    }
+    if (type != 1) return 0;
+    switch (code) {
+    case 4: *st = PS_ST_CLOSED; *why = PS_R_PORT_UNREACH; return 1;
+    case 0: case 2: *why = PS_R_NET_UNREACH; return 1;
+    case 3: *why = PS_R_HOST_UNREACH; return 1;
+    case 1: case 5: case 6: *why = PS_R_ADMIN_PROHIBITED; return 1;
+    default: return 0;
+    }
+}
+
+enum outcome { O_NOTHING, O_ANSWER, O_SILENT };
+
+/* What one probe's socket holds: an ICMP error from the error queue, or
+ * a datagram from the host. */
+static enum outcome read_probe(struct uscan *s, struct probe *p, enum ps_state *st, enum ps_reason *why,
+                               int *icmp)
+{
+    const ps_addr *a = &s->hosts[p->host].addr;
+    uint8_t data[64];
+    union {
+        char buf[512];
+        struct cmsghdr align;
+    } ctl;
+    *icmp = 0;
+    for (int k = 0; k < 4; k++) { /* bounded: one error is all we expect */
+        struct sockaddr_storage from;
+        struct iovec iov = {data, sizeof data};
+        struct msghdr m = {.msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &iov, .msg_iovlen = 1,
+                           .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf};
+        if (recvmsg(p->fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) break;
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+            if (!((c->cmsg_level == SOL_IP && c->cmsg_type == IP_RECVERR) ||
+                  (c->cmsg_level == SOL_IPV6 && c->cmsg_type == IPV6_RECVERR)))
+                continue;
+            struct sock_extended_err ee;
+            memcpy(&ee, CMSG_DATA(c), sizeof ee);
+            if (ee.ee_origin == SO_EE_ORIGIN_ICMP || ee.ee_origin == SO_EE_ORIGIN_ICMP6) {
+                if (classify_icmp(ee.ee_origin == SO_EE_ORIGIN_ICMP6, ee.ee_type, ee.ee_code, st, why)) {
+                    *icmp = 1;
+                    return O_ANSWER;
+                }
+            } else if (ee.ee_origin == SO_EE_ORIGIN_LOCAL) {
+                return O_SILENT; /* no neighbour answered: the host is not there */
+            }
+        }
+    }
+    for (int k = 0; k < 4; k++) {
+        struct sockaddr_storage from;
+        socklen_t fl = sizeof from;
+        ssize_t n = recvfrom(p->fd, data, sizeof data, MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
+        if (n < 0) {
+            if (errno == ECONNREFUSED) { /* the error, without its queue entry */
+                *st = PS_ST_CLOSED;
+                *why = PS_R_PORT_UNREACH;
+                *icmp = 1;
+                return O_ANSWER;
+            }
+            if (errno == EAGAIN || errno == EWOULDBLOCK) return O_NOTHING;
+            continue; /* another pending error, read and cleared */
+        }
+        if (p->any_src) {
+            struct sockaddr_storage want;
+            ps_addr_to_sockaddr(a, 0, &want);
+            int same = from.ss_family == want.ss_family &&
+                       (from.ss_family == AF_INET
+                            ? ((struct sockaddr_in *)&from)->sin_addr.s_addr ==
+                                  ((struct sockaddr_in *)&want)->sin_addr.s_addr
+                            : memcmp(&((struct sockaddr_in6 *)&from)->sin6_addr,
+                                     &((struct sockaddr_in6 *)&want)->sin6_addr, 16) == 0);
+            if (!same) continue; /* someone else's datagram */
+        }
+        *st = PS_ST_OPEN;
+        *why = REASON_UDP_RESPONSE;
+        return O_ANSWER;
+    }
+    return O_NOTHING;
+}
+
+static void on_ready(struct uscan *s, uint32_t i)
+{
+    struct probe *p = &s->probes[i];
+    if (p->fd < 0) return;
+    enum ps_state st;
+    enum ps_reason why;
+    int icmp;
+    enum outcome o = read_probe(s, p, &st, &why, &icmp);
+    if (o == O_NOTHING) return;
+    struct host *h = &s->hosts[p->host];
+    uint32_t port = p->port;
+    int canary = p->canary;
+    double rtt = now_s() - p->sent;
+    probe_unlink(s, i);
+    if (o == O_SILENT) return;
+    ps_rtt_sample(&s->rtt, rtt);
+    h->r.icmp += (uint32_t)icmp;
+    if (canary) {
+        h->r.canary_ok += (uint32_t)icmp;
+        if (!icmp) h->canary = NIL; /* the port opened: it can vouch for nothing */
+        return;
+    }
+    if (icmp && h->canary == NIL) h->canary = port;
+    port_final(s, h, port, st, why, rtt);
+}
+
+static void expire(struct uscan *s, double t)
+{
+    double limit = ps_rtt_timeout(&s->rtt);
+    while (s->head != NIL && t - s->probes[s->head].sent >= limit) probe_unlink(s, s->head);
+}
+
+/* ---- rounds -------------------------------------------------------------- */
+
+static void start_round(struct host *h, double t)
+{
+    uint32_t n = h->k < h->npend ? h->k : h->npend;
+    if (h->cursor >= h->npend) h->cursor = 0;
+    for (uint32_t j = 0; j < n; j++) h->batch[j] = h->pend[(h->cursor + j) % h->npend];
+    h->cursor = (h->cursor + n) % h->npend;
+    memset(&h->r, 0, sizeof h->r);
+    h->r.nbatch = n;
+    h->r.start = t;
+    h->phase = H_SEND;
+}
+
+/* Send what the window and the rate allow.  A limited host's batch and
+ * canaries go out together or not at all (the canary's verdict needs
+ * them close in time). */
+static void send_round(struct uscan *s, uint32_t slot)
+{
+    struct host *h = &s->hosts[slot];
+    const ps_config *c = s->ctx->cfg;
+    int want_canary = h->canary != NIL && h->rounds > 0;
+    uint32_t total = h->r.nbatch + (want_canary ? NCANARY : 0);
+    if (h->limited && h->r.nsent == 0 && s->width - s->inflight < total && s->inflight > 0) return;
+    while (h->r.nsent + h->r.ncanary < total) {
+        double t = now_s();
+        if (s->inflight >= s->width || t < s->blocked_until) return;
+        if (c->max_rate > 0 && (double)s->sent >= c->max_rate * (t - s->started_at) + 1) return;
+        if (h->r.nsent < h->r.nbatch) {
+            if (!launch(s, slot, h->batch[h->r.nsent], 0)) return;
+            h->r.nsent++;
+        } else {
+            if (!launch(s, slot, h->canary, 1)) return;
+            h->r.ncanary++;
+        }
+    }
+    h->phase = H_COLLECT;
+}
+
+static void give_up(struct uscan *s, struct host *h)
+{
+    for (uint32_t j = 0; j < h->npend; j++) port_final(s, h, h->pend[j], PS_ST_NONE, PS_R_NONE, -1);
+    h->npend = 0;
+}
+
+static void end_round(struct uscan *s, struct host *h, double t)
+{
+    const ps_config *c = s->ctx->cfg;
+    struct round *r = &h->r;
+    uint32_t silent = 0;
+    for (uint32_t j = 0; j < r->nbatch; j++) silent += !h->ps[h->batch[j]].done;
+    int clean = r->ncanary ? r->canary_ok == r->ncanary : r->icmp == 0 || silent == 0;
+    if (!clean) h->limited = 1;
+    int need = s->max_retries + 1;
+    if (h->limited && need < 2) need = 2;
+    for (uint32_t j = 0; j < r->nbatch; j++) {
+        struct pstate *ps = &h->ps[h->batch[j]];
+        if (ps->done) continue;
+        if (ps->tries < UINT8_MAX) ps->tries++;
+        if (clean && ++ps->clean >= need) port_final(s, h, h->batch[j], PS_ST_NONE, PS_R_NONE, -1);
+    }
+    h->rounds++;
+
+    if (clean) {
+        h->stalls = 0;
+        h->chain_start = -1;
+        h->gap = GAP_MIN;
+        h->k = h->k > UINT32_MAX / 2 ? UINT32_MAX : h->k * 2;
+    } else {
+        if (r->icmp > h->burst) h->burst = r->icmp;
+        if (h->chain_start >= 0) { /* the bucket was emptied at chain_start */
+            h->tokens += r->icmp;
+            h->token_time += r->start - h->chain_start;
+        }
+        h->chain_start = r->start;
+        if (r->icmp == 0) {
+            h->stalls++;
+            h->gap = h->gap * 2 > GAP_MAX ? GAP_MAX : h->gap * 2;
+        } else {
+            h->stalls = 0;
+            if (h->tokens > 0 && h->token_time > 0) {
+                double g = 0.5 * h->burst / (h->tokens / h->token_time);
+                h->gap = g < GAP_MIN ? GAP_MIN : g > GAP_MAX ? GAP_MAX : g;
+            }
+        }
+        double k = 4 * h->burst;
+        h->k = k < BATCH_MIN ? BATCH_MIN : (uint32_t)k;
+    }
+    if (h->limited && h->k > BATCH_LIMITED_MAX) h->k = BATCH_LIMITED_MAX;
+    if (h->limited && h->k > s->width - NCANARY) h->k = s->width - NCANARY; /* all out at once */
+
+    /* Keep the unanswered ports, and the rotation's place among them. */
+    uint32_t w = 0, cur = 0;
+    for (uint32_t j = 0; j < h->npend; j++) {
+        if (j == h->cursor) cur = w;
+        if (!h->ps[h->pend[j]].done) h->pend[w++] = h->pend[j];
+    }
+    h->cursor = h->cursor >= h->npend ? 0 : cur;
+    h->npend = w;
+
+    if (h->stalls >= STALL_LIMIT || *s->ctx->stop ||
+        (c->host_timeout_ms > 0 && t - h->started >= c->host_timeout_ms / 1000.0))
+        give_up(s, h);
+    if (h->npend == 0) {
+        h->phase = H_DONE;
+        return;
+    }
+    h->phase = H_WAIT;
+    h->next_round_at = r->start + h->gap;
+}
+
+static void admit(struct uscan *s, double t)
+{
+    while (!*s->ctx->stop && s->next < s->nhosts && s->next - s->base < s->nslots) {
+        struct host *h = slot_host(s, s->next);
+        struct pstate *ps = h->ps;
+        uint32_t *pend = h->pend, *batch = h->batch;
+        memset(h, 0, sizeof *h);
+        h->ps = ps;
+        h->pend = pend;
+        h->batch = batch;
+        memset(ps, 0, s->nports * sizeof *ps);
+        for (uint32_t j = 0; j < s->nports; j++) pend[j] = j;
+        h->npend = s->nports;
+        h->idx = s->next++;
+        ps_targets_get(s->ctx->targets, h->idx, &h->addr);
+        h->k = s->nports;
+        h->canary = NIL;
+        h->gap = GAP_MIN;
+        h->chain_start = -1;
+        h->started = t;
+        h->next_round_at = t;
+        h->phase = H_WAIT;
+    }
+}
+
+/* Hosts leave in order: the report wants them so. */
+static void release(struct uscan *s)
+{
+    int any = 0;
+    uint64_t last = 0;
+    while (s->base < s->next && slot_host(s, s->base)->phase == H_DONE) {
+        slot_host(s, s->base)->phase = H_FREE;
+        last = s->base++;
+        any = 1;
+    }
+    if (any) ps_report_hosts_done(s->ctx->report, last);
+}
+
+/* One pass over the active hosts; returns the seconds until one of them
+ * has something to do (capped by the caller). */
+static double step(struct uscan *s, double t)
+{
+    double wait = 0.1;
+    for (uint64_t x = s->base; x < s->next; x++) {
+        uint32_t slot = (uint32_t)(x % s->nslots);
+        struct host *h = &s->hosts[slot];
+        if (h->phase == H_WAIT && *s->ctx->stop) {
+            give_up(s, h);
+            h->phase = H_DONE;
+        }
+        if (h->phase == H_WAIT) {
+            if (t < h->next_round_at) {
+                if (h->next_round_at - t < wait) wait = h->next_round_at - t;
+                continue;
+            }
+            start_round(h, t);
+        }
+        if (h->phase == H_SEND) {
+            if (*s->ctx->stop) h->phase = H_COLLECT;
+            else send_round(s, slot);
+            if (h->phase == H_SEND) wait = 0.001;
+        }
+        if (h->phase == H_COLLECT && h->r.inflight == 0) {
+            end_round(s, h, t);
+            wait = 0;
+        }
+    }
+    return wait;
+}
+
+static uint32_t pick_width(const ps_config *c)
+{
+    struct rlimit rl;
+    rlim_t want = c->max_parallelism > 0 ? (rlim_t)c->max_parallelism : DEFAULT_WIDTH;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+        if (rl.rlim_cur < want + 64 && rl.rlim_cur < rl.rlim_max) {
+            rl.rlim_cur = rl.rlim_max < want + 64 ? rl.rlim_max : want + 64;
+            setrlimit(RLIMIT_NOFILE, &rl);
+            getrlimit(RLIMIT_NOFILE, &rl);
+        }
+        if (rl.rlim_cur != RLIM_INFINITY && want + 32 > rl.rlim_cur) want = rl.rlim_cur > 64 ? rl.rlim_cur - 32 : 16;
+    }
+    return want < NCANARY + 1 ? NCANARY + 1 : (uint32_t)want;
+}
+
+static void free_scan(struct uscan *s)
+{
+    for (uint32_t i = 0; s->probes && i < s->width; i++)
+        if (s->probes[i].fd >= 0) close(s->probes[i].fd);
+    for (uint32_t i = 0; s->hosts && i < s->nslots; i++) {
+        free(s->hosts[i].ps);
+        free(s->hosts[i].pend);
+        free(s->hosts[i].batch);
+    }
+    if (s->epfd >= 0) close(s->epfd);
+    free(s->hosts);
+    free(s->probes);
+}
+
+static int udp_run(const ps_scan_ctx *ctx, ps_err *e)
+{
+    struct uscan s;
+    memset(&s, 0, sizeof s);
+    s.ctx = ctx;
+    s.ports = ctx->ports->udp;
+    s.nports = (uint32_t)ctx->ports->nudp;
+    s.port_base = ctx->ports->ntcp;
+    s.nhosts = ps_targets_count(ctx->targets);
+    s.epfd = -1;
+    if (s.nports == 0 || s.nhosts == 0) return PS_OK;
+    s.max_retries = ctx->cfg->max_retries < 0 ? 2 : ctx->cfg->max_retries > 50 ? 50 : ctx->cfg->max_retries;
+    ps_rtt_init(&s.rtt, ctx->cfg);
+    s.width = pick_width(ctx->cfg);
+    size_t per_host = (size_t)s.nports * (sizeof(struct pstate) + 2 * sizeof(uint32_t));
+    s.nslots = (uint32_t)(HOST_MEM_BUDGET / per_host);
+    if (s.nslots > HOST_SLOTS_MAX) s.nslots = HOST_SLOTS_MAX;
+    if (s.nslots < 1) s.nslots = 1;
+    if (s.nhosts < s.nslots) s.nslots = (uint32_t)s.nhosts;
+    s.head = s.tail = NIL;
+    s.probes = calloc(s.width, sizeof *s.probes);
+    s.hosts = calloc(s.nslots, sizeof *s.hosts);
+    s.epfd = epoll_create1(EPOLL_CLOEXEC);
+    int r = PS_OK;
+    if (!s.probes || !s.hosts || s.epfd < 0) goto nomem;
+    for (uint32_t i = 0; i < s.nslots; i++) {
+        s.hosts[i].ps = calloc(s.nports, sizeof(struct pstate));
+        s.hosts[i].pend = calloc(s.nports, sizeof(uint32_t));
+        s.hosts[i].batch = calloc(s.nports, sizeof(uint32_t));
+        if (!s.hosts[i].ps || !s.hosts[i].pend || !s.hosts[i].batch) goto nomem;
+    }
+    for (uint32_t i = 0; i < s.width; i++)
+        s.probes[i] = (struct probe){.fd = -1, .next = i + 1 < s.width ? i + 1 : NIL};
+    s.free_list = 0;
+    s.started_at = now_s();
+
+    struct epoll_event evs[256];
+    ps_progress prog;
+    ps_progress_init(&prog, ctx->cfg);
+    for (;;) {
+        double t = now_s();
+        admit(&s, t);
+        double wait = step(&s, t);
+        release(&s);
+        ps_progress_update(&prog, s.finished, s.nhosts * s.nports, s.opened);
+        if (s.base >= s.next && (s.next >= s.nhosts || *ctx->stop)) break;
+        if (s.head != NIL) {
+            double left = s.probes[s.head].sent + ps_rtt_timeout(&s.rtt) - t;
+            if (left < wait) wait = left;
+        }
+        int wait_ms = wait <= 0 ? 0 : (int)(wait * 1000) + 1;
+        int n = epoll_wait(s.epfd, evs, 256, wait_ms);
+        if (n < 0 && errno != EINTR) {
+            r = ps_fail(e, PS_ERUNTIME, "UDP scan: epoll_wait: %s", strerror(errno));
+            break;
+        }
+        for (int k = 0; k < n; k++) on_ready(&s, evs[k].data.u32);
+        expire(&s, now_s());
+    }
+    ps_progress_end(&prog);
+    if (s.next) ps_report_hosts_done(ctx->report, s.next - 1);
+    free_scan(&s);
+    return r;
+nomem:
+    r = ps_fail(e, PS_ERUNTIME, "UDP scan: cannot allocate %u probe slots and %u hosts of %u ports", s.width,
+                s.nslots, s.nports);
+    free_scan(&s);
+    return r;
+}
+
+static int udp_available(const ps_config *cfg, ps_err *e)
+{
+    (void)cfg;
+    (void)e;
+    return PS_OK;
+}
+
+const struct ps_scanner_ops ps_scan_udp = {
+    .name = "udp",
+    .available = udp_available,
+    .run = udp_run,
+};

@@ -1,0 +1,196 @@
+#!/usr/bin/env bash
+# tests/integration/udp_scan.sh: the UDP scan against real daemons in a namespace.
+#
+# A test host (tests/lib/netns.sh) runs Debian's own UDP servers on their
+# standard ports: dnsmasq (53), tftpd-hpa (69), chrony (123), snmpd (161),
+# memcached -U (11211), and a DTLS server (openssl s_server, 4433).  Each
+# is only expected where its binary is installed; the others are skipped.
+# Around them: closed ports, and nftables rules inside the namespace that
+# drop some ports (open|filtered) and reject one with ICMP admin-prohibited
+# (filtered).  Every port's state is checked exactly, from the -oJ output.
+#
+# Linux rations ICMP errors per peer (IPv4: a burst of 6, then 1/s; IPv6:
+# 6, then about 10/s), so the closed ports here are also what the engine's
+# canary rounds must get right: 20 closed ports over IPv4 (about 15 s at
+# 1/s), 200 over IPv6, and 1,000 with the namespace's limit tuned to 100/s.
+#
+# Until pscan has -sU, the engine runs through build/tests/tools/udp_drive,
+# which takes pscan's options; UDP_DRIVE may point elsewhere (PSCAN -sU).
+. "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/netns.sh"
+need_root
+need_cmd ip nft jq timeout
+UDP_DRIVE=${UDP_DRIVE:-$TEST_ROOT/build/tests/tools/udp_drive}
+need_file "$UDP_DRIVE" "udp_drive"
+
+tb_create udp || bail "cannot create the test host"
+tb_route_check "$TB_IP4" "$TB_VH" || bail "$TB_IP4 is not routed via $TB_VH"
+tb_route_check "$TB_IP6" "$TB_VH" || bail "$TB_IP6 is not routed via $TB_VH"
+D=$TEST_TMP
+
+# ---------------------------------------------------------------- daemons
+
+# start TAG CMD...: a daemon in the namespace, in the foreground of a
+# background job (so tb_destroy and the PID list both know it).
+start() {
+    local tag=$1
+    shift
+    tb_run_ns "$@" >"$D/$tag.log" 2>&1 &
+    track_pid $!
+}
+
+# wait_udp PORT: until something is bound to udp PORT in the namespace (2 s).
+wait_udp() {
+    local i
+    for i in $(seq 100); do
+        tb_run_ns ss -lunH "sport = :$1" | grep -q . && return 0
+        sleep 0.02
+    done
+    return 1
+}
+
+open4=() open6=()
+# serve NAME PORT V6 CMD...: start CMD, and expect PORT open (on IPv6 too if V6=1).
+serve() {
+    local name=$1 port=$2 v6=$3
+    shift 3
+    if ! command -v "$1" >/dev/null 2>&1; then
+        skip "$name on $port" "$1 is not installed"
+        return
+    fi
+    start "$name" "$@"
+    if wait_udp "$port"; then
+        open4+=("$port")
+        [ "$v6" = 1 ] && open6+=("$port")
+    else
+        not_ok "$name on $port did not start" "$(head -5 "$D/$name.log")"
+    fi
+}
+
+serve dnsmasq 53 1 dnsmasq -k --conf-file=/dev/null --no-resolv --no-hosts --bind-interfaces \
+    --listen-address="$TB_IP4" --listen-address="$TB_IP6" --port=53 --user=root --pid-file="$D/dnsmasq.pid"
+
+mkdir -p "$D/tftp"
+serve tftpd 69 0 in.tftpd --foreground --listen --address "$TB_IP4:69" --user root --secure "$D/tftp"
+
+cat >"$D/chrony.conf" <<EOF
+port 123
+cmdport 0
+allow all
+local stratum 10
+pidfile $D/chronyd.pid
+EOF
+serve chronyd 123 1 chronyd -d -x -u root -f "$D/chrony.conf"
+
+cat >"$D/snmpd.conf" <<EOF
+agentaddress udp:$TB_IP4:161,udp6:[$TB_IP6]:161
+rocommunity public
+rocommunity6 public
+EOF
+serve snmpd 161 1 snmpd -f -Lo -C -c "$D/snmpd.conf" -p "$D/snmpd.pid" -u root
+
+serve memcached 11211 0 memcached -U 11211 -p 0 -l "$TB_IP4" -u root
+
+if command -v openssl >/dev/null; then
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=pscan-test \
+        -keyout "$D/key.pem" -out "$D/cert.pem" >/dev/null 2>&1
+fi
+serve dtls 4433 0 openssl s_server -dtls1_2 -accept "$TB_IP4:4433" -cert "$D/cert.pem" -key "$D/key.pem" -quiet
+
+# ------------------------------------------------------------ the checks
+
+# scan TAG ARGS...: the engine, bounded in time; JSON lines in $D/TAG.json.
+scan() {
+    local tag=$1
+    shift
+    OUT=$D/$tag.json ERR=$D/$tag.err
+    timeout 120 "$UDP_DRIVE" -n -oJ "$OUT" "$@" >"$D/$tag.out" 2>"$ERR"
+    RC=$?
+    ELAPSED=$(sed -n 's/^udp_drive: \([0-9.]*\) s$/\1/p' "$ERR")
+    note "$tag: ${ELAPSED:-?} s"
+}
+
+# ports_in FILE KIND: the ports listed in the host line as KIND, where KIND
+# is open, closed, filtered (by an ICMP answer) or none (no answer:
+# "open|filtered", reason no-response).
+ports_in() {
+    jq -r --arg k "$2" 'select(.type == "host") | .ports[] | select(.proto == "udp") |
+        select(if $k == "none" then .reason == "no-response"
+               elif $k == "filtered" then .state == "filtered" and .reason != "no-response"
+               else .state == $k end) | .port' "$1" | sort -n | tr '\n' ' '
+}
+
+# count_in FILE KIND: ports in KIND, listed or folded into "hidden".
+count_in() {
+    jq -r --arg k "$2" 'select(.type == "host") |
+        ([.ports[], (.hidden // [])[] | select(.proto == "udp") |
+          select(if $k == "none" then .reason == "no-response"
+                 elif $k == "filtered" then .state == "filtered" and .reason != "no-response"
+                 else .state == $k end) | (.count // 1)] | add) // 0' "$1"
+}
+
+# expect TAG OPEN CLOSED_COUNT FILTERED NONE: the last scan's exact result.
+expect() {
+    local tag=$1
+    check_eq "$tag: exit 0" "$RC" 0
+    [ "$RC" -eq 0 ] || sed 's/^/#   | /' "$ERR" | head -5
+    check_set "$tag: open" "$(ports_in "$OUT" open)" "$2"
+    check_eq "$tag: closed count" "$(count_in "$OUT" closed)" "$3"
+    check_set "$tag: filtered (ICMP)" "$(ports_in "$OUT" filtered)" "$4"
+    check_set "$tag: open|filtered" "$(ports_in "$OUT" none)" "$5"
+}
+
+# Closed ports: nothing listens on 20000 and up.  s_server serves one
+# DTLS client and then only that one: 4433 is checked in the first scan.
+closed20=20000-20019
+plist4="53,69,123,161,11211,4433,$closed20"
+plist4b="53,69,123,161,11211,$closed20"
+
+# 1. Plain: every daemon open, 20 closed ports past the IPv4 ICMP burst.
+scan plain4 -p "$plist4" "$TB_IP4"
+expect "IPv4 daemons + 20 closed" "${open4[*]}" 20 "" ""
+[ -n "$ELAPSED" ] && check_cmd "IPv4: 20 closed at 1 ICMP/s in under 40 s" awk "BEGIN { exit !($ELAPSED < 40) }"
+
+# 2. IPv6: 200 closed ports at the IPv6 limit.
+scan plain6 -p "53,123,161,20000-20199" "$TB_IP6"
+expect "IPv6 daemons + 200 closed" "${open6[*]}" 200 "" ""
+
+# 3. Dropped and rejected ports.  One open daemon and two closed ports
+# dropped (open|filtered), one closed port rejected with admin-prohibited.
+drop_open=${open4[0]:-53}
+tb_run_ns nft -f - <<EOF || bail "nft rules failed"
+table inet pscanudp {
+    chain input {
+        type filter hook input priority 0; policy accept;
+        udp dport { $drop_open, 20001, 20002 } drop
+        udp dport 20003 reject with icmp type admin-prohibited
+    }
+}
+EOF
+want_open=()
+for p in "${open4[@]}"; do [ "$p" = "$drop_open" ] || [ "$p" = 4433 ] || want_open+=("$p"); done
+scan nft4 -p "$plist4b" "$TB_IP4"
+expect "IPv4 with nft drop/reject" "${want_open[*]}" 17 "20003" "$drop_open 20001 20002"
+tb_run_ns nft delete table inet pscanudp
+
+# 4. 1,000 closed ports, the namespace's limit set to 100 errors/s.
+tb_run_ns sysctl -q -w net.ipv4.icmp_ratelimit=10
+scan fast1000 -p 20000-20999 "$TB_IP4"
+expect "1000 closed at 100 ICMP/s" "" 1000 "" ""
+[ -n "$ELAPSED" ] && check_cmd "1000 closed at 100 ICMP/s in under 30 s" awk "BEGIN { exit !($ELAPSED < 30) }"
+tb_run_ns sysctl -q -w net.ipv4.icmp_ratelimit=1000
+
+# 5. An unanswered host: every port silent, --max-retries 1.
+tb_run_ns nft -f - <<EOF || bail "nft rules failed"
+table inet pscanudp {
+    chain input {
+        type filter hook input priority 0; policy accept;
+        ip daddr $TB_IP4 udp dport 1-65535 drop
+    }
+}
+EOF
+scan silent -Pn --max-retries 1 -p 53,20000-20009 "$TB_IP4"
+expect "all dropped, -Pn" "" 0 "" "53 20000 20001 20002 20003 20004 20005 20006 20007 20008 20009"
+tb_run_ns nft delete table inet pscanudp
+
+finish
