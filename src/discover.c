@@ -330,8 +330,9 @@ static int activate(struct disc *d, uint64_t idx, ps_err *e)
             *e = why;
             return r;
         }
-        if (r) {
-            run->st->unrouted++; /* no route: down, nothing sent */
+        if (r) { /* no route (or not a usable one): down, nothing sent */
+            if (!run->st->unrouted++)
+                snprintf(run->st->unrouted_why, sizeof run->st->unrouted_why, "%.159s", why.msg);
         } else if (rt.is_loopback) {
             local = 1;
         } else {

@@ -94,7 +94,8 @@ typedef void (*ps_discover_cb)(void *ctx, uint64_t host_idx, const ps_discover_r
 
 typedef struct ps_discover_stats {
     uint64_t hosts, up, local;   /* targets, up (local included), this machine */
-    uint64_t unrouted;           /* no route: down without a probe */
+    uint64_t unrouted;           /* no usable route: down without a probe */
+    char unrouted_why[160];      /* the first such route failure, or "" */
     uint64_t sent, resent;       /* probe packets, first tries and retries */
     uint64_t replies;            /* valid answers (several per host possible) */
     uint64_t bad_cookie, stray;  /* parsed replies that failed a check */

@@ -68,12 +68,13 @@ table inet pscandisc {
         ip daddr $R4.4 drop
         ip daddr { $R4.5, $R4.6 } drop
         ip6 daddr { $L6:4, $R6:2 } drop
+        ip daddr $R4.128/25 drop
     }
 }
 EOF
 
 # Short timeouts: every host is one veth away.
-FAST=(-i 300 -l 50 -x 500 -r 1)
+FAST=(-i 300 -l 100 -x 500 -r 2)
 
 # drive TAG ARGS...: run the driver; UP (file) gets "addr reason mac" lines.
 drive() {
@@ -165,9 +166,39 @@ check_drive "all at once" "127.0.0.1 $L4.65 $L4.66 $L4.67 $L4.68 $R4.1 $R4.2 $R4
 ALL_SET=$(up_set)
 T_ALL=$MS
 
-# A rate limit slows it down but finds the same hosts.
+# A rate limit slows it down but finds the same hosts: 24 first probes at
+# 50 per second take about half a second.
 drive rate "${FAST[@]}" -R 50 "$R4.1-6"
 check_drive "--max-rate 50" "$R4.1 $R4.2 $R4.3 $R4.4"
+check_cmd "--max-rate 50: paced (${MS} ms >= 350 ms)" test "$MS" -ge 350
+
+# A stop request ends a long run at once: 128 dropped hosts, 1 s timeouts
+# and 5 retries would take over 6 s.
+OUT=$TEST_TMP/stop.out ERR=$TEST_TMP/stop.err
+t0=$(date +%s%N)
+timeout 60 "$DRIVE" -i 1000 -l 1000 -r 5 "$R4.128/25" >"$OUT" 2>"$ERR" &
+dpid=$!
+track_pid "$dpid"
+sleep 0.4
+kill -INT "$dpid"
+wait "$dpid"
+RC=$?
+MS=$((($(date +%s%N) - t0) / 1000000))
+check_eq "SIGINT: exit 0" "$RC" 0
+check_cmd "SIGINT: ended promptly (${MS} ms < 1500 ms)" test "$MS" -lt 1500
+check_eq "SIGINT: nobody up" "$(up_set)" ""
+
+# Targets that leave by two interfaces are refused before anything is sent.
+if tb_create disc2; then
+    tb_route_check "$TB_IP4" "$TB_VH" || bail "$TB_IP4 is not routed via $TB_VH"
+    drive twoif "$L4.66" "$TB_IP4"
+    check_eq "two interfaces: exit 1" "$RC" 1
+    check_cmd "two interfaces: says so" grep -q "different interfaces" "$ERR"
+    check_eq "two interfaces: nothing sent" "$(sed -n 's/.* sent=\([0-9]*\) .*/\1/p' "$ERR")" 0
+    tb_use disc
+else
+    not_ok "two interfaces: cannot create a second test host"
+fi
 
 # Bad input: a source address that is not one.
 drive badsrc -s 999.1.1.1 "$R4.1"
@@ -201,8 +232,8 @@ if command -v nmap >/dev/null; then
     n6=$(nmap_up -6 "$L6:2" "$L6:4" "$L6:5" "$R6:1" "$R6:2")
     t2=$(date +%s%N)
     check_eq "nmap -sn agrees (all at once)" "$(norm "$n4 $n6")" "$ALL_SET"
-    note "timing: pscan all-at-once ${T_ALL} ms; nmap -sn IPv4 $(((t1 - t0) / 1000000)) ms + IPv6 $(((t2 - t1) / 1000000)) ms"
-    note "timing: pscan ARP $T_ARP ms, NDP $T_ND ms, routed $T_ROUTED ms"
+    note "timing: pscan all-at-once ${T_ALL} ms (timeouts 100-500 ms, 2 retries); nmap -sn IPv4 $(((t1 - t0) / 1000000)) ms + IPv6 $(((t2 - t1) / 1000000)) ms"
+    note "timing (same short timeouts): pscan ARP $T_ARP ms, NDP $T_ND ms, routed $T_ROUTED ms"
     if [ -n "${UNPRIV_SET:-}" ]; then
         n_unpriv=$(timeout 120 setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
             --bounding-set=-all nmap -n -sn -oG - "$L4.65-70" "$R4.1-6" 2>/dev/null |
@@ -211,6 +242,26 @@ if command -v nmap >/dev/null; then
     fi
 else
     skip "nmap comparison" "nmap not installed"
+fi
+
+# ---- a larger mix, default timing, against nmap's defaults -----------------
+# 198.19.X.0/24 (its upper half dropped) and the whole on-link /26.
+big_want=""
+for i in $(seq 0 127); do
+    case $i in 5 | 6) ;; *) big_want+="$R4.$i " ;; esac
+done
+big_want+="$L4.65 $L4.66 $L4.67 $L4.68"
+ip neigh flush dev "$TB_VH" 2>/dev/null
+drive big "$R4.0/24" "$L4.64/26"
+check_drive "/24 routed + /26 on-link, default timing" "$big_want"
+T_BIG=$MS
+if command -v nmap >/dev/null; then
+    ip neigh flush dev "$TB_VH" 2>/dev/null
+    t0=$(date +%s%N)
+    n_big=$(nmap_up "$R4.0/24" "$L4.64/26")
+    t1=$(date +%s%N)
+    check_eq "nmap -sn agrees (/24 + /26)" "$n_big" "$(norm "$big_want")"
+    note "timing: /24 routed + /26 on-link (320 addresses, 130 up): pscan $T_BIG ms, nmap -sn $(((t1 - t0) / 1000000)) ms"
 fi
 
 finish

@@ -108,6 +108,7 @@ int main(int argc, char **argv)
             (unsigned long long)st.unrouted, (unsigned long long)st.sent, (unsigned long long)st.resent,
             (unsigned long long)st.replies, (unsigned long long)st.bad_cookie, (unsigned long long)st.stray,
             st.elapsed_s * 1000, st.rto_s * 1000, st.unprivileged, st.ifname[0] ? st.ifname : "-");
+    if (st.unrouted) fprintf(stderr, "unrouted: %s\n", st.unrouted_why);
     if (r) fprintf(stderr, "discover_drive: %s\n", e.msg);
     ps_ports_free(&o.syn_ports);
     ps_ports_free(&o.ack_ports);
