@@ -30,14 +30,12 @@
  * the answer (cookie or, for ARP/NDP, an outstanding solicitation), and it
  * is recorded in the host's slot under the lock.  Callbacks run on the
  * caller's thread, from the window scan, outside the lock. */
-#include <errno.h>
 #include <netinet/in.h>
 #include <pcap/dlt.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -415,8 +413,10 @@ static int precheck(struct disc *d, ps_err *e)
 /* ---- the window ---------------------------------------------------------- */
 
 /* One pass over the window: collect answered hosts, retire finished ones,
- * resend to the due ones, admit new ones.  *wake: when something is due. */
-static int step(struct disc *d, double *wake, int *done, ps_err *e)
+ * resend to the due ones, admit new ones.  *wake: when something is due;
+ * *busy: there was work, look again at once; *done: every host decided.
+ * Returns PS_OK or the error of a send or a route. */
+static int step(struct disc *d, double *wake, int *busy, int *done, ps_err *e)
 {
     const ps_disc_run *run = d->run;
     double now = ps_disc_now();
@@ -458,7 +458,8 @@ static int step(struct disc *d, double *wake, int *done, ps_err *e)
     if (d->link && (r = flush(&d->lb, d->link, e))) return r;
     if (d->l3 && (r = flush(&d->ib, d->l3, e))) return r;
     *done = d->lo >= run->n || (stopping && d->lo >= d->hi);
-    return nfire || nres || (d->hi < run->n && d->hi - d->lo < WINDOW && !stopping) ? 1 : 0;
+    *busy = nfire || nres || (d->hi < run->n && d->hi - d->lo < WINDOW && !stopping);
+    return PS_OK;
 }
 
 static int raw_run(const ps_disc_run *run, ps_err *e)
@@ -494,10 +495,10 @@ static int raw_run(const ps_disc_run *run, ps_err *e)
             break;
         }
         double wake;
-        int done = 0, did = step(d, &wake, &done, e);
-        if (did < 0) r = PS_ERUNTIME;
+        int busy = 0, done = 0;
+        r = step(d, &wake, &busy, &done, e);
         if (r || done) break;
-        if (did) continue;
+        if (busy) continue;
         double left = wake - ps_disc_now();
         if (left > 0.002) left = 0.002;
         if (left > 0) {

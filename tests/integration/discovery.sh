@@ -195,6 +195,11 @@ if tb_create disc2; then
     check_eq "two interfaces: exit 1" "$RC" 1
     check_cmd "two interfaces: says so" grep -q "different interfaces" "$ERR"
     check_eq "two interfaces: nothing sent" "$(sed -n 's/.* sent=\([0-9]*\) .*/\1/p' "$ERR")" 0
+    # The other interface between two of this one (in target order, when
+    # its slot number is higher): found mid-run, still an error.
+    drive twoif-mid "$L4.66" "$TB_IP4" "$R4.1"
+    check_eq "two interfaces, one in the middle: exit 1" "$RC" 1
+    check_cmd "two interfaces, one in the middle: says so" grep -q "different interfaces" "$ERR"
     tb_use disc
 else
     not_ok "two interfaces: cannot create a second test host"
