@@ -1,0 +1,192 @@
+/* discover.h: host discovery -- which targets are up, before a port scan
+ * (nmap's -sn and its -P ping types).
+ *
+ * ps_discover_run() sends a few cheap probes to every target and calls back
+ * once for each host that answered any of them; every other host is down.
+ * Which probes, by default (as nmap does with raw-socket rights):
+ *   - a target on a directly connected Ethernet link: ARP (IPv4) or an NDP
+ *     neighbour solicitation (IPv6), and nothing else -- the link layer
+ *     answers even when a firewall drops every IP packet;
+ *   - any other target: ICMP echo, TCP SYN to 443, TCP ACK to 80, ICMP
+ *     timestamp (IPv6 has no timestamp: echo, SYN, ACK).
+ * A target that is this machine (127/8, ::1, an address of a local
+ * interface or a local route) is up without a packet ("localhost-response").
+ * Without CAP_NET_RAW, discovery falls back to TCP connect() to ports 80
+ * and 443: a completed handshake or a refusal proves the host is up.
+ *
+ * Replies prove themselves: ICMP id/seq, the TCP sequence numbers and the
+ * UDP source port and payload carry a SipHash cookie (cookie.h) of the
+ * probe, so no table of sent probes is needed to reject forged or stray
+ * answers.  ARP and NDP have no room for a cookie; an answer counts only
+ * for a target whose solicitation is outstanding, addressed to us.
+ * docs/discovery.md has the whole story: methods, timing, what "up" means.
+ *
+ * The second half of this header is the packet layer (src/discover_pkt.c):
+ * probe building and reply parsing as pure functions, public so the unit
+ * tests can drive them without a network. */
+#ifndef PSCAN_DISCOVER_H
+#define PSCAN_DISCOVER_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pscan/addr.h"
+#include "pscan/cookie.h"
+#include "pscan/err.h"
+#include "pscan/ports.h"
+#include "pscan/targets.h"
+
+/* Probe types (bits of ps_discover_opts.methods). */
+enum {
+    PS_PING_ARP = 1u << 0,       /* -PR: ARP request, IPv4 on-link targets */
+    PS_PING_ND = 1u << 1,        /* NDP neighbour solicitation, IPv6 on-link targets */
+    PS_PING_ECHO = 1u << 2,      /* -PE: ICMP / ICMPv6 echo request */
+    PS_PING_TIMESTAMP = 1u << 3, /* -PP: ICMP timestamp request (IPv4 only) */
+    PS_PING_SYN = 1u << 4,       /* -PS: TCP SYN to syn_ports */
+    PS_PING_ACK = 1u << 5,       /* -PA: TCP ACK to ack_ports */
+    PS_PING_UDP = 1u << 6,       /* -PU: UDP to udp_ports (closed ones answer) */
+};
+#define PS_PING_ALL 0x7fu
+#define PS_PING_DEFAULT \
+    (PS_PING_ARP | PS_PING_ND | PS_PING_ECHO | PS_PING_TIMESTAMP | PS_PING_SYN | PS_PING_ACK)
+
+typedef struct ps_discover_opts {
+    /* 0 means PS_PING_DEFAULT.  On-link targets get ARP / ND when those bits
+     * are set, and then only that; otherwise, and for every routed target,
+     * the IP methods among the bits.  A target no chosen method can reach
+     * (ARP alone, a routed target) is down. */
+    unsigned methods;
+    /* Ports: syn_ports.tcp (none: 443), ack_ports.tcp (none: 80),
+     * udp_ports.udp or, if it has none, udp_ports.tcp (none: 40125).  The
+     * caller owns the arrays. */
+    ps_ports syn_ports, ack_ports, udp_ports;
+    int max_retries;      /* < 0: 2.  Unanswered hosts only are asked again */
+    int initial_rtt_ms;   /* timeout before any reply was timed; 0: 1000 */
+    int min_rtt_ms;       /* 0: 100 */
+    int max_rtt_ms;       /* 0: 10000 */
+    double max_rate;      /* packets per second, 0: unlimited */
+    const char *iface;    /* -e, or NULL */
+    const char *source_ip;/* --source-ip, or NULL (used for targets of its family) */
+    int unprivileged;     /* use the connect() fallback even with raw rights */
+} ps_discover_opts;
+
+/* Zero everything, then max_retries = -1 (the default). */
+void ps_discover_opts_default(ps_discover_opts *o);
+
+typedef struct ps_discover_result {
+    ps_addr addr;
+    int up;               /* always 1 in a callback */
+    /* "arp-response", "nd-response", "echo-reply", "timestamp-reply",
+     * "syn-ack", "reset", "port-unreach", "proto-unreach", "host-unreach",
+     * "admin-prohibited", "udp-response", "conn-refused" (unprivileged),
+     * "localhost-response".  A static string. */
+    const char *reason;
+    int ttl;              /* of the reply; -1 for ARP, connect() and localhost */
+    double rtt_s;         /* since the last probe sent to the host; 0 for localhost */
+    uint8_t mac[6];       /* on-link hosts: the MAC that answered */
+    int has_mac;
+} ps_discover_result;
+
+/* Called from ps_discover_run's own thread, once per host that is up, as
+ * soon as it is known (not in target order).  r is valid during the call. */
+typedef void (*ps_discover_cb)(void *ctx, uint64_t host_idx, const ps_discover_result *r);
+
+typedef struct ps_discover_stats {
+    uint64_t hosts, up, local;   /* targets, up (local included), this machine */
+    uint64_t unrouted;           /* no usable route: down without a probe */
+    char unrouted_why[160];      /* the first such route failure, or "" */
+    uint64_t sent, resent;       /* probe packets, first tries and retries */
+    uint64_t replies;            /* valid answers (several per host possible) */
+    uint64_t bad_cookie, stray;  /* parsed replies that failed a check */
+    double elapsed_s, rto_s;     /* total time; final probe timeout */
+    int unprivileged;            /* the connect() fallback ran */
+    char ifname[16];             /* capture interface ("" if none) */
+} ps_discover_stats;
+
+/* Find the live hosts among t (finalized).  stop (may be NULL) set from a
+ * signal handler ends the run early: no new probes, hosts not yet decided
+ * are not reported.  PS_EINPUT for bad options (a --source-ip that is not
+ * an address, targets that leave by different interfaces), PS_ERUNTIME for
+ * devices and sockets.  Total time is bounded: each host is given at most
+ * (max_retries + 1) probe timeouts of at most max_rtt_ms. */
+int ps_discover_run(const ps_discover_opts *o, const ps_targets *t, ps_discover_cb cb, void *ctx,
+                    volatile sig_atomic_t *stop, ps_err *e);
+/* The same, filling *st (may be NULL) with counters. */
+int ps_discover_run_stats(const ps_discover_opts *o, const ps_targets *t, ps_discover_cb cb,
+                          void *ctx, volatile sig_atomic_t *stop, ps_discover_stats *st,
+                          ps_err *e);
+
+/* 1 when raw packets may be sent and captured here (CAP_NET_RAW). */
+int ps_discover_privileged(void);
+
+/* ---- packet layer (src/discover_pkt.c) --------------------------------- */
+
+/* What one probe is; each kind has its own cookie. */
+enum ps_disc_kind {
+    PS_DK_ARP,
+    PS_DK_ND,
+    PS_DK_ECHO,
+    PS_DK_TIMESTAMP,
+    PS_DK_SYN,
+    PS_DK_ACK,
+    PS_DK_UDP,
+    PS_DK_COUNT
+};
+
+#define PS_DISC_FRAME_MAX 128 /* largest probe: 14 + 40 + 32 (NS) */
+#define PS_DISC_SPORT_SPAN 256 /* TCP/UDP source ports used, from sport_lo */
+
+typedef struct ps_disc_keys {
+    ps_cookie_key key;
+    uint16_t sport_lo; /* sport_lo + PS_DISC_SPORT_SPAN - 1 <= 65535 */
+} ps_disc_keys;
+
+/* The cookie of one probe of a kind from us to target (port: TCP/UDP
+ * destination, 0 for ICMP, ARP and ND), and the source port it implies. */
+uint32_t ps_disc_cookie(const ps_disc_keys *k, enum ps_disc_kind kind, const ps_addr *us,
+                        const ps_addr *target, uint16_t port);
+uint16_t ps_disc_sport(const ps_disc_keys *k, uint32_t cookie);
+
+/* Build a probe into out (cap >= PS_DISC_FRAME_MAX) and return its length,
+ * 0 if the kind does not fit the family (ARP and timestamp are IPv4, ND is
+ * IPv6) or us and target differ in family.  ARP and ND are complete
+ * Ethernet frames from us_mac (broadcast / solicited-node multicast); the
+ * IP probes start with a 14-byte Ethernet header with zero MACs, for the
+ * layer-3 sender, which strips it (netdev.h).  Every checksum is filled. */
+size_t ps_disc_build(const ps_disc_keys *k, enum ps_disc_kind kind, const ps_addr *us,
+                     const uint8_t us_mac[6], const ps_addr *target, uint16_t port, uint8_t *out,
+                     size_t cap);
+
+/* A captured frame read as an answer to some probe.  It names the probe
+ * kinds it could answer (up to two: an RST answers a SYN or an ACK) with
+ * the number that must equal that probe's cookie. */
+typedef struct ps_disc_reply {
+    const char *reason;   /* see ps_discover_result */
+    ps_addr host;         /* the target the answer speaks for */
+    ps_addr us;           /* the address it is sent to (our probe's source) */
+    int ttl;              /* IP TTL / hop limit, -1 for ARP */
+    uint8_t eth_src[6], eth_dst[6];
+    uint8_t mac[6];       /* ARP sender / NA target link-layer address, else eth_src */
+    uint16_t port;        /* TCP/UDP: the target's port */
+    uint16_t our_port;    /* TCP/UDP: ours (the probe's source port) */
+    int ncand;
+    struct {
+        enum ps_disc_kind kind;
+        uint32_t value;   /* must equal the cookie (ignored for ARP, ND, UDP without payload) */
+        int has_value;
+    } cand[2];
+} ps_disc_reply;
+
+/* Parse frame[0, caplen) captured as DLT_EN10MB.  1 when it is an answer
+ * of a kind discovery uses (ARP reply, NDP advertisement, echo or timestamp
+ * reply, TCP, UDP, an ICMP error sent by the probed host itself about a
+ * probe), 0 for anything else.  Never reads outside the frame. */
+int ps_disc_parse(const uint8_t *frame, size_t caplen, ps_disc_reply *out);
+
+/* Does r carry a valid cookie?  Returns the kind of probe it answers, or
+ * -1.  ARP and ND answers have no cookie and always pass here: the caller
+ * checks that a solicitation to r->host from r->us is outstanding. */
+int ps_disc_check(const ps_disc_keys *k, const ps_disc_reply *r);
+
+#endif
