@@ -150,4 +150,29 @@ for p in "${ports[@]}"; do
         check_eq "$row on $p: no version (none on the wire)" "$ver" ""
     fi
 done
+
+# With nmap's database on top (--probe-db), the service names must hold too
+# (its products are spelt differently: bench/sv_bench.sh scores those).
+NMAP_DB=/usr/share/nmap/nmap-service-probes
+if [ ! -r "$NMAP_DB" ]; then
+    skip "nmap's probe database" "$NMAP_DB not installed (nmap-common)"
+    finish
+fi
+json2=$TEST_TMP/sv-nmapdb.jsonl
+s0=$(date +%s%N)
+pscan_run svdb -n -q -sV --probe-db "$NMAP_DB" -p "$plist" "$TB_IP4" -oJ "$json2"
+note "pscan -sV --probe-db nmap-service-probes: $((($(date +%s%N) - s0) / 1000000)) ms"
+check_eq "--probe-db nmap-service-probes: exit 0" "$RC" 0
+if [ "$RC" -ne 0 ]; then
+    show_run
+    finish
+fi
+for p in "${ports[@]}"; do
+    row=$(dm_row "$p")
+    IFS='|' read -r want_s _ _ <<<"$(dm_truth "$row")"
+    svc=$(jq -r --argjson p "$p" 'select(.type == "host") | .ports[] | select(.port == $p) |
+        (if .service.tls then "ssl/" else "" end) + (.service.name // "")' "$json2" 2>/dev/null)
+    case "$row:$svc" in imaps:ssl/imaps | pop3s:ssl/pop3s) svc=$want_s ;; esac
+    check_eq "--probe-db nmap: $row on $p: service" "$svc" "$want_s"
+done
 finish
