@@ -7,7 +7,9 @@
 #   dm_start KIND PORT...         start one daemon, in the background
 #   dm_wait SECONDS               wait until every started port listens
 #   dm_port_ok PORT               did PORT come up? (after dm_wait)
-#   dm_truth KIND                 "SERVICE|PRODUCT|VERSION" expected on the wire
+#   dm_row PORT                   the truth-table row of PORT (imap, imaps, ...)
+#   dm_truth ROW                  "SERVICE|PRODUCT|VERSION" expected on the wire
+#   dm_wire PORT                  what the daemon on PORT says about itself
 #
 # KINDs and their ports:
 #
@@ -30,19 +32,21 @@
 #
 # dm_start returns 0 when the daemon was launched, 2 when its program is not
 # installed (the caller SKIPs that row), 1 when its preparation failed (see
-# the note it printed).  Everything that needs a minute (key generation,
-# initdb, mariadb-install-db) runs in the daemon's own background job, so
-# starting all of them costs the slowest one, not the sum; dm_wait then polls
-# `ss -ltn` in the namespace (every 50 ms, bounded) until each port listens.
+# the note it printed).  Everything that takes a while (key generation,
+# initdb, mariadb-install-db) runs in the daemon's own background job, inside
+# the namespace, which then execs the daemon: starting all of them costs the
+# slowest one, not the sum.  dm_wait polls `ss -ltn` in the namespace (every
+# 50 ms, bounded) until each port listens.
 #
 # Nothing here touches the host's own configuration or state: every config,
 # data directory, pid file, socket and log is under $TEST_TMP/dm.  sshd wants
 # a privilege separation directory at the compiled-in /run/sshd: it runs in a
 # private mount namespace with its own tmpfs on /run, so nothing is created
-# on the host and nobody else's /run/sshd can vanish under it.  All processes live in the test
-# namespace: dm_stop ends the ones we started by PID (SIGTERM, then SIGKILL
-# after 3 s), and then any child left in the namespace (also by PID, from
-# `ip netns pids`, which lists only this run's private namespace).
+# on the host and nobody else's /run/sshd can vanish under it.  Every process
+# (preparation steps included) lives in the test namespace: dm_stop ends the
+# ones we started by PID (SIGTERM, then SIGKILL after 3 s), then anything
+# left in the namespace (by PID, from `ip netns pids`: the namespace is this
+# run's own).
 #
 # What "truth" means is in dm_truth: what the daemon actually puts on the
 # wire, from the installed package versions.
@@ -136,8 +140,8 @@ EOF
     # removed under us by another test run.
     local run="mount -t tmpfs -o mode=0755 pscan-sshd /run && mkdir -m 0755 /run/sshd &&
         exec /usr/sbin/sshd -D -e -f $d/sshd_config"
-    _dm_launch ssh bash -c "ssh-keygen -q -t ed25519 -N '' -f '$d/host_ed25519' &&
-        exec ip netns exec '$DM_NS' unshare -m --propagation private sh -c '$run'"
+    _dm_launch ssh ip netns exec "$DM_NS" bash -c "ssh-keygen -q -t ed25519 -N '' -f '$d/host_ed25519' &&
+        exec unshare -m --propagation private sh -c '$run'"
 }
 
 _dm_ftp() {
@@ -196,10 +200,10 @@ proxymap  unix  -       -       n       -       -       proxymap
 postlog   unix-dgram n  -       n       -       1       postlogd
 EOF
     _dm_ports smtp smtp "$port"
-    _dm_launch smtp bash -c "
+    _dm_launch smtp ip netns exec "$DM_NS" bash -c "
         mkdir -p '$d/spool/pid' '$d/spool/public' '$d/spool/private' &&
         chown postfix '$d/data' '$d/spool/public' '$d/spool/private' &&
-        exec ip netns exec '$DM_NS' /usr/lib/postfix/sbin/master -d -c '$d/etc'"
+        exec /usr/lib/postfix/sbin/master -d -c '$d/etc'"
 }
 
 _dm_mail() {
@@ -300,11 +304,11 @@ _dm_mysql() {
     _dm_have mariadb-install-db mariadbd || return 2
     mkdir -p "$d/data"
     _dm_ports mysql mysql "$port"
-    _dm_launch mysql bash -c "
+    _dm_launch mysql ip netns exec "$DM_NS" bash -c "
         mariadb-install-db --no-defaults --datadir='$d/data' --user=root \
             --auth-root-authentication-method=normal --skip-test-db \
             --skip-name-resolve >'$d/install.log' 2>&1 || exit 1
-        exec ip netns exec '$DM_NS' mariadbd --no-defaults --datadir='$d/data' \
+        exec mariadbd --no-defaults --datadir='$d/data' \
             --user=root --port=$port --bind-address=$DM_ADDR --socket='$d/mysql.sock' \
             --pid-file='$d/mysql.pid' --skip-grant-tables --skip-name-resolve \
             --innodb-buffer-pool-size=16M --log-error='$d/error.log'"
@@ -325,10 +329,10 @@ _dm_postgresql() {
     mkdir -p "$d/sock"
     chown -R postgres "$d"
     _dm_ports postgresql postgresql "$port"
-    _dm_launch postgresql bash -c "
+    _dm_launch postgresql ip netns exec "$DM_NS" bash -c "
         runuser -u postgres -- '$bin/initdb' -D '$d/data' -A trust -U postgres -N \
             -E UTF8 --locale=C >'$d/initdb.log' 2>&1 || exit 1
-        exec ip netns exec '$DM_NS' runuser -u postgres -- '$bin/postgres' -D '$d/data' \
+        exec runuser -u postgres -- '$bin/postgres' -D '$d/data' \
             -p $port -k '$d/sock' -c listen_addresses=$DM_ADDR -c fsync=off \
             -c logging_collector=off -c shared_buffers=16MB"
 }
@@ -390,11 +394,11 @@ dm_port_ok() { [ -n "${DM_PORT_UP[$1]:-}" ]; }
 
 # dm_stop: end every daemon (registered with at_exit by dm_setup).
 dm_stop() {
-    local pid i alive
+    local pid alive
     for pid in "${DM_PID_OF[@]}"; do
         kill -TERM "$pid" 2>/dev/null
     done
-    for i in $(seq 60); do
+    for _ in $(seq 60); do
         alive=0
         for pid in "${DM_PID_OF[@]}"; do
             kill -0 "$pid" 2>/dev/null && alive=1
@@ -469,6 +473,8 @@ dm_truth() {
 dm_wire() {
     local port=$1 row script
     row=$(dm_row "$port")
+    # The scripts expand $A and $P in the inner shell, not here.
+    # shellcheck disable=SC2016
     case "$row" in
     ssh | ftp | smtp | imap | pop3)
         script='exec 3<>/dev/tcp/$A/$P && head -n 1 <&3' ;;
