@@ -61,7 +61,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 case "$RUNS" in '' | *[!0-9]*) echo "sv_bench: --runs wants 1..20, not '$RUNS'" >&2; exit 1 ;; esac
-[ "$RUNS" -ge 1 ] && [ "$RUNS" -le 20 ] || { echo "sv_bench: --runs wants 1..20" >&2; exit 1; }
+if [ "$RUNS" -lt 1 ] || [ "$RUNS" -gt 20 ]; then echo "sv_bench: --runs wants 1..20" >&2; exit 1; fi
 IFS=, read -r -a tools <<<"$TOOLS"
 for t in "${tools[@]}"; do
     case "$t" in
