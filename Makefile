@@ -117,7 +117,8 @@ fuzz: build/gen/iana_table.c
 # Debian packages: build, tests (namespaces, nftables, real daemons), benchmarks (peers).
 DEPS_BUILD := build-essential pkg-config libpcap-dev libnet1-dev libpcre2-dev libssl-dev
 DEPS_TEST  := iproute2 nftables python3 libxml2-utils jq openssl procps ndiff util-linux \
-              openssh-server nginx-light redis-server memcached vsftpd
+              openssh-server nginx-light redis-server memcached vsftpd postfix dovecot-imapd \
+              dovecot-pop3d mariadb-server postgresql dnsmasq tftpd-hpa chrony snmpd
 DEPS_PEERS := nmap masscan zmap
 
 # Daemons the tests start by hand on odd ports must not start on their

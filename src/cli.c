@@ -18,7 +18,7 @@ enum opt_id {
     O_HELP, O_VERSION, O_HELP_FORMAT, O_RESUME,
     O_INPUT_LIST, O_EXCLUDE, O_EXCLUDE_FILE, O_IPV4, O_IPV6, O_NO_DNS,
     O_NO_PING, O_ALLOW_SPECIAL, O_ALLOW_LARGE,
-    O_SCAN_CONNECT, O_SCAN_SYN,
+    O_SCAN_CONNECT, O_SCAN_SYN, O_SCAN_UDP,
     O_PORTS, O_TOP_PORTS, O_EXCLUDE_PORTS,
     O_TIMING, O_MAX_RETRIES, O_INITIAL_RTT, O_MIN_RTT, O_MAX_RTT,
     O_MIN_RATE, O_MAX_RATE, O_MAX_PARALLELISM,
@@ -106,6 +106,19 @@ static const struct option_row options[] = {
      "RST closed, ICMP unreachable filtered; probes still unanswered after "
      "the round-trip timeout are resent (only those) up to --max-retries "
      "times, and then reported filtered."},
+    {O_SCAN_UDP, "-sU", NULL, NULL, 0, G_SCAN,
+     "UDP scan: protocol payloads, paced to the target's ICMP rate limit",
+     "UDP scan with ordinary sockets (no privileges needed). Well-known ports "
+     "get a payload their service answers (DNS, NTP, SNMP, SSDP, mDNS, "
+     "NetBIOS, SIP, TFTP, IKE, memcached, RPC, DTLS, QUIC); others an empty "
+     "datagram. A reply means open, ICMP port unreachable closed, another "
+     "ICMP unreachable filtered, and silence open|filtered. Closed ports are "
+     "only known from ICMP errors, which hosts rate-limit (Linux: 1 a second "
+     "for IPv4 after a burst of 6): pscan measures the target's limit and "
+     "paces to it, and checks each round with a canary port so silence is "
+     "never mistaken for open|filtered. With -sU, ports without a T:/U: "
+     "prefix are UDP ports, and the default is the 1000 most common UDP "
+     "ports. TCP and UDP scans run separately for now."},
     {O_PORTS, "-p", NULL, "PORTS", F_ARG | F_JOIN, G_PORTS,
      "Ports to scan: 22; 1-1024; -p- for all; 22,80,T:443,U:53; ssh,http",
      "Ports to scan. A comma-separated list of ports (22), ranges (1-1024, "
@@ -376,10 +389,12 @@ static int apply(struct parse_state *st, const struct option_row *o, const char 
     case O_ALLOW_LARGE: c->allow_large = 1; return PS_OK;
     case O_NO_PING: c->no_ping = 1; return PS_OK;
     case O_SCAN_CONNECT:
-    case O_SCAN_SYN: {
-        enum ps_scan_type want = o->id == O_SCAN_SYN ? PS_SCAN_SYN : PS_SCAN_CONNECT;
+    case O_SCAN_SYN:
+    case O_SCAN_UDP: {
+        enum ps_scan_type want = o->id == O_SCAN_SYN ? PS_SCAN_SYN : o->id == O_SCAN_UDP ? PS_SCAN_UDP : PS_SCAN_CONNECT;
         if (c->scan_type != PS_SCAN_DEFAULT && c->scan_type != want)
-            return ps_fail(e, PS_EINPUT, "-sT and -sS conflict: choose one TCP scan type");
+            return ps_fail(e, PS_EINPUT, "%s conflicts with the scan type given before it: run TCP (-sS/-sT) and "
+                           "UDP (-sU) scans separately", name);
         c->scan_type = want;
         return PS_OK;
     }
@@ -541,16 +556,20 @@ static int build_sets(struct parse_state *st, const char **targets, int ntargets
         return ps_fail(e, PS_EINPUT, "the targets hold %llu addresses, more than a /8: pass --allow-large if you mean it",
                        (unsigned long long)ps_targets_count(cli->targets));
 
+    int udp = c->scan_type == PS_SCAN_UDP;
     if (c->ports) {
-        if ((r = ps_ports_parse(&cli->ports, c->ports, e))) return r;
+        if ((r = ps_ports_parse_ex(&cli->ports, c->ports, !udp, udp, e))) return r;
     } else {
-        if ((r = ps_ports_top(&cli->ports, PS_TCP, c->top_ports ? c->top_ports : 1000, e))) return r;
+        if ((r = ps_ports_top(&cli->ports, udp ? PS_UDP : PS_TCP, c->top_ports ? c->top_ports : 1000, e)))
+            return r;
     }
     if (c->exclude_ports && (r = ps_ports_exclude(&cli->ports, c->exclude_ports, e))) return r;
     if (cli->ports.ntcp + cli->ports.nudp == 0)
         return ps_fail(e, PS_EINPUT, "no ports left to scan");
-    if (cli->ports.nudp)
-        return ps_fail(e, PS_EINPUT, "-p: UDP ports (U:) need a UDP scan, which pscan does not have yet");
+    if (cli->ports.nudp && !udp)
+        return ps_fail(e, PS_EINPUT, "-p: UDP ports (U:) need a UDP scan (-sU)");
+    if (cli->ports.ntcp && udp)
+        return ps_fail(e, PS_EINPUT, "-p: TCP ports (T:) need a TCP scan: run -sU and -sS/-sT separately");
     return PS_OK;
 }
 

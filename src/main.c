@@ -32,6 +32,7 @@ static const struct ps_scanner_ops *choose_scanner(const ps_config *cfg, ps_err 
     ps_err why;
     switch (cfg->scan_type) {
     case PS_SCAN_CONNECT: return &ps_scan_connect;
+    case PS_SCAN_UDP: return &ps_scan_udp;
     case PS_SCAN_SYN:
         if (ps_scan_syn.available(cfg, &why) == PS_OK) return &ps_scan_syn;
         ps_fail(e, PS_ERUNTIME, "-sS: %s", why.msg);

@@ -83,10 +83,8 @@
 
 #include "pscan/progress.h"
 #include "pscan/rtt.h"
+#include "pscan/scan.h"
 #include "pscan/udp.h"
-
-/* Until result.h has PS_R_UDP_RESPONSE ("udp-response"). */
-#define REASON_UDP_RESPONSE PS_R_SYN_ACK
 
 enum {
     NIL = UINT32_MAX,
@@ -346,7 +344,7 @@ static enum outcome read_probe(struct uscan *s, struct probe *p, enum ps_state *
             if (!same) continue; /* someone else's datagram */
         }
         *st = PS_ST_OPEN;
-        *why = REASON_UDP_RESPONSE;
+        *why = PS_R_UDP_RESPONSE;
         return O_ANSWER;
     }
     return O_NOTHING;

@@ -9,6 +9,7 @@ enum ps_scan_type {
     PS_SCAN_DEFAULT, /* SYN with raw-socket rights, else connect */
     PS_SCAN_CONNECT, /* -sT */
     PS_SCAN_SYN,     /* -sS */
+    PS_SCAN_UDP,     /* -sU */
 };
 
 enum { PS_MAX_OUTPUTS = 8, PS_MAX_PROBE_DBS = 8 };

@@ -43,5 +43,6 @@ struct ps_scanner_ops {
 
 extern const struct ps_scanner_ops ps_scan_connect;
 extern const struct ps_scanner_ops ps_scan_syn;
+extern const struct ps_scanner_ops ps_scan_udp; /* -sU, scan_udp.c */
 
 #endif

@@ -34,7 +34,8 @@ typedef struct ps_svc_opts {
     int max_parallelism;    /* open connections in total (default 256), capped
                                by RLIMIT_NOFILE less a reserve */
     int max_per_host;       /* open connections to one host (default 64) */
-    int probes_per_port;    /* probes in flight on one port at once (default 3) */
+    int probes_per_port;    /* probes in flight on one port at once (default 8:
+                               a silent port is done in about a second) */
     int connect_timeout_ms; /* default 3000 */
     int min_wait_ms;        /* shortest wait for a reply or banner (default 250) */
     int max_wait_ms;        /* longest wait for one reply (default 3000); also

