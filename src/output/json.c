@@ -230,7 +230,7 @@ static void json_host(ps_writer *w, const ps_host_result *h)
         jraw(fp, &first, "latency", "null");
     }
     jnum(fp, &first, "scanned", (long long)h->scanned);
-    jraw(fp, &first, "all_open", h->all_open ? "true" : "false");
+    jraw(fp, &first, "all_ports_open", h->all_open ? "true" : "false");
     fputs(",\"ports\":[", fp);
     for (size_t i = 0; i < h->nports; i++) {
         int f2 = 1;

@@ -183,8 +183,9 @@ static void normal_host(ps_writer *w, const ps_host_result *h)
     else if (h->latency_s >= 0) fprintf(w->fp, "Host is up (%.6fs latency).\n", h->latency_s);
     else fprintf(w->fp, "Host is up.\n");
     if (h->all_open)
-        fprintf(w->fp, "Every one of the %llu ports scanned answered open: a SYN proxy or firewall answers "
-                "for this host, not that many services.\n", (unsigned long long)h->scanned);
+        fprintf(w->fp, "Host answers on every port scanned (%llu of %llu): a SYN proxy or firewall, not that "
+                "many services%s.\n", (unsigned long long)h->scanned, (unsigned long long)h->scanned,
+                w->cfg->version_detect ? "; service detection results not shown" : "");
     if (h->nports == 0) {
         fprintf(w->fp, "All %llu scanned ports on %s are in ignored states.\n",
                 (unsigned long long)h->scanned, label);

@@ -42,6 +42,13 @@ static int64_t clamp64(int64_t v, int64_t lo, int64_t hi)
     return v < lo ? lo : v > hi ? hi : v;
 }
 
+static int is_null_probe(const ps_probe *p)
+{
+    size_t len = 0;
+    ps_probe_payload(p, &len);
+    return len == 0 && strcmp(ps_probe_name(p), "NULL") == 0;
+}
+
 int64_t svc_job_wait_us(const svc_job *job, const ps_probe *p)
 {
     const ps_svc_opts *o = &job->eng->o;
@@ -51,6 +58,13 @@ int64_t svc_job_wait_us(const svc_job *job, const ps_probe *p)
         hi = tw;
     if (lo > hi)
         lo = hi;
+    /* The NULL probe waits for the application, not the network: a server
+     * that accepts or greets late (reverse DNS, greeting pauses, load) is
+     * not measured by the connect RTT.  It runs beside the other probes, so
+     * the long wait only costs time on ports nothing else names (a silent
+     * port takes max_wait_ms), never on those a probe identifies. */
+    if (p && is_null_probe(p))
+        return hi;
     return clamp64(SVC_RTT_FACTOR * job->host->rtt_us, lo, hi);
 }
 
@@ -68,13 +82,6 @@ int64_t svc_job_handshake_us(const svc_job *job)
     if (hi < lo)
         hi = lo;
     return clamp64(2 * SVC_RTT_FACTOR * job->host->rtt_us, lo, hi);
-}
-
-static int is_null_probe(const ps_probe *p)
-{
-    size_t len = 0;
-    ps_probe_payload(p, &len);
-    return len == 0 && strcmp(ps_probe_name(p), "NULL") == 0;
 }
 
 static void finish(svc_job *job, enum ps_svc_status st)
