@@ -13,11 +13,14 @@
 #include <sys/socket.h>
 
 #include "pscan/cli.h"
+#include "pscan/discover.h"
 
 enum opt_id {
     O_HELP, O_VERSION, O_HELP_FORMAT, O_RESUME,
     O_INPUT_LIST, O_EXCLUDE, O_EXCLUDE_FILE, O_IPV4, O_IPV6, O_NO_DNS,
     O_NO_PING, O_ALLOW_SPECIAL, O_ALLOW_LARGE,
+    O_PING_ONLY, O_PING_ARP, O_PING_ECHO, O_PING_TIMESTAMP, O_PING_SYN, O_PING_ACK, O_PING_UDP,
+    O_NO_ARP_PING,
     O_SCAN_CONNECT, O_SCAN_SYN, O_SCAN_UDP,
     O_PORTS, O_TOP_PORTS, O_EXCLUDE_PORTS,
     O_TIMING, O_MAX_RETRIES, O_INITIAL_RTT, O_MIN_RTT, O_MAX_RTT,
@@ -34,6 +37,7 @@ enum {
     F_JOIN = 2,   /* the argument may be attached: -p22, -T4 */
     F_REPEAT = 4, /* letters may repeat: -vv, -dd */
     F_HIDDEN = 8, /* not in --help or the docs */
+    F_OPTJOIN = 16, /* an optional argument, attached only: -PS, -PS22,80 */
 };
 
 struct option_row {
@@ -89,6 +93,28 @@ static const struct option_row options[] = {
      "Treat every target as up. Without -Pn a host is reported only if "
      "at least one probe got an answer (an open or closed port, or an ICMP "
      "error); with it, hosts whose every port is filtered are listed too."},
+    {O_PING_ONLY, "-sn", NULL, NULL, 0, G_DISCOVERY,
+     "Host discovery only: list the hosts that are up, scan no port",
+     "Host discovery only. With raw-socket rights, targets on the local link "
+     "are asked by ARP (IPv4) or neighbour solicitation (IPv6); others get an "
+     "ICMP echo, a TCP SYN to 443, a TCP ACK to 80 and an ICMP timestamp "
+     "request, each reply validated by a cookie. Without those rights, a TCP "
+     "connect to 80 and 443 (an answer or a refusal means up). Addresses of "
+     "this machine are up without a probe. Discovery also runs before a port "
+     "scan when a -P option is given or the targets hold more than 256 "
+     "addresses (-Pn skips it); the port scan then covers the hosts found "
+     "up. See docs/discovery.md."},
+    {O_PING_ARP, "-PR", NULL, NULL, 0, G_DISCOVERY, "Discovery by ARP / neighbour solicitation (local link)", NULL},
+    {O_PING_ECHO, "-PE", NULL, NULL, 0, G_DISCOVERY, "Discovery by ICMP echo request", NULL},
+    {O_PING_TIMESTAMP, "-PP", NULL, NULL, 0, G_DISCOVERY, "Discovery by ICMP timestamp request", NULL},
+    {O_PING_SYN, "-PS", NULL, "[PORTS]", F_ARG | F_OPTJOIN, G_DISCOVERY,
+     "Discovery by TCP SYN to PORTS (default 443), e.g. -PS22,80", NULL},
+    {O_PING_ACK, "-PA", NULL, "[PORTS]", F_ARG | F_OPTJOIN, G_DISCOVERY,
+     "Discovery by TCP ACK to PORTS (default 80)", NULL},
+    {O_PING_UDP, "-PU", NULL, "[PORTS]", F_ARG | F_OPTJOIN, G_DISCOVERY,
+     "Discovery by UDP to PORTS (default 40125): a port unreachable means up", NULL},
+    {O_NO_ARP_PING, "--disable-arp-ping", NULL, NULL, 0, G_DISCOVERY,
+     "Do not use ARP / neighbour solicitation, even on the local link", NULL},
     {O_SCAN_CONNECT, "-sT", NULL, NULL, 0, G_SCAN,
      "TCP connect() scan (needs no privileges)",
      "TCP connect() scan: a full handshake through the kernel for every "
@@ -386,6 +412,23 @@ static int apply(struct parse_state *st, const struct option_row *o, const char 
     case O_IPV6: st->saw_ipv6 = 1; c->family = AF_INET6; return PS_OK;
     case O_NO_DNS: c->no_dns = 1; return PS_OK;
     case O_ALLOW_SPECIAL: c->allow_special = 1; return PS_OK;
+    case O_PING_ONLY: c->ping_only = 1; return PS_OK;
+    case O_PING_ARP: c->ping_methods |= PS_PING_ARP | PS_PING_ND; return PS_OK;
+    case O_PING_ECHO: c->ping_methods |= PS_PING_ECHO; return PS_OK;
+    case O_PING_TIMESTAMP: c->ping_methods |= PS_PING_TIMESTAMP; return PS_OK;
+    case O_PING_SYN:
+        c->ping_methods |= PS_PING_SYN;
+        if (arg && *arg) c->ping_syn_ports = arg;
+        return PS_OK;
+    case O_PING_ACK:
+        c->ping_methods |= PS_PING_ACK;
+        if (arg && *arg) c->ping_ack_ports = arg;
+        return PS_OK;
+    case O_PING_UDP:
+        c->ping_methods |= PS_PING_UDP;
+        if (arg && *arg) c->ping_udp_ports = arg;
+        return PS_OK;
+    case O_NO_ARP_PING: c->disable_arp_ping = 1; return PS_OK;
     case O_ALLOW_LARGE: c->allow_large = 1; return PS_OK;
     case O_NO_PING: c->no_ping = 1; return PS_OK;
     case O_SCAN_CONNECT:
@@ -517,7 +560,7 @@ static const struct option_row *lookup(const char *tok, const char **arg, int *c
                 *arg = tok + len + 1;
                 return o;
             }
-            if (n[1] != '-' && (o->flags & F_JOIN)) {
+            if (n[1] != '-' && (o->flags & (F_JOIN | F_OPTJOIN))) {
                 *arg = tok + len;
                 return o;
             }
@@ -570,6 +613,9 @@ static int build_sets(struct parse_state *st, const char **targets, int ntargets
         return ps_fail(e, PS_EINPUT, "-p: UDP ports (U:) need a UDP scan (-sU)");
     if (cli->ports.ntcp && udp)
         return ps_fail(e, PS_EINPUT, "-p: TCP ports (T:) need a TCP scan: run -sU and -sS/-sT separately");
+    if (c->ping_syn_ports && (r = ps_ports_parse_ex(&cli->ping_syn, c->ping_syn_ports, 1, 0, e))) return r;
+    if (c->ping_ack_ports && (r = ps_ports_parse_ex(&cli->ping_ack, c->ping_ack_ports, 1, 0, e))) return r;
+    if (c->ping_udp_ports && (r = ps_ports_parse_ex(&cli->ping_udp, c->ping_udp_ports, 0, 1, e))) return r;
     return PS_OK;
 }
 
@@ -605,7 +651,9 @@ int ps_cli_parse(ps_cli *cli, int argc, char **argv, ps_err *e)
             r = ps_fail(e, PS_EINPUT, "unknown option '%s' (see pscan --help)", tok);
             break;
         }
-        if ((o->flags & F_ARG) && (!arg || !*arg)) {
+        if ((o->flags & F_OPTJOIN) && (!arg || !*arg)) {
+            arg = NULL; /* -PS alone: the default ports */
+        } else if ((o->flags & F_ARG) && (!arg || !*arg)) {
             if (arg && !*arg && o->name[1] == '-') {
                 r = ps_fail(e, PS_EINPUT, "%s needs a value after '='", o->name);
                 break;
@@ -658,6 +706,9 @@ void ps_cli_free(ps_cli *cli)
     cli->nowned = 0;
     ps_targets_free(cli->targets);
     ps_ports_free(&cli->ports);
+    ps_ports_free(&cli->ping_syn);
+    ps_ports_free(&cli->ping_ack);
+    ps_ports_free(&cli->ping_udp);
     cli->targets = NULL;
 }
 

@@ -4,11 +4,13 @@
  * was scanned), 2 a run-time failure. */
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pscan/cli.h"
 #include "pscan/detect.h"
 #include "pscan/diff.h"
+#include "pscan/discover.h"
 #include "pscan/resume.h"
 #include "pscan/report.h"
 #include "pscan/scan.h"
@@ -58,6 +60,77 @@ static void on_interrupt(const struct ps_scanner_ops *scanner, const ps_scan_sta
         fprintf(stderr, "pscan: interrupted; the results above are partial (%s)\n", e.msg);
 }
 
+/* Hosts host discovery found up, in the order it found them. */
+struct up_list {
+    ps_addr *addr;
+    ps_discover_result *res;
+    size_t n, cap;
+    const ps_targets *from;
+};
+
+static void on_up(void *ctx, uint64_t idx, const ps_discover_result *res)
+{
+    struct up_list *u = ctx;
+    (void)idx;
+    if (u->n == u->cap) {
+        size_t cap = u->cap ? u->cap * 2 : 64;
+        ps_addr *a = realloc(u->addr, cap * sizeof *a);
+        if (a) u->addr = a;
+        ps_discover_result *r = realloc(u->res, cap * sizeof *r);
+        if (r) u->res = r;
+        if (!a || !r) return;
+        u->cap = cap;
+    }
+    u->addr[u->n] = res->addr;
+    u->res[u->n++] = *res;
+}
+
+/* Discovery runs for -sn, for any -P method, and before a port scan of
+ * more than 256 addresses; -Pn never. */
+static int wants_discovery(const ps_cli *cli)
+{
+    const ps_config *c = &cli->cfg;
+    if (c->no_ping) return 0;
+    return c->ping_only || c->ping_methods || ps_targets_count(cli->targets) > 256;
+}
+
+/* Run host discovery and replace the targets with the hosts found up. */
+static int discover(ps_cli *cli, struct up_list *up, uint64_t *asked, ps_err *e)
+{
+    const ps_config *c = &cli->cfg;
+    ps_discover_opts d;
+    ps_discover_opts_default(&d);
+    d.methods = c->ping_methods;
+    if (c->disable_arp_ping) d.methods = (d.methods ? d.methods : PS_PING_DEFAULT) & ~(unsigned)(PS_PING_ARP | PS_PING_ND);
+    d.syn_ports = cli->ping_syn;
+    d.ack_ports = cli->ping_ack;
+    d.udp_ports = cli->ping_udp;
+    d.max_retries = c->max_retries;
+    d.initial_rtt_ms = c->initial_rtt_ms;
+    d.min_rtt_ms = c->min_rtt_ms;
+    d.max_rtt_ms = c->max_rtt_ms;
+    d.max_rate = c->max_rate;
+    d.iface = c->iface;
+    d.source_ip = c->source_ip;
+    up->from = cli->targets;
+    *asked = ps_targets_count(cli->targets);
+    int r = ps_discover_run(&d, cli->targets, on_up, up, &stop_requested, e);
+    if (r || up->n == 0) return r;
+    ps_targets *t = ps_targets_new(c->family);
+    if (!t) return ps_fail(e, PS_ERUNTIME, "out of memory");
+    for (size_t i = 0; i < up->n && !r; i++)
+        r = ps_targets_add_addr(t, &up->addr[i], ps_targets_name(cli->targets, &up->addr[i]), e);
+    if (!r) r = ps_targets_finalize(t, e);
+    if (r) {
+        ps_targets_free(t);
+        return r;
+    }
+    ps_targets_free(cli->targets);
+    cli->targets = t;
+    up->from = t;
+    return PS_OK;
+}
+
 /* The scan proper, once the command line is understood. */
 static int scan(ps_cli *cli, const ps_resume *resume, int argc, char **argv, ps_err *err)
 {
@@ -74,18 +147,49 @@ static int scan(ps_cli *cli, const ps_resume *resume, int argc, char **argv, ps_
 
     const struct ps_scanner_ops *scanner = choose_scanner(&cli->cfg, err);
     if (!scanner) return PS_ERUNTIME;
+    struct up_list up = {0};
+    uint64_t asked = 0;
+    int discovered = wants_discovery(cli) && !resume->argc;
+    if (discovered) {
+        int dr = discover(cli, &up, &asked, err);
+        if (dr) {
+            free(up.addr);
+            free(up.res);
+            return dr;
+        }
+        if (up.n == 0 && !cli->cfg.quiet)
+            fprintf(stderr, "pscan: no host answered host discovery; if they are up but block the probes, try -Pn\n");
+    }
+    static const ps_ports no_ports;
+    const ps_ports *ports = cli->cfg.ping_only || (discovered && up.n == 0) ? &no_ports : &cli->ports;
     if (resume->argc && strcmp(scanner->name, resume->engine) != 0)
         return ps_fail(err, PS_EINPUT, "the interrupted scan was a %s scan; this one would be a %s scan "
                        "(were the rights different?)", resume->engine, scanner->name);
-    ps_report *report = ps_report_new(&cli->cfg, cli->targets, &cli->ports, err);
-    if (!report) return err->msg[0] ? PS_EINPUT : ps_fail(err, PS_ERUNTIME, "out of memory");
+    ps_report *report = ps_report_new(&cli->cfg, cli->targets, ports, err);
+    if (!report) {
+        free(up.addr);
+        free(up.res);
+        return err->msg[0] ? PS_EINPUT : ps_fail(err, PS_ERUNTIME, "out of memory");
+    }
+    if (discovered) {
+        ps_report_set_hosts_total(report, asked);
+        for (size_t i = 0; i < up.n; i++) {
+            uint64_t idx;
+            if (ps_targets_index(cli->targets, &up.addr[i], &idx))
+                ps_report_host_up(report, idx, up.res[i].rtt_s, up.res[i].reason,
+                                  up.res[i].has_mac ? up.res[i].mac : NULL);
+        }
+    }
+    free(up.addr);
+    free(up.res);
+    int port_scan = !(cli->cfg.ping_only || (discovered && up.n == 0));
     ps_detect detect = {0};
     int r = cli->cfg.version_detect ? ps_detect_start(&detect, &cli->cfg, report, argv[0], err) : PS_OK;
     if (!r) {
         ps_scan_state state = {0};
-        ps_scan_ctx ctx = {&cli->cfg, cli->targets, &cli->ports, report, &stop_requested, resume->done, &state};
-        ps_report_begin(report, scanner->name, argc, argv);
-        r = scanner->run(&ctx, err);
+        ps_scan_ctx ctx = {&cli->cfg, cli->targets, ports, report, &stop_requested, resume->done, &state};
+        ps_report_begin(report, port_scan ? scanner->name : "ping", argc, argv);
+        if (port_scan) r = scanner->run(&ctx, err);
         ps_err derr;
         int dr = ps_detect_finish(&detect, &derr);
         if (!r && dr) {

@@ -62,6 +62,9 @@ static void *vec_push(struct vec *a, size_t size)
 
 /* What few hosts need: -sV bookkeeping and odd reasons. */
 struct extra {
+    const char *up_reason; /* host discovery said up, and why (static) */
+    uint8_t mac[6];
+    int has_mac;
     int scan_done;   /* the port scan has nothing more for this host */
     uint32_t pending; /* -sV results still to come */
     struct vec svc;  /* ps_svc_result, in arrival order */
@@ -100,6 +103,7 @@ struct ps_report {
     ps_scan_summary sum;
     ps_svc_engine *svc; /* -sV: open ports are handed to it */
     ps_localinfo *li;   /* the process behind ports of this machine */
+    uint64_t hosts_total; /* addresses asked about, if more than the targets */
     int li_noted;       /* said once that some owners are hidden */
 };
 
@@ -345,6 +349,7 @@ out:
 static int host_answered(const struct record *rec)
 {
     if (!rec) return 0;
+    if (rec->x && rec->x->up_reason) return 1;
     if (rec->counts[PS_ST_OPEN] || rec->counts[PS_ST_CLOSED]) return 1;
     return rec->counts[PS_ST_FILTERED] && rec->reason[PS_ST_FILTERED] != PS_R_HOST_UNREACH &&
            rec->reason[PS_ST_FILTERED] != PS_R_NET_UNREACH;
@@ -409,6 +414,11 @@ static void emit(ps_report *r, uint64_t idx, struct record *rec)
     h.name = ps_targets_name(r->targets, &h.addr);
     h.up = host_answered(rec);
     h.latency_s = rec ? rec->latency_s : -1;
+    if (rec && rec->x) {
+        h.up_reason = rec->x->up_reason;
+        memcpy(h.mac, rec->x->mac, 6);
+        h.has_mac = rec->x->has_mac;
+    }
     h.scanned = r->nports;
 
     /* Per protocol and state: how many ports, and is the state hidden? */
@@ -539,6 +549,28 @@ out:
     pthread_mutex_unlock(&r->lock);
 }
 
+void ps_report_host_up(ps_report *r, uint64_t host, double latency_s, const char *reason,
+                       const uint8_t *mac)
+{
+    pthread_mutex_lock(&r->lock);
+    struct record *rec = host >= r->next_done ? get_record(r, host) : NULL;
+    struct extra *x = rec ? extra_of(rec) : NULL;
+    if (x) {
+        x->up_reason = reason;
+        if (mac) {
+            memcpy(x->mac, mac, 6);
+            x->has_mac = 1;
+        }
+        if (latency_s > 0 && (rec->latency_s < 0 || latency_s < rec->latency_s)) rec->latency_s = (float)latency_s;
+    }
+    pthread_mutex_unlock(&r->lock);
+}
+
+void ps_report_set_hosts_total(ps_report *r, uint64_t n)
+{
+    r->hosts_total = n;
+}
+
 void ps_report_skip_hosts(ps_report *r, uint64_t upto)
 {
     pthread_mutex_lock(&r->lock);
@@ -584,7 +616,7 @@ void ps_report_finish(ps_report *r)
         free(list);
         r->next_done = n;
     }
-    r->sum.hosts = n;
+    r->sum.hosts = r->hosts_total ? r->hosts_total : n;
     r->sum.elapsed_s = mono_now() - ((double)r->start_mono.tv_sec + (double)r->start_mono.tv_nsec / 1e9);
     for (int i = 0; i < r->nwriters; i++)
         if (r->writers[i].ops->end) r->writers[i].ops->end(&r->writers[i], &r->sum);

@@ -540,6 +540,22 @@ int ps_targets_add(ps_targets *t, const char *spec, ps_err *e)
     return add_token(t, spec ? spec : "", 0, e);
 }
 
+int ps_targets_add_addr(ps_targets *t, const ps_addr *a, const char *name, ps_err *e)
+{
+    int rc;
+    if (t->finalized)
+        return ps_fail(e, PS_ERUNTIME, "target set already finalised");
+    if (a->family == AF_INET)
+        rc = spanvec_push(&t->inc[V4], a->u.v4, a->u.v4, e);
+    else if (a->family == AF_INET6)
+        rc = spanvec_push(&t->inc[V6], ps_addr6_to_u128(a->u.v6), ps_addr6_to_u128(a->u.v6), e);
+    else
+        return ps_fail(e, PS_EINPUT, "address of unknown family %d", a->family);
+    if (rc == PS_OK && name)
+        rc = remember_name(t, a, name, e);
+    return rc;
+}
+
 /* ---- --exclude lists and files ---- */
 
 /* Commas both separate exclusions and list octet values ("10.0.0.1,3,5").

@@ -32,6 +32,7 @@ typedef struct ps_cli {
     ps_config cfg;
     ps_targets *targets; /* finalised; owned, freed by ps_cli_free */
     ps_ports ports;
+    ps_ports ping_syn, ping_ack, ping_udp; /* -PS/-PA/-PU ports, if given */
     char *owned[8]; /* strings the parser made (-oA paths) */
     int nowned;
 } ps_cli;

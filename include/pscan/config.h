@@ -33,6 +33,10 @@ typedef struct ps_config {
 
     int no_dns;             /* -n */
     int no_ping;            /* -Pn: report hosts even if nothing answered */
+    int ping_only;          /* -sn: host discovery, no port scan */
+    unsigned ping_methods;  /* PS_PING_* from -PR/-PE/-PP/-PS/-PA/-PU; 0: default */
+    const char *ping_syn_ports, *ping_ack_ports, *ping_udp_ports;
+    int disable_arp_ping;   /* --disable-arp-ping */
     int allow_special;      /* --allow-special: multicast, broadcast, 0/8, 240/4 */
     int allow_large;        /* --allow-large: more than a /8 of targets */
     int verbose;            /* -v, repeatable */

@@ -38,6 +38,13 @@ void ps_report_service(ps_report *r, const struct ps_svc_result *res);
 /* The port scan has nothing more for hosts [0, host]: emit them in order
  * (a host still waiting for -sV results follows when they are in). */
 void ps_report_hosts_done(ps_report *r, uint64_t upto);
+/* Host discovery found the host up (reason is a static string; mac may be
+ * NULL): it is reported even if every port turns out filtered. */
+void ps_report_host_up(ps_report *r, uint64_t host, double latency_s, const char *reason,
+                       const uint8_t *mac);
+/* After host discovery the targets are the hosts found up; the summary
+ * still counts every address that was asked about. */
+void ps_report_set_hosts_total(ps_report *r, uint64_t n);
 /* --resume: hosts below `upto` were reported by an earlier run. */
 void ps_report_skip_hosts(ps_report *r, uint64_t upto);
 /* Emit every host not yet emitted, then the summary. */

@@ -86,7 +86,10 @@ typedef struct ps_host_result {
     int all_open;         /* answered open on every port scanned (at least
                              ALL_OPEN_MIN of them): a SYN proxy or firewall,
                              not that many services; -sV skipped the rest */
-    uint64_t scanned;     /* ports scanned on this host */
+    uint64_t scanned;     /* ports scanned on this host (0 with -sn) */
+    const char *up_reason; /* host discovery's reason ("echo-reply", ...), or NULL */
+    uint8_t mac[6];       /* on the local link: the MAC that answered */
+    int has_mac;
 } ps_host_result;
 
 typedef struct ps_scan_info {

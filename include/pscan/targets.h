@@ -27,6 +27,9 @@ void ps_targets_free(ps_targets *t);
  * ("198.18.0-3.1-254", "10.0.0.*", "10.0.0.1,3,5"), or a hostname (resolved
  * once, first address; the name is remembered for output). */
 int ps_targets_add(ps_targets *t, const char *spec, ps_err *e);
+/* One address, with the host name it came from (or NULL): how the hosts
+ * host discovery found up become the port scan's targets. */
+int ps_targets_add_addr(ps_targets *t, const ps_addr *a, const char *name, ps_err *e);
 /* A file of target tokens separated by white space, '#' starts a comment;
  * path "-" reads standard input (-iL). */
 int ps_targets_add_file(ps_targets *t, const char *path, ps_err *e);

@@ -223,6 +223,13 @@ static void json_host(ps_writer *w, const ps_host_result *h)
     head(fp, "host");
     host_fields(fp, &h->addr, h->name, &first);
     jstr(fp, &first, "status", h->up ? "up" : "assumed-up");
+    if (h->up_reason) jstr(fp, &first, "up_reason", h->up_reason);
+    if (h->has_mac) {
+        char mac[18];
+        snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", h->mac[0], h->mac[1], h->mac[2], h->mac[3],
+                 h->mac[4], h->mac[5]);
+        jstr(fp, &first, "mac", mac);
+    }
     if (h->latency_s >= 0) {
         snprintf(num, sizeof num, "%.6f", h->latency_s);
         jraw(fp, &first, "latency", num);

@@ -180,8 +180,18 @@ static void normal_host(ps_writer *w, const ps_host_result *h)
     host_label(&h->addr, h->name, label, sizeof label);
     fprintf(w->fp, "pscan scan report for %s\n", label);
     if (!h->up) fprintf(w->fp, "Host is up (assumed: -Pn; nothing answered).\n");
+    else if (h->latency_s >= 0 && h->up_reason)
+        fprintf(w->fp, "Host is up (%s, %.6fs latency).\n", h->up_reason, h->latency_s);
     else if (h->latency_s >= 0) fprintf(w->fp, "Host is up (%.6fs latency).\n", h->latency_s);
+    else if (h->up_reason) fprintf(w->fp, "Host is up (%s).\n", h->up_reason);
     else fprintf(w->fp, "Host is up.\n");
+    if (h->has_mac)
+        fprintf(w->fp, "MAC Address: %02X:%02X:%02X:%02X:%02X:%02X\n", h->mac[0], h->mac[1], h->mac[2],
+                h->mac[3], h->mac[4], h->mac[5]);
+    if (h->scanned == 0) { /* -sn: discovery only */
+        ps_writer_flush(w);
+        return;
+    }
     if (h->all_open)
         fprintf(w->fp, "Host answers on every port scanned (%llu of %llu): a SYN proxy or firewall, not that "
                 "many services%s.\n", (unsigned long long)h->scanned, (unsigned long long)h->scanned,

@@ -246,6 +246,7 @@ static const char *host_reason(const ps_host_result *h, int *ttl)
 {
     *ttl = 0;
     if (!h->up) return "user-set";
+    if (h->up_reason) return h->up_reason; /* host discovery's */
     for (size_t i = 0; i < h->nports; i++)
         if (h->ports[i].state == PS_ST_OPEN || h->ports[i].state == PS_ST_CLOSED) {
             if (h->ports[i].ttl > 0) *ttl = h->ports[i].ttl;
@@ -265,6 +266,9 @@ static void xml_host(ps_writer *w, const ps_host_result *h)
     fprintf(fp, "<host><status state=\"up\" reason=\"%s\" reason_ttl=\"%d\"/>\n", why, ttl);
     fprintf(fp, "<address addr=\"%s\" addrtype=\"%s\"/>\n", ps_addr_str(&h->addr, ip, sizeof ip),
             h->addr.family == AF_INET6 ? "ipv6" : "ipv4");
+    if (h->has_mac)
+        fprintf(fp, "<address addr=\"%02X:%02X:%02X:%02X:%02X:%02X\" addrtype=\"mac\"/>\n", h->mac[0], h->mac[1],
+                h->mac[2], h->mac[3], h->mac[4], h->mac[5]);
     fputs("<hostnames>", fp);
     if (h->name) {
         fputs("<hostname name=\"", fp);

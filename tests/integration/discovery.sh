@@ -269,4 +269,31 @@ if command -v nmap >/dev/null; then
     note "timing: /24 routed + /26 on-link (320 addresses, 130 up): pscan $T_BIG ms, nmap -sn $(((t1 - t0) / 1000000)) ms"
 fi
 
+
+# ---- the same through pscan itself (-sn, -P options, discovery + port scan) --
+PFAST=(--initial-rtt-timeout 300ms --min-rtt-timeout 100ms --max-rtt-timeout 500ms --max-retries 2)
+pscan_up() { awk '/^pscan scan report for / { print $NF }' "$OUT" | tr -d '()' | sort | tr '\n' ' ' | sed 's/ $//'; }
+ip neigh flush dev "$TB_VH" 2>/dev/null
+PSCAN_NS="" pscan_run psn -sn "${PFAST[@]}" "$L4.65-70" -oJ "$TEST_TMP/psn.jsonl"
+check_eq "pscan -sn on-link: exit 0" "$RC" 0
+check_eq "pscan -sn on-link: hosts up" "$(pscan_up)" "$(norm "$L4.65 $L4.66 $L4.67 $L4.68")"
+check_eq "pscan -sn on-link: MAC line" "$(grep -A2 "report for $L4.66\$" "$OUT" | sed -n 's/^MAC Address: //p')" \
+    "$(tr a-f A-F <<<"$vn_mac")"
+check_eq "pscan -sn on-link: -oJ up_reason" \
+    "$(jq -r --arg h "$L4.66" 'select(.type=="host" and .host==$h) | .up_reason' "$TEST_TMP/psn.jsonl")" arp-response
+check_cmd "pscan -sn: done line counts every address asked" grep -q "^pscan done: 6 IP addresses (4 hosts up)" "$OUT"
+PSCAN_NS="" pscan_run psn2 -sn "${PFAST[@]}" "$R4.1-6"
+check_eq "pscan -sn routed: hosts up" "$(pscan_up)" "$(norm "$R4.1 $R4.2 $R4.3 $R4.4")"
+# -PE alone: only .1 answers echo; the port scan then covers .1 only.
+PSCAN_NS="" pscan_run ppe -PE "${PFAST[@]}" -p 443 "$R4.1-6"
+check_eq "pscan -PE -p 443: only the echo-answering host is port-scanned" "$(pscan_up)" "$R4.1"
+check_cmd "pscan -PE -p 443: its port is reported" grep -Eq "^443/tcp +closed" "$OUT"
+PSCAN_NS="" pscan_run pps -PS443 "${PFAST[@]}" -p 443 "$R4.1-6"
+check_eq "pscan -PS443 -p 443: hosts found by SYN" "$(pscan_up)" "$(norm "$R4.1 $R4.2")"
+check_cmd "pscan -PS443 -p 443: .2's listener is open" grep -Eq "^443/tcp +open" "$OUT"
+PSCAN_NS="" pscan_run pnone -PE "${PFAST[@]}" -p 443 "$R4.5-6"
+check_eq "nothing answers: exit 0" "$RC" 0
+check_cmd "nothing answers: a note suggests -Pn" grep -q -- "-Pn" "$ERR"
+check_cmd "nothing answers: done line says 0 hosts up" grep -q "^pscan done: 2 IP addresses (0 hosts up)" "$OUT"
+
 finish
