@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "discover_int.h"
+#include "pscan/hostlimits.h"
 #include "pscan/netdev.h"
 #include "pscan/pacer.h"
 #include "pscan/recv.h"
@@ -260,20 +261,6 @@ static void *recv_main(void *arg)
 
 /* ---- set-up ------------------------------------------------------------- */
 
-/* TCP/UDP source ports above the kernel's ephemeral range (below it if
- * there is no room), so answers never meet a socket of this machine. */
-static uint16_t pick_sport_lo(void)
-{
-    unsigned lo = 32768, hi = 60999;
-    FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
-    if (f) {
-        if (fscanf(f, "%u %u", &lo, &hi) != 2) lo = 32768, hi = 60999;
-        fclose(f);
-    }
-    if (hi + 16 + PS_DISC_SPORT_SPAN <= 65535) return (uint16_t)(hi + 16);
-    if (lo > PS_DISC_SPORT_SPAN + 1040) return (uint16_t)(lo - PS_DISC_SPORT_SPAN - 16);
-    return 61000;
-}
 
 /* Senders and capture on the interface of the first host that needs them. */
 static int open_path(struct disc *d, const ps_route *rt, ps_err *e)
@@ -486,7 +473,7 @@ static int raw_run(const ps_disc_run *run, ps_err *e)
         d->has_src_override = 1;
     }
     if (!r) r = ps_cookie_key_random(&d->keys.key, e);
-    d->keys.sport_lo = pick_sport_lo();
+    d->keys.sport_lo = ps_sport_base(PS_DISC_SPORT_SPAN);
     if (!r) r = ps_pacer_init(&d->pacer, o->max_rate > 0 ? (uint64_t)o->max_rate : 0, BATCH, e);
     if (!r) r = precheck(d, e);
     while (!r) {

@@ -21,14 +21,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "pscan/hostlimits.h"
 #include "pscan/progress.h"
+#include "pscan/rtt.h"
 #include "pscan/scan.h"
 
-enum { NIL = UINT32_MAX, DEFAULT_WIDTH = 1024 };
+enum { NIL = UINT32_MAX };
 
 struct probe {
     int fd;
@@ -59,8 +60,7 @@ struct cscan {
     uint64_t done_base;
     uint32_t *remaining;
     uint64_t remaining_cap;
-    double srtt, rttvar;
-    int have_rtt;
+    ps_rtt rtt;
     double started_at;
     uint64_t started;
     double blocked_until; /* local resource shortage: pause new probes */
@@ -77,23 +77,7 @@ static double now_s(void)
 
 static double rto(const struct cscan *s)
 {
-    const ps_config *c = s->ctx->cfg;
-    double t = s->have_rtt ? s->srtt + 4 * s->rttvar : c->initial_rtt_ms / 1000.0;
-    double lo = c->min_rtt_ms / 1000.0, hi = c->max_rtt_ms / 1000.0;
-    return t < lo ? lo : t > hi ? hi : t;
-}
-
-static void rtt_sample(struct cscan *s, double r)
-{
-    if (!s->have_rtt) {
-        s->srtt = r;
-        s->rttvar = r / 2;
-        s->have_rtt = 1;
-        return;
-    }
-    double d = s->srtt > r ? s->srtt - r : r - s->srtt;
-    s->rttvar = 0.75 * s->rttvar + 0.25 * d;
-    s->srtt = 0.875 * s->srtt + 0.125 * r;
+    return ps_rtt_timeout(&s->rtt);
 }
 
 static uint32_t *remaining_of(struct cscan *s, uint64_t host)
@@ -275,11 +259,11 @@ static void completed(struct cscan *s, uint32_t i)
     fifo_unlink(s, i);
     switch (err) {
     case 0:
-        if (tries == 0) rtt_sample(s, rtt);
+        if (tries == 0) ps_rtt_sample(&s->rtt, rtt);
         final(s, host, port, PS_ST_OPEN, PS_R_SYN_ACK, rtt);
         break;
     case ECONNREFUSED:
-        if (tries == 0) rtt_sample(s, rtt);
+        if (tries == 0) ps_rtt_sample(&s->rtt, rtt);
         final(s, host, port, PS_ST_CLOSED, PS_R_CONN_REFUSED, rtt);
         break;
     case EHOSTUNREACH: /* from a router, or a failed ARP: the host is not up */
@@ -308,21 +292,6 @@ static void expire(struct cscan *s)
     }
 }
 
-static uint32_t pick_width(const ps_config *c)
-{
-    struct rlimit rl;
-    rlim_t want = c->max_parallelism ? (rlim_t)c->max_parallelism : DEFAULT_WIDTH;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-        if (rl.rlim_cur < want + 64 && rl.rlim_cur < rl.rlim_max) {
-            rl.rlim_cur = rl.rlim_max < want + 64 ? rl.rlim_max : want + 64;
-            setrlimit(RLIMIT_NOFILE, &rl);
-            getrlimit(RLIMIT_NOFILE, &rl);
-        }
-        if (rl.rlim_cur != RLIM_INFINITY && want + 32 > rl.rlim_cur)
-            want = rl.rlim_cur > 64 ? rl.rlim_cur - 32 : 16;
-    }
-    return (uint32_t)want;
-}
 
 static int connect_run(const ps_scan_ctx *ctx, ps_err *e)
 {
@@ -331,7 +300,7 @@ static int connect_run(const ps_scan_ctx *ctx, ps_err *e)
     s.ctx = ctx;
     s.nports = ctx->ports->ntcp;
     s.nhosts = ps_targets_count(ctx->targets);
-    s.width = pick_width(ctx->cfg);
+    s.width = ps_fd_width(ctx->cfg->max_parallelism, 16);
     s.head = s.tail = NIL;
     s.remaining_cap = 1024;
     s.probes = calloc(s.width, sizeof *s.probes);
@@ -345,6 +314,7 @@ static int connect_run(const ps_scan_ctx *ctx, ps_err *e)
     }
     for (uint32_t i = 0; i < s.width; i++) s.probes[i] = (struct probe){.fd = -1, .next = i + 1 < s.width ? i + 1 : NIL};
     s.free_list = 0;
+    ps_rtt_init(&s.rtt, ctx->cfg);
     s.started_at = now_s();
     /* --resume: the hosts before resume_from were finished last time. */
     if (ctx->resume_from && ctx->resume_from <= s.nhosts) {

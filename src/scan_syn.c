@@ -42,12 +42,14 @@
 #include "pscan/checksum.h"
 #include "pscan/cookie.h"
 #include "pscan/decode.h"
+#include "pscan/hostlimits.h"
 #include "pscan/netdev.h"
 #include "pscan/pacer.h"
 #include "pscan/permute.h"
 #include "pscan/progress.h"
 #include "pscan/recv.h"
 #include "pscan/route.h"
+#include "pscan/rtt.h"
 #include "pscan/scan.h"
 #include "pscan/template.h"
 
@@ -103,8 +105,7 @@ struct syn {
 
     /* Shared with the receiver. */
     pthread_mutex_t rtt_lock;
-    double srtt, rttvar;
-    int have_rtt;
+    ps_rtt rtt;
     volatile int recv_stop;
     int recv_err;
     ps_err recv_e;
@@ -124,28 +125,19 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The RTT estimate is shared with the receiver thread, which samples it. */
 static double rto(struct syn *s)
 {
-    double t;
     pthread_mutex_lock(&s->rtt_lock);
-    t = s->have_rtt ? s->srtt + 4 * s->rttvar : s->cfg->initial_rtt_ms / 1000.0;
+    double t = ps_rtt_timeout(&s->rtt);
     pthread_mutex_unlock(&s->rtt_lock);
-    double lo = s->cfg->min_rtt_ms / 1000.0, hi = s->cfg->max_rtt_ms / 1000.0;
-    return t < lo ? lo : t > hi ? hi : t;
+    return t;
 }
 
 static void rtt_sample(struct syn *s, double r)
 {
     pthread_mutex_lock(&s->rtt_lock);
-    if (!s->have_rtt) {
-        s->srtt = r;
-        s->rttvar = r / 2;
-        s->have_rtt = 1;
-    } else {
-        double d = s->srtt > r ? s->srtt - r : r - s->srtt;
-        s->rttvar = 0.75 * s->rttvar + 0.25 * d;
-        s->srtt = 0.875 * s->srtt + 0.125 * r;
-    }
+    ps_rtt_sample(&s->rtt, r);
     pthread_mutex_unlock(&s->rtt_lock);
 }
 
@@ -433,20 +425,6 @@ static void *recv_main(void *arg)
 
 /* ---- set-up ---------------------------------------------------------------- */
 
-/* Source ports outside the kernel's ephemeral range, so replies never meet
- * a socket of ours and our probes never collide with local connections. */
-static uint16_t pick_sport_lo(void)
-{
-    unsigned lo = 32768, hi = 60999;
-    FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
-    if (f) {
-        if (fscanf(f, "%u %u", &lo, &hi) != 2) lo = 32768, hi = 60999;
-        fclose(f);
-    }
-    if (hi + SPORT_SPAN + 16 <= 65535) return (uint16_t)(hi + 16);
-    if (lo > SPORT_SPAN + 1024) return (uint16_t)(lo - SPORT_SPAN - 16);
-    return 61000;
-}
 
 /* Route, template and sender for one family, from its first target; every
  * other range of that family must leave the same way. */
@@ -508,7 +486,7 @@ static int setup(struct syn *s, ps_err *e)
     s->next_chunk = s->skip_below / CHUNK;
     if (s->skip_below == s->count) s->next_chunk = s->nchunks;
     s->resume_at = UINT64_MAX;
-    s->sport_lo = pick_sport_lo();
+    s->sport_lo = ps_sport_base(SPORT_SPAN);
 
     s->port_index = calloc(65536, sizeof *s->port_index);
     s->chunks = calloc(NCHUNKS, sizeof *s->chunks);
@@ -583,6 +561,7 @@ static int syn_run(const ps_scan_ctx *ctx, ps_err *e)
     s->ctx = ctx;
     s->cfg = ctx->cfg;
     pthread_mutex_init(&s->rtt_lock, NULL);
+    ps_rtt_init(&s->rtt, s->cfg);
     int r = setup(s, e);
     pthread_t th;
     int started = 0;

@@ -77,10 +77,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "pscan/hostlimits.h"
 #include "pscan/progress.h"
 #include "pscan/rtt.h"
 #include "pscan/scan.h"
@@ -88,7 +88,6 @@
 
 enum {
     NIL = UINT32_MAX,
-    DEFAULT_WIDTH = 1024,
     NCANARY = 2,
     BATCH_MIN = 64,
     BATCH_LIMITED_MAX = 512,
@@ -563,20 +562,6 @@ static double step(struct uscan *s, double t)
     return wait;
 }
 
-static uint32_t pick_width(const ps_config *c)
-{
-    struct rlimit rl;
-    rlim_t want = c->max_parallelism > 0 ? (rlim_t)c->max_parallelism : DEFAULT_WIDTH;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-        if (rl.rlim_cur < want + 64 && rl.rlim_cur < rl.rlim_max) {
-            rl.rlim_cur = rl.rlim_max < want + 64 ? rl.rlim_max : want + 64;
-            setrlimit(RLIMIT_NOFILE, &rl);
-            getrlimit(RLIMIT_NOFILE, &rl);
-        }
-        if (rl.rlim_cur != RLIM_INFINITY && want + 32 > rl.rlim_cur) want = rl.rlim_cur > 64 ? rl.rlim_cur - 32 : 16;
-    }
-    return want < NCANARY + 1 ? NCANARY + 1 : (uint32_t)want;
-}
 
 static void free_scan(struct uscan *s)
 {
@@ -605,7 +590,7 @@ static int udp_run(const ps_scan_ctx *ctx, ps_err *e)
     if (s.nports == 0 || s.nhosts == 0) return PS_OK;
     s.max_retries = ctx->cfg->max_retries < 0 ? 2 : ctx->cfg->max_retries > 50 ? 50 : ctx->cfg->max_retries;
     ps_rtt_init(&s.rtt, ctx->cfg);
-    s.width = pick_width(ctx->cfg);
+    s.width = ps_fd_width(ctx->cfg->max_parallelism, NCANARY + 1);
     size_t per_host = (size_t)s.nports * (sizeof(struct pstate) + 2 * sizeof(uint32_t));
     s.nslots = (uint32_t)(HOST_MEM_BUDGET / per_host);
     if (s.nslots > HOST_SLOTS_MAX) s.nslots = HOST_SLOTS_MAX;

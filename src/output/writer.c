@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "pscan/hostlimits.h"
 #include "pscan/output.h"
 #include "pscan/service.h"
 
@@ -21,21 +22,6 @@ static const struct ps_writer_ops *ops_for(enum ps_output_format f)
     return NULL;
 }
 
-/* The kernel's ephemeral range: two numbers on one line.  Anything odd
- * there falls back to Linux's default rather than failing the scan. */
-static void read_ephemeral(ps_writer *w)
-{
-    w->eph_lo = 32768;
-    w->eph_hi = 60999;
-    FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
-    if (!f) return;
-    unsigned lo, hi;
-    if (fscanf(f, "%u %u", &lo, &hi) == 2 && lo >= 1 && lo <= hi && hi <= 65535) {
-        w->eph_lo = (uint16_t)lo;
-        w->eph_hi = (uint16_t)hi;
-    }
-    fclose(f);
-}
 
 int ps_writer_open(ps_writer *w, const ps_output_spec *spec, const ps_config *cfg,
                    const ps_ports *ports, ps_err *e)
@@ -45,7 +31,7 @@ int ps_writer_open(ps_writer *w, const ps_output_spec *spec, const ps_config *cf
     if (!w->ops) return ps_fail(e, PS_EINPUT, "output format %d is not available", (int)spec->format);
     w->cfg = cfg;
     w->ports = ports;
-    read_ephemeral(w);
+    ps_ephemeral_range(&w->eph_lo, &w->eph_hi);
     if (spec->format == PS_OUT_POLICY) { /* reads its file, writes to stderr */
         w->fp = stderr;
     } else if (strcmp(spec->path, "-") == 0) {
