@@ -101,9 +101,10 @@ static const struct option_row options[] = {
      "request, each reply validated by a cookie. Without those rights, a TCP "
      "connect to 80 and 443 (an answer or a refusal means up). Addresses of "
      "this machine are up without a probe. Discovery also runs before a port "
-     "scan when a -P option is given or the targets hold more than 256 "
-     "addresses (-Pn skips it); the port scan then covers the hosts found "
-     "up. See docs/discovery.md."},
+     "scan when a -P option is given, or when the targets hold more than 256 "
+     "addresses and more than 4 ports are scanned on each (with fewer, the "
+     "port probes are the cheaper test of life); -Pn skips it. The port scan "
+     "then covers the hosts found up. See docs/discovery.md."},
     {O_PING_ARP, "-PR", NULL, NULL, 0, G_DISCOVERY, "Discovery by ARP / neighbour solicitation (local link)", NULL},
     {O_PING_ECHO, "-PE", NULL, NULL, 0, G_DISCOVERY, "Discovery by ICMP echo request", NULL},
     {O_PING_TIMESTAMP, "-PP", NULL, NULL, 0, G_DISCOVERY, "Discovery by ICMP timestamp request", NULL},

@@ -85,13 +85,17 @@ static void on_up(void *ctx, uint64_t idx, const ps_discover_result *res)
     u->res[u->n++] = *res;
 }
 
-/* Discovery runs for -sn, for any -P method, and before a port scan of
- * more than 256 addresses; -Pn never. */
+/* Discovery runs for -sn, for any -P method, and by default before a port
+ * scan of more than 256 addresses with more than 4 ports each: there the
+ * four discovery probes per host cost less than the ports of the hosts they
+ * rule out.  With 4 ports or fewer, probing the ports is the cheaper test
+ * of life.  -Pn never runs it. */
 static int wants_discovery(const ps_cli *cli)
 {
     const ps_config *c = &cli->cfg;
     if (c->no_ping) return 0;
-    return c->ping_only || c->ping_methods || ps_targets_count(cli->targets) > 256;
+    if (c->ping_only || c->ping_methods) return 1;
+    return ps_targets_count(cli->targets) > 256 && cli->ports.ntcp + cli->ports.nudp > 4;
 }
 
 /* Run host discovery and replace the targets with the hosts found up. */
