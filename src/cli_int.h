@@ -1,0 +1,49 @@
+/* cli_int.h: the option table's types, shared by the parser (cli.c), the
+ * table itself (cli_options.c) and the help and manual writers (cli_doc.c). */
+#ifndef PSCAN_CLI_INT_H
+#define PSCAN_CLI_INT_H
+
+#include <stddef.h>
+
+enum opt_id {
+    O_HELP, O_VERSION, O_HELP_FORMAT, O_RESUME,
+    O_INPUT_LIST, O_EXCLUDE, O_EXCLUDE_FILE, O_IPV4, O_IPV6, O_NO_DNS,
+    O_NO_PING, O_ALLOW_SPECIAL, O_ALLOW_LARGE,
+    O_PING_ONLY, O_PING_ARP, O_PING_ECHO, O_PING_TIMESTAMP, O_PING_SYN, O_PING_ACK, O_PING_UDP,
+    O_NO_ARP_PING,
+    O_SCAN_CONNECT, O_SCAN_SYN, O_SCAN_UDP,
+    O_PORTS, O_TOP_PORTS, O_EXCLUDE_PORTS,
+    O_TIMING, O_MAX_RETRIES, O_INITIAL_RTT, O_MIN_RTT, O_MAX_RTT,
+    O_MIN_RATE, O_MAX_RATE, O_MAX_PARALLELISM,
+    O_OPEN, O_VERBOSE, O_DEBUG,
+    O_SEED, O_SHARD, O_IFACE, O_SOURCE_IP, O_SOURCE_PORT,
+    O_OUT_NORMAL, O_OUT_JSON, O_OUT_XML, O_OUT_GREP, O_OUT_ALL, O_QUIET, O_STATS_EVERY,
+    O_EXPECT, O_EXPECT_STRICT, O_NO_LOCAL_INFO,
+    O_VERSION_DETECT, O_VERSION_INTENSITY, O_VERSION_LIGHT, O_VERSION_ALL, O_PROBE_DB,
+};
+
+enum {
+    F_ARG = 1,    /* takes an argument */
+    F_JOIN = 2,   /* the argument may be attached: -p22, -T4 */
+    F_REPEAT = 4, /* letters may repeat: -vv, -dd */
+    F_HIDDEN = 8, /* not in --help or the docs */
+    F_OPTJOIN = 16, /* an optional argument, attached only: -PS, -PS22,80 */
+};
+
+struct option_row {
+    enum opt_id id;
+    const char *name;  /* as typed: "-p", "--top-ports" */
+    const char *alias; /* or NULL */
+    const char *arg;   /* argument placeholder, or NULL */
+    unsigned flags;
+    const char *group;
+    const char *help;  /* one line */
+    const char *doc;   /* paragraph for the manual, or NULL for `help` */
+};
+
+extern const struct option_row ps_cli_options[];
+extern const size_t ps_cli_noptions;
+extern const char *const ps_cli_groups[]; /* group headings, in order */
+extern const size_t ps_cli_ngroups;
+
+#endif

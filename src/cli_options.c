@@ -1,0 +1,238 @@
+/* cli_options.c: every option pscan accepts, one row each.
+ *
+ * The parser (cli.c) reads these rows; --help and the manual (cli_doc.c)
+ * print them, so docs/usage.md and docs/pscan.1 (`make docs`) cannot drift
+ * from what the parser does.  Adding an option is adding a row here and a
+ * case in cli.c's apply(). */
+#include "cli_int.h"
+
+#define G_TARGET "TARGET SPECIFICATION"
+#define G_DISCOVERY "HOST DISCOVERY"
+#define G_SCAN "SCAN TECHNIQUES"
+#define G_PORTS "PORT SPECIFICATION"
+#define G_SERVICE "SERVICE/VERSION DETECTION"
+#define G_TIMING "TIMING AND PERFORMANCE"
+#define G_OUTPUT "OUTPUT"
+#define G_MISC "MISC"
+
+const struct option_row ps_cli_options[] = {
+    {O_INPUT_LIST, "-iL", NULL, "FILE", F_ARG, G_TARGET,
+     "Read targets from FILE ('-' for standard input)",
+     "Read target specifications from FILE, separated by white space or new "
+     "lines; '#' starts a comment. '-' reads standard input."},
+    {O_EXCLUDE, "--exclude", NULL, "LIST", F_ARG, G_TARGET,
+     "Exclude hosts or networks (comma-separated)",
+     "Never scan these targets: a comma-separated list in the same syntax "
+     "as targets. Exclusions are subtracted from the target ranges before "
+     "anything is sent."},
+    {O_EXCLUDE_FILE, "--excludefile", NULL, "FILE", F_ARG, G_TARGET,
+     "Exclude the targets listed in FILE", NULL},
+    {O_IPV4, "-4", NULL, NULL, 0, G_TARGET,
+     "Resolve host names to IPv4 addresses only", NULL},
+    {O_IPV6, "-6", NULL, NULL, 0, G_TARGET,
+     "Resolve host names to IPv6 addresses only",
+     "Resolve host names to IPv6 addresses only. IPv6 literals and "
+     "networks are accepted without -6."},
+    {O_ALLOW_SPECIAL, "--allow-special", NULL, NULL, 0, G_TARGET,
+     "Also scan multicast, broadcast and reserved addresses",
+     "Also scan addresses pscan skips by default: 0.0.0.0/8, multicast and "
+     "reserved 224.0.0.0/3 (with 255.255.255.255), :: and ff00::/8. Without "
+     "it they are dropped from the target set with a note on standard error."},
+    {O_ALLOW_LARGE, "--allow-large", NULL, NULL, 0, G_TARGET,
+     "Allow a target set larger than a /8 (16,777,216 addresses)", NULL},
+    {O_NO_DNS, "-n", NULL, NULL, 0, G_DISCOVERY,
+     "Never do reverse DNS resolution (pscan never does it; accepted for nmap compatibility)",
+     NULL},
+    {O_NO_PING, "-Pn", NULL, NULL, 0, G_DISCOVERY,
+     "Treat every target as up: report hosts even when nothing answered",
+     "Treat every target as up. Without -Pn a host is reported only if "
+     "at least one probe got an answer (an open or closed port, or an ICMP "
+     "error); with it, hosts whose every port is filtered are listed too."},
+    {O_PING_ONLY, "-sn", NULL, NULL, 0, G_DISCOVERY,
+     "Host discovery only: list the hosts that are up, scan no port",
+     "Host discovery only. With raw-socket rights, targets on the local link "
+     "are asked by ARP (IPv4) or neighbour solicitation (IPv6); others get an "
+     "ICMP echo, a TCP SYN to 443, a TCP ACK to 80 and an ICMP timestamp "
+     "request, each reply validated by a cookie. Without those rights, a TCP "
+     "connect to 80 and 443 (an answer or a refusal means up). Addresses of "
+     "this machine are up without a probe. Discovery also runs before a port "
+     "scan when a -P option is given, or when the targets hold more than 256 "
+     "addresses and more than 4 ports are scanned on each (with fewer, the "
+     "port probes are the cheaper test of life); -Pn skips it. The port scan "
+     "then covers the hosts found up. See docs/discovery.md."},
+    {O_PING_ARP, "-PR", NULL, NULL, 0, G_DISCOVERY, "Discovery by ARP / neighbour solicitation (local link)", NULL},
+    {O_PING_ECHO, "-PE", NULL, NULL, 0, G_DISCOVERY, "Discovery by ICMP echo request", NULL},
+    {O_PING_TIMESTAMP, "-PP", NULL, NULL, 0, G_DISCOVERY, "Discovery by ICMP timestamp request", NULL},
+    {O_PING_SYN, "-PS", NULL, "[PORTS]", F_ARG | F_OPTJOIN, G_DISCOVERY,
+     "Discovery by TCP SYN to PORTS (default 443), e.g. -PS22,80", NULL},
+    {O_PING_ACK, "-PA", NULL, "[PORTS]", F_ARG | F_OPTJOIN, G_DISCOVERY,
+     "Discovery by TCP ACK to PORTS (default 80)", NULL},
+    {O_PING_UDP, "-PU", NULL, "[PORTS]", F_ARG | F_OPTJOIN, G_DISCOVERY,
+     "Discovery by UDP to PORTS (default 40125): a port unreachable means up", NULL},
+    {O_NO_ARP_PING, "--disable-arp-ping", NULL, NULL, 0, G_DISCOVERY,
+     "Do not use ARP / neighbour solicitation, even on the local link", NULL},
+    {O_SCAN_CONNECT, "-sT", NULL, NULL, 0, G_SCAN,
+     "TCP connect() scan (needs no privileges)",
+     "TCP connect() scan: a full handshake through the kernel for every "
+     "port, many at once on non-blocking sockets. Needs no privileges. "
+     "A port is open when the handshake completes, closed when the target "
+     "answers with a reset, filtered when nothing answers after the "
+     "retries or an ICMP error says the port is unreachable."},
+    {O_SCAN_SYN, "-sS", NULL, NULL, 0, G_SCAN,
+     "TCP SYN scan: stateless raw packets (the default with raw-socket rights)",
+     "TCP SYN scan, the default when pscan may open raw sockets (root or "
+     "CAP_NET_RAW); without those rights pscan says so once and falls back to "
+     "-sT. Probes are built from one packet template and sent in batches; "
+     "each carries a keyed cookie in its sequence number, so replies are "
+     "validated without a table of outstanding probes. SYN-ACK means open, "
+     "RST closed, ICMP unreachable filtered; probes still unanswered after "
+     "the round-trip timeout are resent (only those) up to --max-retries "
+     "times, and then reported filtered."},
+    {O_SCAN_UDP, "-sU", NULL, NULL, 0, G_SCAN,
+     "UDP scan: protocol payloads, paced to the target's ICMP rate limit",
+     "UDP scan with ordinary sockets (no privileges needed). Well-known ports "
+     "get a payload their service answers (DNS, NTP, SNMP, SSDP, mDNS, "
+     "NetBIOS, SIP, TFTP, IKE, memcached, RPC, DTLS, QUIC); others an empty "
+     "datagram. A reply means open, ICMP port unreachable closed, another "
+     "ICMP unreachable filtered, and silence open|filtered. Closed ports are "
+     "only known from ICMP errors, which hosts rate-limit (Linux: 1 a second "
+     "for IPv4 after a burst of 6): pscan measures the target's limit and "
+     "paces to it, and checks each round with a canary port so silence is "
+     "never mistaken for open|filtered. With -sU, ports without a T:/U: "
+     "prefix are UDP ports, and the default is the 1000 most common UDP "
+     "ports. TCP and UDP scans run separately for now."},
+    {O_PORTS, "-p", NULL, "PORTS", F_ARG | F_JOIN, G_PORTS,
+     "Ports to scan: 22; 1-1024; -p- for all; 22,80,T:443,U:53; ssh,http",
+     "Ports to scan. A comma-separated list of ports (22), ranges (1-1024, "
+     "and open-ended 1- or -1024), service names from the IANA registry "
+     "(ssh, http) and protocol prefixes T: and U: that apply to what "
+     "follows them. '-p-' is every port from 1 to 65535. Port 0 is not "
+     "scanned."},
+    {O_TOP_PORTS, "--top-ports", NULL, "N", F_ARG, G_PORTS,
+     "Scan the N most common ports (default: 1000)",
+     "Scan the N most common ports in pscan's own ranking (see "
+     "docs/ports.md). Without -p or --top-ports, pscan scans the top 1000."},
+    {O_EXCLUDE_PORTS, "--exclude-ports", NULL, "PORTS", F_ARG, G_PORTS,
+     "Do not scan these ports", NULL},
+    {O_VERSION_DETECT, "-sV", NULL, NULL, 0, G_SERVICE,
+     "Name the service, product and version behind each open port",
+     "Talk to every open port until its service is named: the banner first, "
+     "then the probes that list the port, then the rest by rarity up to the "
+     "intensity, several at once and with waits scaled from the measured "
+     "round-trip time. TLS is detected and the probes run again inside it "
+     "(the service then reads ssl/NAME). Probes come from pscan's own "
+     "database (probes/ in the source tree, or PREFIX/share/pscan/probes; "
+     "the PSCAN_PROBES environment variable overrides) and --probe-db files. "
+     "It starts on each port as soon as the port scan finds it open."},
+    {O_VERSION_INTENSITY, "--version-intensity", NULL, "0-9", F_ARG, G_SERVICE,
+     "Try probes up to this rarity (default 7)", NULL},
+    {O_VERSION_LIGHT, "--version-light", NULL, NULL, 0, G_SERVICE,
+     "Intensity 2: the likely probes only", NULL},
+    {O_VERSION_ALL, "--version-all", NULL, NULL, 0, G_SERVICE,
+     "Intensity 9: every probe", NULL},
+    {O_PROBE_DB, "--probe-db", NULL, "FILE", F_ARG, G_SERVICE,
+     "Load more probes from FILE (nmap-service-probes syntax; repeatable)",
+     "Load more probes from FILE, in the nmap-service-probes syntax (see "
+     "docs/probes.md); may be given up to 8 times. An installed nmap's "
+     "/usr/share/nmap/nmap-service-probes loads this way (it stays under "
+     "nmap's licence and is read, never copied)."},
+    {O_TIMING, "-T", NULL, "0-5", F_ARG | F_JOIN, G_TIMING,
+     "Timing template: 0 paranoid ... 3 normal (default) ... 5 insane",
+     "Timing template. Higher is faster and less patient: -T4 and -T5 lower "
+     "the round-trip timeouts and retries, -T0 to -T2 raise them and scan "
+     "one probe at a time. Explicit timing options override the template."},
+    {O_MAX_RETRIES, "--max-retries", NULL, "N", F_ARG, G_TIMING,
+     "Resend an unanswered probe at most N times (default 2)", NULL},
+    {O_INITIAL_RTT, "--initial-rtt-timeout", NULL, "TIME", F_ARG, G_TIMING,
+     "Timeout before the first round-trip time is measured (default 1s)",
+     "Probe timeout used until round-trip times have been measured "
+     "(default 1s). TIME is a number with an optional unit: ms, s, m, h "
+     "(seconds when none is given)."},
+    {O_MIN_RTT, "--min-rtt-timeout", NULL, "TIME", F_ARG, G_TIMING,
+     "Lower bound of the adaptive probe timeout (default 100ms)", NULL},
+    {O_MAX_RTT, "--max-rtt-timeout", NULL, "TIME", F_ARG, G_TIMING,
+     "Upper bound of the adaptive probe timeout (default 10s)", NULL},
+    {O_MIN_RATE, "--min-rate", NULL, "N", F_ARG, G_TIMING,
+     "Send at least N probes per second (never limiting: pscan sends as fast as --max-rate allows)",
+     "Accepted for nmap compatibility. pscan does not slow down on its own: the SYN scan sends as "
+     "fast as --max-rate allows (no limit by default) and the connect scan keeps "
+     "--max-parallelism connections open, so any minimum is met when the network allows it."},
+    {O_MAX_RATE, "--max-rate", "--rate", "N", F_ARG, G_TIMING,
+     "Send at most N probes per second", NULL},
+    {O_MAX_PARALLELISM, "--max-parallelism", NULL, "N", F_ARG, G_TIMING,
+     "At most N probes (connections) outstanding at once",
+     "At most N probes outstanding at once. For the connect scan this is "
+     "the number of sockets open at a time; it is also capped by the "
+     "process's file-descriptor limit (RLIMIT_NOFILE), which pscan raises "
+     "to its hard maximum."},
+    {O_SEED, "--seed", NULL, "N", F_ARG, G_TIMING,
+     "Seed of the probe order (SYN scan): the same seed gives the same order",
+     NULL},
+    {O_SHARD, "--shard", NULL, "K/N", F_ARG, G_TIMING,
+     "Scan only part K of N of the probe space (1-based; same --seed on every part)",
+     "Split one scan across N machines or processes: part K (1 to N) takes "
+     "the K-th of N equal slices of the shuffled probe order. The parts do "
+     "not overlap and together cover every probe, provided every part is "
+     "given the same --seed and the same targets and ports."},
+    {O_IFACE, "-e", NULL, "IFACE", F_ARG, G_TIMING,
+     "Send and capture on this interface (SYN scan)", NULL},
+    {O_SOURCE_IP, "-S", "--source-ip", "ADDR", F_ARG, G_TIMING,
+     "Source address of the probes (SYN scan)", NULL},
+    {O_SOURCE_PORT, "-g", "--source-port", "PORT", F_ARG, G_TIMING,
+     "Use this one source port (SYN scan; default: a range outside the ephemeral ports)", NULL},
+    {O_OUT_NORMAL, "-oN", NULL, "FILE", F_ARG, G_OUTPUT,
+     "Write the normal report to FILE ('-' for standard output)", NULL},
+    {O_OUT_JSON, "-oJ", NULL, "FILE", F_ARG, G_OUTPUT,
+     "Write JSON Lines to FILE: one object per result as found, a summary last",
+     "Write JSON Lines to FILE: one object per open port as it is found, one "
+     "per host when it is complete, and a final summary object. The schema is "
+     "versioned and described in docs/output.md."},
+    {O_OUT_XML, "-oX", NULL, "FILE", F_ARG, G_OUTPUT,
+     "Write XML in nmap's format (valid against nmap.dtd) to FILE", NULL},
+    {O_OUT_GREP, "-oG", NULL, "FILE", F_ARG, G_OUTPUT,
+     "Write grepable output (one line per host) to FILE", NULL},
+    {O_OUT_ALL, "-oA", NULL, "BASE", F_ARG, G_OUTPUT,
+     "Write BASE.nmap, BASE.xml, BASE.gnmap and BASE.jsonl at once", NULL},
+    {O_QUIET, "-q", NULL, NULL, 0, G_OUTPUT,
+     "Quiet: no progress line and no notes on standard error", NULL},
+    {O_STATS_EVERY, "--stats-every", NULL, "TIME", F_ARG, G_OUTPUT,
+     "Print a progress line on standard error every TIME",
+     "Print a progress line (rate, percentage done, time left, open ports "
+     "found) on standard error every TIME. On a terminal pscan keeps one "
+     "live status line anyway; --stats-every is for logs."},
+    {O_EXPECT, "--expect", NULL, "FILE", F_ARG, G_OUTPUT,
+     "CI policy: open ports allowed per host or network; others exit 3",
+     "Check the results against a policy of open ports allowed per host or "
+     "network (format in docs/ci.md). Every open port the policy does not "
+     "allow gets one line on standard error and the exit status is 3."},
+    {O_EXPECT_STRICT, "--expect-strict", NULL, NULL, 0, G_OUTPUT,
+     "With --expect: expected ports found closed also fail (exit 3)", NULL},
+    {O_NO_LOCAL_INFO, "--no-local-info", NULL, NULL, 0, G_OUTPUT,
+     "Do not name the local process behind open ports of this machine", NULL},
+    {O_OPEN, "--open", NULL, NULL, 0, G_OUTPUT,
+     "Show only open ports", NULL},
+    {O_VERBOSE, "-v", NULL, NULL, F_REPEAT, G_OUTPUT,
+     "More output: open ports as they are found (-vv for more)", NULL},
+    {O_DEBUG, "-d", NULL, NULL, F_REPEAT, G_OUTPUT,
+     "Debugging output on standard error (-dd for more)", NULL},
+    {O_RESUME, "--resume", NULL, "FILE", F_ARG, G_MISC,
+     "Continue an interrupted scan from its state file (alone on the line)",
+     "Continue a scan that was interrupted (Ctrl-C or SIGTERM). An interrupted "
+     "scan writes its command line, the seed of its probe order and how far it "
+     "got to pscan.resume in the current directory; 'pscan --resume "
+     "pscan.resume' runs the rest without repeating finished work. The resumed "
+     "run appends to the first run's normal, grepable and JSON Lines files and "
+     "writes its XML to FILE.resumed. Must be the only option."},
+    {O_VERSION, "--version", "-V", NULL, 0, G_MISC,
+     "Print the version and exit", NULL},
+    {O_HELP, "--help", "-h", NULL, 0, G_MISC, "Print this help and exit", NULL},
+    {O_HELP_FORMAT, "--help-format", NULL, "FORMAT", F_ARG | F_HIDDEN, G_MISC,
+     "Print the manual as markdown or man (troff)", NULL},
+};
+
+const size_t ps_cli_noptions = sizeof ps_cli_options / sizeof ps_cli_options[0];
+
+const char *const ps_cli_groups[] = {
+    G_TARGET, G_DISCOVERY, G_SCAN, G_PORTS, G_SERVICE, G_TIMING, G_OUTPUT, G_MISC,
+};
+const size_t ps_cli_ngroups = sizeof ps_cli_groups / sizeof ps_cli_groups[0];
