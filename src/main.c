@@ -48,11 +48,11 @@ static const struct ps_scanner_ops *choose_scanner(const ps_config *cfg, ps_err 
 }
 
 static void on_interrupt(const struct ps_scanner_ops *scanner, const ps_scan_state *state,
-                         int argc, char **argv)
+                         uint64_t hosts, int argc, char **argv)
 {
     ps_err e;
     if (state->done >= state->total) return;
-    if (ps_resume_save(RESUME_FILE, scanner->name, state->seed, state->done, argc, argv, &e) == PS_OK)
+    if (ps_resume_save(RESUME_FILE, scanner->name, state->seed, state->done, hosts, argc, argv, &e) == PS_OK)
         fprintf(stderr, "pscan: interrupted with %llu of %llu done; the results above are partial. "
                 "Continue with: pscan --resume %s\n", (unsigned long long)state->done,
                 (unsigned long long)state->total, RESUME_FILE);
@@ -151,9 +151,12 @@ static int scan(ps_cli *cli, const ps_resume *resume, int argc, char **argv, ps_
 
     const struct ps_scanner_ops *scanner = choose_scanner(&cli->cfg, err);
     if (!scanner) return PS_ERUNTIME;
+    if (resume->argc && strcmp(scanner->name, resume->engine) != 0)
+        return ps_fail(err, PS_EINPUT, "the interrupted scan was a %s scan; this one would be a %s scan "
+                       "(were the rights different?)", resume->engine, scanner->name);
     struct up_list up = {0};
     uint64_t asked = 0;
-    int discovered = wants_discovery(cli) && !resume->argc;
+    int discovered = wants_discovery(cli);
     if (discovered) {
         int dr = discover(cli, &up, &asked, err);
         if (dr) {
@@ -164,11 +167,17 @@ static int scan(ps_cli *cli, const ps_resume *resume, int argc, char **argv, ps_
         if (up.n == 0 && !cli->cfg.quiet)
             fprintf(stderr, "pscan: no host answered host discovery; if they are up but block the probes, try -Pn\n");
     }
+    /* A resumed scan's positions count in the same target set: discovery
+     * must have found the same number of hosts up as the first time. */
+    if (resume->argc && ps_targets_count(cli->targets) != resume->hosts) {
+        free(up.addr);
+        free(up.res);
+        return ps_fail(err, PS_EINPUT, "the targets changed since the interruption (%llu hosts then, %llu now): "
+                       "cannot resume", (unsigned long long)resume->hosts,
+                       (unsigned long long)ps_targets_count(cli->targets));
+    }
     static const ps_ports no_ports;
     const ps_ports *ports = cli->cfg.ping_only || (discovered && up.n == 0) ? &no_ports : &cli->ports;
-    if (resume->argc && strcmp(scanner->name, resume->engine) != 0)
-        return ps_fail(err, PS_EINPUT, "the interrupted scan was a %s scan; this one would be a %s scan "
-                       "(were the rights different?)", resume->engine, scanner->name);
     ps_report *report = ps_report_new(&cli->cfg, cli->targets, ports, err);
     if (!report) {
         free(up.addr);
@@ -201,7 +210,7 @@ static int scan(ps_cli *cli, const ps_resume *resume, int argc, char **argv, ps_
             *err = derr;
         }
         ps_report_finish(report);
-        if (!r && stop_requested) on_interrupt(scanner, &state, argc, argv);
+        if (!r && stop_requested) on_interrupt(scanner, &state, ps_targets_count(cli->targets), argc, argv);
         if (!r) r = ps_report_status(report);
     } else {
         ps_detect_finish(&detect, NULL);

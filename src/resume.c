@@ -6,6 +6,7 @@
  *   engine syn
  *   seed 1234
  *   done 655360
+ *   hosts 4096
  *   arg pscan
  *   arg -p
  *   arg 1-1000
@@ -25,7 +26,7 @@
 enum { MAX_ARGS = 4096, MAX_LINE = 65536 };
 
 int ps_resume_save(const char *path, const char *engine, uint64_t seed, uint64_t done,
-                   int argc, char **argv, ps_err *e)
+                   uint64_t hosts, int argc, char **argv, ps_err *e)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
@@ -34,8 +35,8 @@ int ps_resume_save(const char *path, const char *engine, uint64_t seed, uint64_t
         if (fd >= 0) close(fd);
         return ps_fail(e, PS_ERUNTIME, "cannot write the resume file '%s': %s", path, strerror(err));
     }
-    fprintf(f, "pscan-resume 1\nengine %s\nseed %llu\ndone %llu\n", engine, (unsigned long long)seed,
-            (unsigned long long)done);
+    fprintf(f, "pscan-resume 1\nengine %s\nseed %llu\ndone %llu\nhosts %llu\n", engine,
+            (unsigned long long)seed, (unsigned long long)done, (unsigned long long)hosts);
     for (int i = 0; i < argc; i++) {
         fputs("arg ", f);
         for (const char *p = argv[i]; *p; p++) {
@@ -122,6 +123,8 @@ int ps_resume_load(const char *path, ps_resume *out, ps_err *e)
             have |= 2;
         } else if (strcmp(line, "done") == 0 && parse_u64(val, &out->done) == 0) {
             have |= 4;
+        } else if (strcmp(line, "hosts") == 0 && parse_u64(val, &out->hosts) == 0) {
+            have |= 8;
         } else if (strcmp(line, "arg") == 0 && out->argc < MAX_ARGS) {
             if (!(out->argv[out->argc++] = unescape(val))) {
                 r = ps_fail(e, PS_ERUNTIME, "out of memory");
@@ -132,8 +135,9 @@ int ps_resume_load(const char *path, ps_resume *out, ps_err *e)
             goto done;
         }
     }
-    if (lineno == 0 || have != 7 || out->argc < 1)
-        r = ps_fail(e, PS_EINPUT, "%s: incomplete resume file (engine, seed, done and the arguments are needed)", path);
+    if (lineno == 0 || have != 15 || out->argc < 1)
+        r = ps_fail(e, PS_EINPUT, "%s: incomplete resume file (engine, seed, done, hosts and the arguments are needed)",
+                    path);
 done:
     free(line);
     fclose(f);

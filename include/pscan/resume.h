@@ -20,13 +20,14 @@ typedef struct ps_resume {
     char engine[16];  /* "connect", "syn" */
     uint64_t seed;
     uint64_t done;    /* work below this point is finished (engine's unit) */
+    uint64_t hosts;   /* targets scanned (after host discovery): must match */
     int argc;         /* the original arguments, argv[0] included */
     char **argv;      /* owned; NULL-terminated */
 } ps_resume;
 
 /* Write the state file (mode 0600); PS_ERUNTIME with the reason on error. */
 int ps_resume_save(const char *path, const char *engine, uint64_t seed, uint64_t done,
-                   int argc, char **argv, ps_err *e);
+                   uint64_t hosts, int argc, char **argv, ps_err *e);
 /* Read one back; PS_EINPUT naming the file and line on a bad file. */
 int ps_resume_load(const char *path, ps_resume *out, ps_err *e);
 void ps_resume_free(ps_resume *r);
