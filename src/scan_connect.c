@@ -349,8 +349,9 @@ static int connect_run(const ps_scan_ctx *ctx, ps_err *e)
     }
     ps_progress_end(&prog);
     if (s.nhosts && s.next_host) ps_report_hosts_done(ctx->report, s.next_host - 1);
-    /* Hosts below next_host are finished, but for one stopped half-way. */
-    ctx->state->done = s.next_port ? s.next_host : s.next_host;
+    /* Hosts below next_host are finished; one a stop cut half-way is at
+     * next_host and is scanned again in full by a resumed run. */
+    ctx->state->done = s.next_host;
     ctx->state->total = s.nhosts;
 out:
     for (uint32_t i = 0; s.probes && i < s.width; i++)
