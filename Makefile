@@ -110,8 +110,9 @@ fuzz: build/gen/iana_table.c
 		clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -DPSCAN_VERSION=\"$(VERSION)\" -Iinclude -Ibuild/gen \
 			$$f $(filter-out src/main.c,$(SRCS)) build/gen/iana_table.c -o build/fuzz/$$n $(LDLIBS) || exit 1; \
 		mkdir -p build/fuzz/corpus-$$n; \
+		seeds=tests/fuzz/corpus/$${n#fuzz_}; [ -d $$seeds ] || seeds=; \
 		build/fuzz/$$n -max_total_time=$(FUZZ_TIME) -max_len=4096 build/fuzz/corpus-$$n \
-			tests/fuzz/corpus/$${n#fuzz_} 2>&1 | grep -E '^(Done|==|SUMMARY)' || exit 1; \
+			$$seeds 2>&1 | grep -E '^(Done|==|SUMMARY)' || exit 1; \
 	done
 
 # Debian packages: build, tests (namespaces, nftables, real daemons), benchmarks (peers).
