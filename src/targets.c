@@ -2,7 +2,8 @@
  *
  * Owns everything between the user's target words and "address number i":
  * the token grammar (literals, CIDR, nmap octet ranges, hostnames), target
- * and exclusion files, the --exclude list, and the range set itself.
+ * and exclusion files, the --exclude list, and the interval vectors.  The
+ * finished set (finalize, counts, look-ups) is in targets_set.c.
  *
  * The set is four vectors of closed intervals [lo, hi] of 128-bit integers:
  * included and excluded, IPv4 and IPv6 apart (an IPv4 address is just a
@@ -27,40 +28,11 @@
 
 #include "pscan/targets.h"
 
+#include "targets_int.h"
+
 #define MAX_TOKEN 1024                  /* bytes in one token */
 #define MAX_TOKEN_RANGES (1u << 20)     /* intervals one octet form may expand to */
 #define MAX_SET_RANGES ((size_t)1 << 24) /* vector capacity; half of it may be distinct */
-
-typedef struct span {
-    ps_u128 lo, hi;
-} span;
-
-typedef struct spanvec {
-    span *v;
-    size_t n, cap;
-} spanvec;
-
-typedef struct name_entry {
-    ps_addr addr;
-    size_t order; /* first name given for an address wins */
-    char *name;
-} name_entry;
-
-enum { V4 = 0, V6 = 1 };
-
-struct ps_targets {
-    int family;
-    ps_resolve_fn resolve;
-    void *resolve_ctx;
-    spanvec inc[2], exc[2];
-    name_entry *names;
-    size_t nnames, names_cap;
-    int finalized;
-    uint64_t *before; /* after finalize: addresses before range j (IPv4 ranges, then IPv6) */
-    uint64_t count;
-    int drop_special;        /* finalize drops multicast, broadcast, 0/8, 240/4 */
-    ps_u128 special_removed; /* addresses finalize dropped for being special */
-};
 
 /* A token as it may appear in a message: at most 40 bytes, control and
  * non-ASCII bytes shown as '?', "..." when cut. */
@@ -111,7 +83,7 @@ static int span_cmp(const void *pa, const void *pb)
 }
 
 /* Sort and merge overlapping or adjacent intervals, in place. */
-static void spanvec_merge(spanvec *sv)
+void ps_spanvec_merge(spanvec *sv)
 {
     size_t out = 0;
     if (sv->n < 2)
@@ -131,10 +103,10 @@ static void spanvec_merge(spanvec *sv)
     sv->n = out + 1;
 }
 
-static int spanvec_push(spanvec *sv, ps_u128 lo, ps_u128 hi, ps_err *e)
+int ps_spanvec_push(spanvec *sv, ps_u128 lo, ps_u128 hi, ps_err *e)
 {
     if (sv->n == sv->cap) {
-        spanvec_merge(sv);
+        ps_spanvec_merge(sv);
         if (sv->n > sv->cap / 2 || sv->cap == 0) {
             /* Growing only when merging freed less than half keeps the
              * merges' cost proportional to the pushes. */
@@ -159,7 +131,7 @@ static int spanvec_push(spanvec *sv, ps_u128 lo, ps_u128 hi, ps_err *e)
 /* inc minus exc, both sorted and merged; the result replaces inc.  One
  * sweep: exclusions wholly below the current range are skipped for good
  * (later ranges are higher still); those overlapping it cut it into pieces. */
-static int spanvec_subtract(spanvec *inc, const spanvec *exc, ps_err *e)
+int ps_spanvec_subtract(spanvec *inc, const spanvec *exc, ps_err *e)
 {
     size_t j = 0, out = 0, cap = inc->n + exc->n;
     span *res;
@@ -266,7 +238,7 @@ static int add_block(ps_targets *t, const char *tok, int excl, const ps_addr *a,
         lo = x & ~hostmask;
         hi = lo | hostmask;
     }
-    return spanvec_push(sv, lo, hi, e);
+    return ps_spanvec_push(sv, lo, hi, e);
 }
 
 /* "*", "N", "N-M", "-M", "N-", "-" (open ends mean 0 and 255), joined by
@@ -361,7 +333,7 @@ static int add_octet_form(ps_targets *t, const char *tok, int excl, const char *
     for (k = 3; k >= 0 && nvals[k] == 256; k--)
         ;
     if (k < 0)
-        return spanvec_push(sv, 0, 0xffffffffu, e);
+        return ps_spanvec_push(sv, 0, 0xffffffffu, e);
     for (unsigned v = 0; v < 256; v++)
         if (bit(bits[k], v) && (v == 0 || !bit(bits[k], v - 1)))
             ivl[nivl++][0] = v;
@@ -382,7 +354,7 @@ static int add_octet_form(ps_targets *t, const char *tok, int excl, const char *
         for (int j = 0; j < k; j++)
             prefix |= (uint32_t)vals[j][idx[j]] << (8 * (3 - j));
         for (unsigned i = 0; i < nivl; i++) {
-            int rc = spanvec_push(sv, prefix | (uint32_t)ivl[i][0] << shift,
+            int rc = ps_spanvec_push(sv, prefix | (uint32_t)ivl[i][0] << shift,
                                   prefix | (uint32_t)ivl[i][1] << shift | low, e);
             if (rc)
                 return rc;
@@ -546,9 +518,9 @@ int ps_targets_add_addr(ps_targets *t, const ps_addr *a, const char *name, ps_er
     if (t->finalized)
         return ps_fail(e, PS_ERUNTIME, "target set already finalised");
     if (a->family == AF_INET)
-        rc = spanvec_push(&t->inc[V4], a->u.v4, a->u.v4, e);
+        rc = ps_spanvec_push(&t->inc[V4], a->u.v4, a->u.v4, e);
     else if (a->family == AF_INET6)
-        rc = spanvec_push(&t->inc[V6], ps_addr6_to_u128(a->u.v6), ps_addr6_to_u128(a->u.v6), e);
+        rc = ps_spanvec_push(&t->inc[V6], ps_addr6_to_u128(a->u.v6), ps_addr6_to_u128(a->u.v6), e);
     else
         return ps_fail(e, PS_EINPUT, "address of unknown family %d", a->family);
     if (rc == PS_OK && name)
@@ -726,188 +698,3 @@ int ps_resolve_default(void *ctx, const char *name, int family, ps_addr *out, ps
     return PS_OK;
 }
 
-/* ---- the final set ---- */
-
-static int name_cmp(const void *pa, const void *pb)
-{
-    const name_entry *a = pa, *b = pb;
-    int c = ps_addr_cmp(&a->addr, &b->addr);
-    if (c)
-        return c;
-    return a->order < b->order ? -1 : a->order > b->order;
-}
-
-static ps_u128 span_total(const spanvec *sv)
-{
-    ps_u128 n = 0;
-    for (size_t i = 0; i < sv->n; i++)
-        n += sv->v[i].hi - sv->v[i].lo + 1;
-    return n;
-}
-
-/* Addresses a probe must never go to unless the user insists: "this
- * network" 0.0.0.0/8, multicast 224.0.0.0/4, reserved 240.0.0.0/4 with the
- * limited broadcast 255.255.255.255, and IPv6 multicast ff00::/8 and ::. */
-static int drop_special(ps_targets *t, ps_err *e)
-{
-    static const struct { int f; const char *lo, *hi; } special[] = {
-        {V4, "0.0.0.0", "0.255.255.255"},
-        {V4, "224.0.0.0", "255.255.255.255"},
-        {V6, "::", "::"},
-        {V6, "ff00::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"},
-    };
-    spanvec sp[2] = {{0}};
-    int rc = PS_OK;
-    for (size_t i = 0; i < sizeof special / sizeof special[0] && !rc; i++) {
-        ps_addr lo, hi;
-        ps_addr_parse(special[i].lo, &lo);
-        ps_addr_parse(special[i].hi, &hi);
-        rc = special[i].f == V4 ? spanvec_push(&sp[V4], lo.u.v4, hi.u.v4, e)
-                                : spanvec_push(&sp[V6], ps_addr6_to_u128(lo.u.v6), ps_addr6_to_u128(hi.u.v6), e);
-    }
-    for (int f = 0; f < 2 && !rc; f++) {
-        ps_u128 before = span_total(&t->inc[f]);
-        rc = spanvec_subtract(&t->inc[f], &sp[f], e);
-        t->special_removed += before - span_total(&t->inc[f]);
-    }
-    free(sp[V4].v);
-    free(sp[V6].v);
-    return rc;
-}
-
-void ps_targets_drop_special(ps_targets *t, int drop)
-{
-    t->drop_special = drop;
-}
-
-uint64_t ps_targets_special_removed(const ps_targets *t)
-{
-    return t->special_removed > UINT64_MAX ? UINT64_MAX : (uint64_t)t->special_removed;
-}
-
-int ps_targets_finalize(ps_targets *t, ps_err *e)
-{
-    size_t n4, n6;
-    ps_u128 total = 0;
-    int rc;
-    if (t->finalized)
-        return PS_OK;
-    if (t->inc[V4].n == 0 && t->inc[V6].n == 0)
-        return ps_fail(e, PS_EINPUT, "no targets given");
-    for (int f = 0; f < 2; f++) {
-        spanvec_merge(&t->inc[f]);
-        spanvec_merge(&t->exc[f]);
-        if ((rc = spanvec_subtract(&t->inc[f], &t->exc[f], e)) != 0)
-            return rc;
-    }
-    if (t->inc[V4].n + t->inc[V6].n == 0)
-        return ps_fail(e, PS_EINPUT, "no targets left after exclusions");
-    if (t->drop_special && (rc = drop_special(t, e)) != 0)
-        return rc;
-    n4 = t->inc[V4].n;
-    n6 = t->inc[V6].n;
-    if (n4 + n6 == 0)
-        return ps_fail(e, PS_EINPUT, "every target is a multicast, broadcast or reserved address "
-                       "(0.0.0.0/8, 224.0.0.0/3, ff00::/8): pass --allow-special to scan them");
-    t->before = malloc((n4 + n6) * sizeof *t->before);
-    if (!t->before)
-        return ps_fail(e, PS_ERUNTIME, "out of memory for %zu address ranges", n4 + n6);
-    for (size_t j = 0; j < n4 + n6; j++) {
-        const span *s = j < n4 ? &t->inc[V4].v[j] : &t->inc[V6].v[j - n4];
-        t->before[j] = (uint64_t)total;
-        total += s->hi - s->lo; /* size - 1: cannot wrap even for ::/0 */
-        total += 1;
-        if (total > UINT64_MAX || total == 0) {
-            free(t->before);
-            t->before = NULL;
-            return ps_fail(e, PS_EINPUT, "the target set holds 2^64 addresses or more, which "
-                           "does not fit a 64-bit count; exclude some or use longer prefixes");
-        }
-    }
-    t->count = (uint64_t)total;
-    if (t->nnames > 1)
-        qsort(t->names, t->nnames, sizeof *t->names, name_cmp);
-    t->finalized = 1;
-    return PS_OK;
-}
-
-uint64_t ps_targets_count(const ps_targets *t)
-{
-    return t->finalized ? t->count : 0;
-}
-
-size_t ps_targets_nranges(const ps_targets *t)
-{
-    return t->inc[V4].n + t->inc[V6].n;
-}
-
-void ps_targets_get(const ps_targets *t, uint64_t i, ps_addr *out)
-{
-    size_t n4 = t->inc[V4].n, lo = 0, hi = n4 + t->inc[V6].n;
-    memset(out, 0, sizeof *out);
-    if (!t->finalized || i >= t->count)
-        return;
-    while (hi - lo > 1) { /* last range whose first address number is <= i */
-        size_t mid = lo + (hi - lo) / 2;
-        if (t->before[mid] <= i)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    if (lo < n4) {
-        out->family = AF_INET;
-        out->u.v4 = (uint32_t)(t->inc[V4].v[lo].lo + (i - t->before[lo]));
-    } else {
-        out->family = AF_INET6;
-        ps_u128_to_addr6(t->inc[V6].v[lo - n4].lo + (i - t->before[lo]), out->u.v6);
-    }
-}
-
-int ps_targets_index(const ps_targets *t, const ps_addr *a, uint64_t *idx)
-{
-    const spanvec *sv;
-    ps_u128 x;
-    size_t lo = 0, hi;
-    if (!t->finalized || (a->family != AF_INET && a->family != AF_INET6))
-        return 0;
-    sv = &t->inc[a->family == AF_INET6];
-    x = a->family == AF_INET6 ? ps_addr6_to_u128(a->u.v6) : a->u.v4;
-    hi = sv->n;
-    while (lo < hi) { /* first range with hi >= x */
-        size_t mid = lo + (hi - lo) / 2;
-        if (sv->v[mid].hi < x)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (lo >= sv->n || sv->v[lo].lo > x)
-        return 0;
-    if (idx) /* IPv6 ranges are numbered after every IPv4 range */
-        *idx = t->before[(a->family == AF_INET6 ? t->inc[0].n : 0) + lo] +
-               (uint64_t)(x - sv->v[lo].lo);
-    return 1;
-}
-
-int ps_targets_contains(const ps_targets *t, const ps_addr *a)
-{
-    return ps_targets_index(t, a, NULL);
-}
-
-const char *ps_targets_name(const ps_targets *t, const ps_addr *a)
-{
-    if (!t->finalized) {
-        for (size_t i = 0; i < t->nnames; i++)
-            if (ps_addr_cmp(&t->names[i].addr, a) == 0)
-                return t->names[i].name;
-        return NULL;
-    }
-    size_t lo = 0, hi = t->nnames;
-    while (lo < hi) { /* first entry >= a: the earliest name given for it */
-        size_t mid = lo + (hi - lo) / 2;
-        if (ps_addr_cmp(&t->names[mid].addr, a) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < t->nnames && ps_addr_cmp(&t->names[lo].addr, a) == 0 ? t->names[lo].name : NULL;
-}

@@ -12,7 +12,7 @@
  *
  * Build and run (from the repository root):
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
- *       -Iinclude src/addr.c src/err.c src/targets.c tests/fuzz/fuzz_targets.c \
+ *       -Iinclude src/addr.c src/err.c src/targets.c src/targets_set.c tests/fuzz/fuzz_targets.c \
  *       -o build/fuzz_targets
  *   build/fuzz_targets -max_total_time=60 tests/fuzz/corpus/targets */
 #include <stdint.h>
