@@ -217,7 +217,18 @@ static int fill(struct cscan *s)
     const ps_config *c = s->ctx->cfg;
     while (s->inflight < s->width) {
         double t = now_s();
-        if (t < s->blocked_until || *s->ctx->stop) return 0;
+        if (*s->ctx->stop) {
+            /* Stopping: queued retries will not be sent, so they are final
+             * now (no answer); otherwise the loop would wait on them forever. */
+            while (s->rcount) {
+                struct retry q = s->retries[s->rhead];
+                s->rhead = (s->rhead + 1) % s->width;
+                s->rcount--;
+                final(s, q.host, q.port_idx, PS_ST_NONE, PS_R_NONE, -1);
+            }
+            return 0;
+        }
+        if (t < s->blocked_until) return 0;
         if (c->max_rate > 0 && (double)s->started >= c->max_rate * (t - s->started_at) + 1) return 0;
         if (s->rcount) {
             struct retry r = s->retries[s->rhead];
