@@ -170,13 +170,13 @@ static int apply(struct parse_state *st, const struct option_row *o, const char 
     case O_NO_ARP_PING: c->disable_arp_ping = 1; return PS_OK;
     case O_ALLOW_LARGE: c->allow_large = 1; return PS_OK;
     case O_NO_PING: c->no_ping = 1; return PS_OK;
+    case O_SCAN_UDP: c->udp_scan = 1; return PS_OK;
     case O_SCAN_CONNECT:
-    case O_SCAN_SYN:
-    case O_SCAN_UDP: {
-        enum ps_scan_type want = o->id == O_SCAN_SYN ? PS_SCAN_SYN : o->id == O_SCAN_UDP ? PS_SCAN_UDP : PS_SCAN_CONNECT;
+    case O_SCAN_SYN: {
+        enum ps_scan_type want = o->id == O_SCAN_SYN ? PS_SCAN_SYN : PS_SCAN_CONNECT;
         if (c->scan_type != PS_SCAN_DEFAULT && c->scan_type != want)
-            return ps_fail(e, PS_EINPUT, "%s conflicts with the scan type given before it: run TCP (-sS/-sT) and "
-                           "UDP (-sU) scans separately", name);
+            return ps_fail(e, PS_EINPUT, "%s conflicts with the TCP scan type given before it (-sS and -sT "
+                           "are two ways to the same answer: pick one)", name);
         c->scan_type = want;
         return PS_OK;
     }
@@ -338,20 +338,21 @@ static int build_sets(struct parse_state *st, const char **targets, int ntargets
         return ps_fail(e, PS_EINPUT, "the targets hold %llu addresses, more than a /8: pass --allow-large if you mean it",
                        (unsigned long long)ps_targets_count(cli->targets));
 
-    int udp = c->scan_type == PS_SCAN_UDP;
+    int udp = c->udp_scan, tcp = ps_config_tcp_scan(c);
     if (c->ports) {
-        if ((r = ps_ports_parse_ex(&cli->ports, c->ports, !udp, udp, e))) return r;
+        if ((r = ps_ports_parse_ex(&cli->ports, c->ports, tcp, udp, e))) return r;
     } else {
-        if ((r = ps_ports_top(&cli->ports, udp ? PS_UDP : PS_TCP, c->top_ports ? c->top_ports : 1000, e)))
-            return r;
+        int n = c->top_ports ? c->top_ports : 1000;
+        if (tcp && (r = ps_ports_top(&cli->ports, PS_TCP, n, e))) return r;
+        if (udp && (r = ps_ports_top(&cli->ports, PS_UDP, n, e))) return r;
     }
     if (c->exclude_ports && (r = ps_ports_exclude(&cli->ports, c->exclude_ports, e))) return r;
     if (cli->ports.ntcp + cli->ports.nudp == 0)
         return ps_fail(e, PS_EINPUT, "no ports left to scan");
     if (cli->ports.nudp && !udp)
         return ps_fail(e, PS_EINPUT, "-p: UDP ports (U:) need a UDP scan (-sU)");
-    if (cli->ports.ntcp && udp)
-        return ps_fail(e, PS_EINPUT, "-p: TCP ports (T:) need a TCP scan: run -sU and -sS/-sT separately");
+    if (cli->ports.ntcp && !tcp)
+        return ps_fail(e, PS_EINPUT, "-p: TCP ports (T:) need a TCP scan: add -sS or -sT to -sU");
     if (c->ping_syn_ports && (r = ps_ports_parse_ex(&cli->ping_syn, c->ping_syn_ports, 1, 0, e))) return r;
     if (c->ping_ack_ports && (r = ps_ports_parse_ex(&cli->ping_ack, c->ping_ack_ports, 1, 0, e))) return r;
     if (c->ping_udp_ports && (r = ps_ports_parse_ex(&cli->ping_udp, c->ping_udp_ports, 0, 1, e))) return r;

@@ -98,9 +98,13 @@ const struct option_row ps_cli_options[] = {
      "only known from ICMP errors, which hosts rate-limit (Linux: 1 a second "
      "for IPv4 after a burst of 6): pscan measures the target's limit and "
      "paces to it, and checks each round with a canary port so silence is "
-     "never mistaken for open|filtered. With -sU, ports without a T:/U: "
-     "prefix are UDP ports, and the default is the 1000 most common UDP "
-     "ports. TCP and UDP scans run separately for now."},
+     "never mistaken for open|filtered. -sU alone scans UDP only: ports "
+     "without a T:/U: prefix are UDP ports, and the default is the 1000 most "
+     "common UDP ports. With -sS or -sT as well, the TCP scan runs first and "
+     "then the UDP scan, into one report: bare ports are scanned on both "
+     "protocols, and the default is the top 1000 of each. With -sV, the "
+     "UDP probes of the probe database go to open and open|filtered ports; "
+     "a reply makes the port open and names its service."},
     {O_PORTS, "-p", NULL, "PORTS", F_ARG | F_JOIN, G_PORTS,
      "Ports to scan: 22; 1-1024; -p- for all; 22,80,T:443,U:53; ssh,http",
      "Ports to scan. A comma-separated list of ports (22), ranges (1-1024, "

@@ -29,12 +29,11 @@ static void on_signal(int sig)
 
 /* -sT and -sS as asked; by default SYN when raw sockets may be opened,
  * else connect, and say so once. */
-static const struct ps_scanner_ops *choose_scanner(const ps_config *cfg, ps_err *e)
+static const struct ps_scanner_ops *choose_tcp(const ps_config *cfg, ps_err *e)
 {
     ps_err why;
     switch (cfg->scan_type) {
     case PS_SCAN_CONNECT: return &ps_scan_connect;
-    case PS_SCAN_UDP: return &ps_scan_udp;
     case PS_SCAN_SYN:
         if (ps_scan_syn.available(cfg, &why) == PS_OK) return &ps_scan_syn;
         ps_fail(e, PS_ERUNTIME, "-sS: %s", why.msg);
@@ -47,17 +46,37 @@ static const struct ps_scanner_ops *choose_scanner(const ps_config *cfg, ps_err 
     return &ps_scan_connect;
 }
 
-static void on_interrupt(const struct ps_scanner_ops *scanner, const ps_scan_state *state,
-                         uint64_t hosts, int argc, char **argv)
+/* The engines of this run, in the order they run: the TCP scan, then the
+ * UDP scan of -sU.  Returns how many (0 on error). */
+static int choose_scanners(const ps_config *cfg, const struct ps_scanner_ops *out[2], ps_err *e)
+{
+    int n = 0;
+    if (ps_config_tcp_scan(cfg) && !(out[n++] = choose_tcp(cfg, e))) return 0;
+    if (cfg->udp_scan) out[n++] = &ps_scan_udp;
+    return n;
+}
+
+/* Save where an interrupted run got to: the engine that was running and
+ * how far it got, or the start of the next engine when it had finished. */
+static void on_interrupt(const struct ps_scanner_ops *ran, const struct ps_scanner_ops *next,
+                         const ps_scan_state *state, uint64_t hosts, int argc, char **argv)
 {
     ps_err e;
-    if (state->done >= state->total) return;
-    if (ps_resume_save(RESUME_FILE, scanner->name, state->seed, state->done, hosts, argc, argv, &e) == PS_OK)
-        fprintf(stderr, "pscan: interrupted with %llu of %llu done; the results above are partial. "
-                "Continue with: pscan --resume %s\n", (unsigned long long)state->done,
-                (unsigned long long)state->total, RESUME_FILE);
-    else
+    uint64_t done = state->done, total = state->total;
+    if (done >= total) {
+        if (!next) return;
+        ran = next;
+        done = 0;
+    }
+    if (ps_resume_save(RESUME_FILE, ran->name, state->seed, done, hosts, argc, argv, &e) != PS_OK)
         fprintf(stderr, "pscan: interrupted; the results above are partial (%s)\n", e.msg);
+    else if (ran == next)
+        fprintf(stderr, "pscan: interrupted before the %s scan; the results above are partial. "
+                "Continue with: pscan --resume %s\n", ran->name, RESUME_FILE);
+    else
+        fprintf(stderr, "pscan: interrupted in the %s scan with %llu of %llu done; the results above are partial. "
+                "Continue with: pscan --resume %s\n", ran->name, (unsigned long long)done,
+                (unsigned long long)total, RESUME_FILE);
 }
 
 /* Hosts host discovery found up, in the order it found them. */
@@ -149,11 +168,19 @@ static int scan(ps_cli *cli, const ps_resume *resume, int argc, char **argv, ps_
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 
-    const struct ps_scanner_ops *scanner = choose_scanner(&cli->cfg, err);
-    if (!scanner) return PS_ERUNTIME;
-    if (resume->argc && strcmp(scanner->name, resume->engine) != 0)
-        return ps_fail(err, PS_EINPUT, "the interrupted scan was a %s scan; this one would be a %s scan "
-                       "(were the rights different?)", resume->engine, scanner->name);
+    const struct ps_scanner_ops *phase[2];
+    int nphases = choose_scanners(&cli->cfg, phase, err), first = 0;
+    if (!nphases) return PS_ERUNTIME;
+    /* A resumed run starts with the phase that was interrupted. */
+    if (resume->argc) {
+        while (first < nphases && strcmp(phase[first]->name, resume->engine) != 0) first++;
+        if (first == nphases)
+            return ps_fail(err, PS_EINPUT, "the interrupted scan was a %s scan; this one would be a %s scan "
+                           "(were the rights different?)", resume->engine, phase[0]->name);
+    }
+    char scan_name[32];
+    snprintf(scan_name, sizeof scan_name, "%s%s%s", phase[0]->name, nphases > 1 ? "+" : "",
+             nphases > 1 ? phase[1]->name : "");
     struct up_list up = {0};
     uint64_t asked = 0;
     int discovered = wants_discovery(cli);
@@ -200,9 +227,21 @@ static int scan(ps_cli *cli, const ps_resume *resume, int argc, char **argv, ps_
     int r = cli->cfg.version_detect ? ps_detect_start(&detect, &cli->cfg, report, argv[0], err) : PS_OK;
     if (!r) {
         ps_scan_state state = {0};
-        ps_scan_ctx ctx = {&cli->cfg, cli->targets, ports, report, &stop_requested, resume->done, &state};
-        ps_report_begin(report, port_scan ? scanner->name : "ping", argc, argv);
-        if (port_scan) r = scanner->run(&ctx, err);
+        const struct ps_scanner_ops *ran = phase[first], *next = NULL;
+        ps_report_begin(report, port_scan ? scan_name : "ping", argc, argv);
+        /* Hosts are emitted by the last phase only: the earlier ones keep
+         * their results for it. */
+        ps_report_hold(report, first < nphases - 1);
+        for (int i = first; port_scan && i < nphases && !r && !stop_requested; i++) {
+            if (i == nphases - 1) ps_report_hold(report, 0);
+            ps_scan_ctx ctx = {&cli->cfg, cli->targets, ports, report, &stop_requested,
+                               i == first ? resume->done : 0, &state};
+            memset(&state, 0, sizeof state);
+            ran = phase[i];
+            next = i + 1 < nphases ? phase[i + 1] : NULL;
+            r = ran->run(&ctx, err);
+        }
+        ps_report_hold(report, 0);
         ps_err derr;
         int dr = ps_detect_finish(&detect, &derr);
         if (!r && dr) {
@@ -210,7 +249,7 @@ static int scan(ps_cli *cli, const ps_resume *resume, int argc, char **argv, ps_
             *err = derr;
         }
         ps_report_finish(report);
-        if (!r && stop_requested) on_interrupt(scanner, &state, ps_targets_count(cli->targets), argc, argv);
+        if (!r && stop_requested) on_interrupt(ran, next, &state, ps_targets_count(cli->targets), argc, argv);
         if (!r) r = ps_report_status(report);
     } else {
         ps_detect_finish(&detect, NULL);

@@ -66,6 +66,7 @@ struct extra {
     uint8_t mac[6];
     int has_mac;
     int scan_done;   /* the port scan has nothing more for this host */
+    uint32_t submitted; /* ports handed to -sV */
     uint32_t pending; /* -sV results still to come */
     struct vec svc;  /* ps_svc_result, in arrival order */
     struct vec odd;  /* struct odd_reason */
@@ -105,6 +106,7 @@ struct ps_report {
     ps_localinfo *li;   /* the process behind ports of this machine */
     uint64_t hosts_total; /* addresses asked about, if more than the targets */
     int li_noted;       /* said once that some owners are hidden */
+    int hold;           /* an earlier phase of a TCP+UDP run: emit nothing */
 };
 
 const char *ps_state_name(enum ps_state s)
@@ -292,16 +294,18 @@ void ps_report_set_service(ps_report *r, ps_svc_engine *svc)
     r->svc = svc;
 }
 
-void ps_report_port(ps_report *r, uint64_t host, size_t port_idx, enum ps_state st,
-                    enum ps_reason why, int ttl, double rtt_s)
+void ps_report_hold(ps_report *r, int hold)
 {
-    ps_addr submit_addr;
-    uint16_t submit_port = 0;
-    enum ps_proto submit_proto = PS_TCP;
-    if (st == PS_ST_NONE || st > PS_ST_FILTERED || port_idx >= r->nports) return;
     pthread_mutex_lock(&r->lock);
-    struct record *rec = host >= r->next_done ? get_record(r, host) : NULL;
-    if (!rec || get_state(rec, port_idx) != PS_ST_NONE) goto out;
+    r->hold = hold;
+    pthread_mutex_unlock(&r->lock);
+}
+
+/* Store a port's first answer in its host's record (lock held); an open
+ * port is also streamed to the writers.  Returns 1 for a new open port. */
+static int store_port(ps_report *r, struct record *rec, size_t port_idx, enum ps_state st, enum ps_reason why,
+                      int ttl, double rtt_s)
+{
     rec->states[port_idx / 4] |= (uint8_t)(st << (2 * (port_idx % 4)));
     rec->counts[st]++;
     if (!rec->reason[st]) {
@@ -312,36 +316,68 @@ void ps_report_port(ps_report *r, uint64_t host, size_t port_idx, enum ps_state 
         if (o) *o = (struct odd_reason){(uint32_t)port_idx, (uint8_t)why};
     }
     if (rtt_s >= 0 && (rec->latency_s < 0 || rtt_s < rec->latency_s)) rec->latency_s = (float)rtt_s;
-    if (st == PS_ST_OPEN) {
-        struct open_port *op = vec_push(&rec->open, sizeof *op);
-        if (!op) goto out;
-        *op = (struct open_port){(uint32_t)port_idx, (uint8_t)why, (int16_t)ttl};
-        ps_port_result pr = {.state = st, .reason = why, .ttl = ttl};
-        port_of(r, port_idx, &pr.proto, &pr.port);
-        ps_addr a;
-        ps_targets_get(r->targets, host, &a);
-        const char *name = ps_targets_name(r->targets, &a);
-        for (int i = 0; i < r->nwriters; i++)
-            if (r->writers[i].ops->port) r->writers[i].ops->port(&r->writers[i], &a, name, &pr);
-        if (r->svc && rec->counts[PS_ST_OPEN] <= SVC_PER_HOST && extra_of(rec)) {
-            rec->x->pending++;
-            submit_addr = a;
-            submit_port = pr.port;
-            submit_proto = pr.proto;
-        }
-    }
-out:
+    if (st != PS_ST_OPEN) return 0;
+    struct open_port *op = vec_push(&rec->open, sizeof *op);
+    if (!op) return 0;
+    *op = (struct open_port){(uint32_t)port_idx, (uint8_t)why, (int16_t)ttl};
+    ps_port_result pr = {.state = st, .reason = why, .ttl = ttl};
+    port_of(r, port_idx, &pr.proto, &pr.port);
+    ps_addr a;
+    ps_targets_get(r->targets, rec->idx, &a);
+    const char *name = ps_targets_name(r->targets, &a);
+    for (int i = 0; i < r->nwriters; i++)
+        if (r->writers[i].ops->port) r->writers[i].ops->port(&r->writers[i], &a, name, &pr);
+    return 1;
+}
+
+/* -sV: may this host's port go to the engine?  (Lock held.)  Fills what
+ * submit() needs. */
+static int svc_wanted(ps_report *r, struct record *rec, size_t port_idx, ps_svc_result *to)
+{
+    struct extra *x = r->svc ? extra_of(rec) : NULL;
+    if (!x || x->submitted >= SVC_PER_HOST) return 0;
+    x->submitted++;
+    x->pending++;
+    memset(to, 0, sizeof *to);
+    ps_targets_get(r->targets, rec->idx, &to->addr);
+    port_of(r, port_idx, &to->proto, &to->port);
+    return 1;
+}
+
+/* Hand a port to the engine, outside the lock (its callback takes it); a
+ * refusal is reported as an unknown service so the host is not kept
+ * waiting. */
+static void submit(ps_report *r, ps_svc_result *s)
+{
+    if (ps_svc_submit(r->svc, &s->addr, s->port, s->proto) == PS_OK) return;
+    s->status = PS_SVC_UNKNOWN;
+    ps_report_service(r, s);
+}
+
+void ps_report_port(ps_report *r, uint64_t host, size_t port_idx, enum ps_state st,
+                    enum ps_reason why, int ttl, double rtt_s)
+{
+    ps_svc_result to;
+    int go = 0;
+    if (st == PS_ST_NONE || st > PS_ST_FILTERED || port_idx >= r->nports) return;
+    pthread_mutex_lock(&r->lock);
+    struct record *rec = host >= r->next_done ? get_record(r, host) : NULL;
+    if (rec && get_state(rec, port_idx) == PS_ST_NONE && store_port(r, rec, port_idx, st, why, ttl, rtt_s))
+        go = svc_wanted(r, rec, port_idx, &to);
     pthread_mutex_unlock(&r->lock);
-    /* Outside the lock: the engine's callback takes it. */
-    if (submit_port && ps_svc_submit(r->svc, &submit_addr, submit_port, submit_proto) != PS_OK) {
-        ps_svc_result none;
-        memset(&none, 0, sizeof none);
-        none.addr = submit_addr;
-        none.port = submit_port;
-        none.proto = submit_proto;
-        none.status = PS_SVC_UNKNOWN;
-        ps_report_service(r, &none);
-    }
+    if (go) submit(r, &to);
+}
+
+void ps_report_silent(ps_report *r, uint64_t host, size_t port_idx)
+{
+    ps_svc_result to;
+    int go = 0;
+    if (!r->svc || port_idx >= r->nports) return;
+    pthread_mutex_lock(&r->lock);
+    struct record *rec = host >= r->next_done ? get_record(r, host) : NULL;
+    if (rec && get_state(rec, port_idx) == PS_ST_NONE) go = svc_wanted(r, rec, port_idx, &to);
+    pthread_mutex_unlock(&r->lock);
+    if (go) submit(r, &to);
 }
 
 /* Did the host itself answer?  An ICMP host or network unreachable comes
@@ -530,6 +566,41 @@ static void emit_and_drop(ps_report *r, uint64_t idx)
     }
 }
 
+/* The report's index of (proto, port), if it was scanned. */
+static int port_index(const ps_report *r, enum ps_proto proto, uint16_t port, size_t *idx)
+{
+    const uint16_t *v = proto == PS_TCP ? r->ports->tcp : r->ports->udp;
+    size_t lo = 0, hi = proto == PS_TCP ? r->ports->ntcp : r->ports->nudp;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v[mid] < port) lo = mid + 1;
+        else hi = mid;
+    }
+    if (!v || lo >= (proto == PS_TCP ? r->ports->ntcp : r->ports->nudp) || v[lo] != port) return 0;
+    *idx = lo + (proto == PS_TCP ? 0 : r->ports->ntcp);
+    return 1;
+}
+
+/* A UDP port the scan left open|filtered is what -sV found it to be: a
+ * reply makes it open, a port unreachable closed; silence leaves it as it
+ * was, and its result is dropped (there is nothing to say).  Returns 0 if
+ * the result is to be dropped.  Lock held. */
+static int settle_udp(ps_report *r, struct record *rec, const ps_svc_result *res)
+{
+    size_t i;
+    if (res->proto != PS_UDP || !port_index(r, PS_UDP, res->port, &i) || get_state(rec, i) != PS_ST_NONE)
+        return 1;
+    if (res->status == PS_SVC_CLOSED) {
+        store_port(r, rec, i, PS_ST_CLOSED, PS_R_PORT_UNREACH, -1, -1);
+        return 0;
+    }
+    if (res->status == PS_SVC_MATCH || res->status == PS_SVC_SOFT || res->banner_len) {
+        store_port(r, rec, i, PS_ST_OPEN, PS_R_UDP_RESPONSE, -1, -1);
+        return 1;
+    }
+    return 0;
+}
+
 void ps_report_service(ps_report *r, const ps_svc_result *res)
 {
     uint64_t idx;
@@ -537,8 +608,10 @@ void ps_report_service(ps_report *r, const ps_svc_result *res)
     struct record **s = ps_targets_index(r->targets, &res->addr, &idx) ? find_slot(r, idx) : NULL;
     struct record *rec = s ? *s : NULL;
     if (!rec || !rec->x) goto out;
-    ps_svc_result *slot = vec_push(&rec->x->svc, sizeof *slot);
-    if (slot) *slot = *res;
+    if (settle_udp(r, rec, res)) {
+        ps_svc_result *slot = vec_push(&rec->x->svc, sizeof *slot);
+        if (slot) *slot = *res;
+    }
     if (rec->x->pending) rec->x->pending--;
     if (!rec->x->pending && rec->x->scan_done) {
         if (host_answered(rec) || r->cfg->no_ping) emit(r, idx, rec);
@@ -574,14 +647,14 @@ void ps_report_set_hosts_total(ps_report *r, uint64_t n)
 void ps_report_skip_hosts(ps_report *r, uint64_t upto)
 {
     pthread_mutex_lock(&r->lock);
-    if (upto > r->next_done) r->next_done = upto;
+    if (upto > r->next_done && !r->hold) r->next_done = upto;
     pthread_mutex_unlock(&r->lock);
 }
 
 void ps_report_hosts_done(ps_report *r, uint64_t upto)
 {
     pthread_mutex_lock(&r->lock);
-    for (; r->next_done <= upto; r->next_done++) emit_and_drop(r, r->next_done);
+    for (; !r->hold && r->next_done <= upto; r->next_done++) emit_and_drop(r, r->next_done);
     pthread_mutex_unlock(&r->lock);
 }
 

@@ -148,6 +148,7 @@ struct uscan {
     uint32_t width, inflight, head, tail, free_list;
     double blocked_until, started_at;
     uint64_t sent, finished, opened;
+    uint64_t cut; /* lowest host a stop left unfinished (--resume starts there) */
     int max_retries, epfd;
     ps_rtt rtt;
 };
@@ -172,6 +173,8 @@ static void port_final(struct uscan *s, struct host *h, uint32_t port, enum ps_s
     h->ps[port].done = 1;
     if (st != PS_ST_NONE)
         ps_report_port(s->ctx->report, h->idx, s->port_base + port, st, why, -1, rtt);
+    else if (!*s->ctx->stop)
+        ps_report_silent(s->ctx->report, h->idx, s->port_base + port);
     s->finished++;
     s->opened += st == PS_ST_OPEN;
 }
@@ -422,6 +425,7 @@ static void send_round(struct uscan *s, uint32_t slot)
 
 static void give_up(struct uscan *s, struct host *h)
 {
+    if (*s->ctx->stop && h->npend && h->idx < s->cut) s->cut = h->idx;
     for (uint32_t j = 0; j < h->npend; j++) port_final(s, h, h->pend[j], PS_ST_NONE, PS_R_NONE, -1);
     h->npend = 0;
 }
@@ -612,6 +616,12 @@ static int udp_run(const ps_scan_ctx *ctx, ps_err *e)
         s.probes[i] = (struct probe){.fd = -1, .next = i + 1 < s.width ? i + 1 : NIL};
     s.free_list = 0;
     s.started_at = now_s();
+    s.cut = UINT64_MAX;
+    /* --resume: the hosts before resume_from were finished last time. */
+    if (ctx->resume_from && ctx->resume_from <= s.nhosts) {
+        s.base = s.next = ctx->resume_from;
+        ps_report_skip_hosts(ctx->report, ctx->resume_from);
+    }
 
     struct epoll_event evs[256];
     ps_progress prog;
@@ -638,6 +648,9 @@ static int udp_run(const ps_scan_ctx *ctx, ps_err *e)
     }
     ps_progress_end(&prog);
     if (s.next) ps_report_hosts_done(ctx->report, s.next - 1);
+    /* Hosts are finished in order: all below the first one a stop cut. */
+    ctx->state->done = s.cut < s.next ? s.cut : s.next;
+    ctx->state->total = s.nhosts;
     free_scan(&s);
     return r;
 nomem:

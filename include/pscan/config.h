@@ -9,7 +9,6 @@ enum ps_scan_type {
     PS_SCAN_DEFAULT, /* SYN with raw-socket rights, else connect */
     PS_SCAN_CONNECT, /* -sT */
     PS_SCAN_SYN,     /* -sS */
-    PS_SCAN_UDP,     /* -sU */
 };
 
 enum { PS_MAX_OUTPUTS = 8, PS_MAX_PROBE_DBS = 8 };
@@ -22,7 +21,8 @@ typedef struct ps_output_spec {
 } ps_output_spec;
 
 typedef struct ps_config {
-    enum ps_scan_type scan_type;
+    enum ps_scan_type scan_type; /* the TCP scan */
+    int udp_scan;                /* -sU: alone, or after the TCP scan of -sS/-sT */
     int family; /* AF_UNSPEC, or AF_INET / AF_INET6 from -4 / -6 */
 
     /* What to scan: kept as the user's text; cli.c parses them into
@@ -76,5 +76,11 @@ typedef struct ps_config {
     int no_local_info;       /* --no-local-info */
     int resuming;            /* --resume: outputs append (XML: FILE.resumed) */
 } ps_config;
+
+/* Is there a TCP scan?  Yes unless -sU came alone. */
+static inline int ps_config_tcp_scan(const ps_config *c)
+{
+    return c->scan_type != PS_SCAN_DEFAULT || !c->udp_scan;
+}
 
 #endif

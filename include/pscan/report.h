@@ -29,6 +29,13 @@ void ps_report_begin(ps_report *r, const char *scan_type, int argc, char **argv)
 /* One probe's outcome.  The first answer for a port wins. rtt_s < 0: none. */
 void ps_report_port(ps_report *r, uint64_t host, size_t port_idx, enum ps_state st,
                     enum ps_reason why, int ttl, double rtt_s);
+/* A UDP port that stayed silent (open|filtered): nothing is stored, but
+ * -sV probes it too, and its answer may settle the state. */
+void ps_report_silent(ps_report *r, uint64_t host, size_t port_idx);
+/* TCP+UDP runs: while held, hosts are not emitted (ps_report_hosts_done
+ * and ps_report_skip_hosts do nothing), so the TCP scan's results wait
+ * for the UDP scan's; ps_report_finish emits everything regardless. */
+void ps_report_hold(ps_report *r, int hold);
 struct ps_svc_engine;
 struct ps_svc_result;
 /* -sV: hand every new open port to this engine, whose results come back

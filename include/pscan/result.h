@@ -93,7 +93,7 @@ typedef struct ps_host_result {
 } ps_host_result;
 
 typedef struct ps_scan_info {
-    const char *scan_type; /* "connect", "syn" */
+    const char *scan_type; /* "connect", "syn", "udp", "syn+udp", "connect+udp", "ping" */
     struct timespec start; /* CLOCK_REALTIME */
     uint64_t nhosts, nports;
     int argc;

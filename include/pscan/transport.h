@@ -1,7 +1,7 @@
 /* transport.h: byte streams the service engine talks through.
  *
  * A transport is a const struct of function pointers over one connection
- * (ps_conn): plain TCP, TLS over TCP, and connected UDP.  Every operation is
+ * (ps_conn): plain TCP, TLS over TCP, and UDP to one host.  Every operation is
  * non-blocking: when it cannot progress it returns PS_IO_AGAIN and sets
  * c->want to the readiness (PS_WANT_READ / PS_WANT_WRITE) the caller must
  * wait for in its event loop before calling again.  TLS may want to write
@@ -41,6 +41,8 @@ typedef struct ps_conn {
     void *tls;      /* SSL *, TLS back-end only */
     ps_tls_ctx *tls_ctx; /* set before open for the TLS back-end */
     const char *sni;     /* host name to send as SNI, or NULL for none */
+    struct sockaddr_storage peer; /* UDP: where datagrams go, and come from */
+    socklen_t peerlen;
 } ps_conn;
 
 typedef struct ps_transport {

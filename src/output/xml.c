@@ -69,7 +69,7 @@ static void xml_begin(ps_writer *w, const ps_scan_info *info)
     }
     fprintf(fp, "\" start=\"%lld\" startstr=\"%s\" version=\"%s\" xmloutputversion=\"1.05\">\n",
             (long long)info->start.tv_sec, when, PSCAN_VERSION);
-    const char *type = info->scan_type && strcmp(info->scan_type, "syn") == 0 ? "syn" : "connect";
+    const char *type = info->scan_type && strncmp(info->scan_type, "syn", 3) == 0 ? "syn" : "connect";
     if (w->ports) {
         const ps_ports ports = *w->ports;
         if (ports.ntcp) {

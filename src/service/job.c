@@ -36,6 +36,7 @@
 #include "svc.h"
 
 #define SVC_RTT_FACTOR 8 /* reply wait = RTT x this, within [min_wait, max_wait] */
+#define SVC_UDP_MIN_WAIT_US 1000000 /* see svc_job_wait_us */
 
 static int64_t clamp64(int64_t v, int64_t lo, int64_t hi)
 {
@@ -65,6 +66,13 @@ int64_t svc_job_wait_us(const svc_job *job, const ps_probe *p)
      * port takes max_wait_ms), never on those a probe identifies. */
     if (p && is_null_probe(p))
         return hi;
+    /* A UDP service has no handshake to time, and silence is all a wrong
+     * probe gets: the wait must cover the application's own delay (a DNS
+     * server asking upstream, an SNMP agent walking its tables), so it is
+     * at least a second.  Every UDP probe of a port runs at once, so a
+     * silent UDP port costs about that second. */
+    if (job->r.proto == PS_UDP && lo < SVC_UDP_MIN_WAIT_US)
+        lo = SVC_UDP_MIN_WAIT_US < hi ? SVC_UDP_MIN_WAIT_US : hi;
     return clamp64(SVC_RTT_FACTOR * job->host->rtt_us, lo, hi);
 }
 

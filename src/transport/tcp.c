@@ -1,11 +1,20 @@
-/* tcp.c: the plain-socket transports, TCP streams and connected UDP.
+/* tcp.c: the plain-socket transports, TCP streams and UDP.
  *
- * Both are thin: a non-blocking socket, connect(2), recv/send with
- * MSG_NOSIGNAL so a reset peer never raises SIGPIPE.  The TCP connect result
- * is read from SO_ERROR once the socket turns writable.  A connected UDP
- * socket is how the kernel tells us of an ICMP port unreachable: the next
- * recv fails with ECONNREFUSED, which the engine reads as "closed". */
+ * Both are thin: a non-blocking socket, recv/send with MSG_NOSIGNAL so a
+ * reset peer never raises SIGPIPE.  The TCP connect result is read from
+ * SO_ERROR once the socket turns writable.
+ *
+ * The UDP socket is not connected: some servers answer from another port
+ * than the one asked (TFTP replies from a fresh transfer ID, RFC 1350 4),
+ * and a connected socket would drop that answer.  So datagrams go out
+ * with sendto and are taken back from the target's address, whatever the
+ * port; anything from elsewhere is read and discarded.  IP_RECVERR keeps
+ * what connecting gave: an ICMP port unreachable about our datagram makes
+ * the next recv fail with ECONNREFUSED, which the engine reads as
+ * "closed". */
 #include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -52,7 +61,68 @@ static int tcp_open(ps_conn *c, const struct sockaddr *sa, socklen_t salen)
 
 static int udp_open(ps_conn *c, const struct sockaddr *sa, socklen_t salen)
 {
-    return sock_open(c, sa, salen, SOCK_DGRAM);
+    c->err = 0;
+    c->want = 0;
+    if (salen > sizeof c->peer) {
+        c->err = EINVAL;
+        return PS_IO_ERR;
+    }
+    int fd = socket(sa->sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), on = 1;
+    if (fd < 0) {
+        c->err = errno;
+        return PS_IO_ERR;
+    }
+    int v6 = sa->sa_family == AF_INET6;
+    if (setsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? IPV6_RECVERR : IP_RECVERR, &on, sizeof on) < 0) {
+        c->err = errno;
+        close(fd);
+        return PS_IO_ERR;
+    }
+    c->fd = fd;
+    memcpy(&c->peer, sa, salen);
+    c->peerlen = salen;
+    c->connected = 1;
+    return PS_IO_OK;
+}
+
+/* Is this datagram's source the target host (any port)? */
+static int from_peer(const ps_conn *c, const struct sockaddr_storage *from)
+{
+    if (from->ss_family != c->peer.ss_family) return 0;
+    if (from->ss_family == AF_INET)
+        return ((const struct sockaddr_in *)from)->sin_addr.s_addr ==
+               ((const struct sockaddr_in *)&c->peer)->sin_addr.s_addr;
+    return memcmp(&((const struct sockaddr_in6 *)from)->sin6_addr,
+                  &((const struct sockaddr_in6 *)&c->peer)->sin6_addr, sizeof(struct in6_addr)) == 0;
+}
+
+/* A datagram from the target, skipping (a bounded number of) strays. */
+static ssize_t udp_read(ps_conn *c, void *buf, size_t n)
+{
+    for (int stray = 0; stray < 64; stray++) {
+        struct sockaddr_storage from;
+        socklen_t fl = sizeof from;
+        ssize_t r = recvfrom(c->fd, buf, n, 0, (struct sockaddr *)&from, &fl);
+        if (r >= 0 && from_peer(c, &from)) return r;
+        if (r >= 0) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) break;
+        c->err = errno;
+        return PS_IO_ERR;
+    }
+    c->want = PS_WANT_READ;
+    return PS_IO_AGAIN;
+}
+
+static ssize_t udp_write(ps_conn *c, const void *buf, size_t n)
+{
+    ssize_t r = sendto(c->fd, buf, n, MSG_NOSIGNAL, (const struct sockaddr *)&c->peer, c->peerlen);
+    if (r >= 0) return r;
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+        c->want = PS_WANT_WRITE;
+        return PS_IO_AGAIN;
+    }
+    c->err = errno;
+    return PS_IO_ERR;
 }
 
 /* Called when the connecting socket is writable (or at any later time). */
@@ -122,8 +192,8 @@ const ps_transport ps_transport_tcp = {
 const ps_transport ps_transport_udp = {
     .name = "udp",
     .open = udp_open,
-    .handshake = tcp_handshake, /* a UDP connect completes at once */
-    .read = sock_read,
-    .write = sock_write,
+    .handshake = tcp_handshake, /* nothing to wait for: connected is set */
+    .read = udp_read,
+    .write = udp_write,
     .close = sock_close,
 };

@@ -54,6 +54,8 @@ static void test_bad_input(void)
         {{"--exclude", "127.0.0.1", "127.0.0.1"}, "no targets"},
         {{"--top-ports=", "127.0.0.1"}, "--top-ports"},
         {{"-p", "U:53", "127.0.0.1"}, "UDP"},
+        {{"-sU", "-p", "T:22", "127.0.0.1"}, "-sS or -sT"},
+        {{"-sS", "-sT", "127.0.0.1"}, "-sT"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const struct bad_case *c = &cases[i];
@@ -64,6 +66,30 @@ static void test_bad_input(void)
         CHECK(strstr(e.msg, c->want) != NULL, "case %zu: message '%s' lacks '%s'", i, e.msg, c->want);
         ps_cli_free(&cli);
     }
+}
+
+/* -sS/-sT with -sU: one run, both protocols. */
+static void test_tcp_and_udp(void)
+{
+    ps_cli cli;
+    ps_err e;
+    int r = parse(&cli, &e, "-sS", "-sU", "-p", "53,T:80,U:161", "127.0.0.1", NULL);
+    CHECK(r == PS_OK, "%s", e.msg);
+    CHECK(cli.cfg.scan_type == PS_SCAN_SYN && cli.cfg.udp_scan && ps_config_tcp_scan(&cli.cfg), "both scans");
+    CHECK(cli.ports.ntcp == 2 && cli.ports.tcp[0] == 53 && cli.ports.tcp[1] == 80, "tcp ports: bare 53 and T:80");
+    CHECK(cli.ports.nudp == 2 && cli.ports.udp[0] == 53 && cli.ports.udp[1] == 161, "udp ports: bare 53 and U:161");
+    ps_cli_free(&cli);
+
+    r = parse(&cli, &e, "-sU", "-sT", "127.0.0.1", NULL);
+    CHECK(r == PS_OK, "%s", e.msg);
+    CHECK(cli.ports.ntcp == 1000 && cli.ports.nudp == 1000, "defaults: top 1000 of each (%zu, %zu)",
+          cli.ports.ntcp, cli.ports.nudp);
+    ps_cli_free(&cli);
+
+    r = parse(&cli, &e, "-sU", "-p", "53", "127.0.0.1", NULL);
+    CHECK(r == PS_OK, "%s", e.msg);
+    CHECK(!ps_config_tcp_scan(&cli.cfg) && cli.ports.ntcp == 0 && cli.ports.nudp == 1, "-sU alone: UDP only");
+    ps_cli_free(&cli);
 }
 
 static void test_forms(void)
@@ -131,6 +157,7 @@ int main(void)
 {
     RUN(test_bad_input);
     RUN(test_forms);
+    RUN(test_tcp_and_udp);
     RUN(test_defaults_and_timing);
     RUN(test_actions);
     return UNIT_END();
