@@ -97,6 +97,12 @@ enum {
 };
 #define GAP_MIN 0.020
 #define GAP_MAX 5.0
+/* Silence proves nothing while the host has drawn no ICMP error at all
+ * (no canary): its bucket may have been emptied before the scan began
+ * (another scan, another host of the same kernel).  Such a port is given
+ * up as open|filtered only once its tries span this long, in which a
+ * Linux IPv4 bucket (1 token a second) refills at least once. */
+#define SILENT_SPAN 1.1
 
 struct pstate {
     uint8_t done, tries, clean;
@@ -438,17 +444,21 @@ static void end_round(struct uscan *s, struct host *h, double t)
     for (uint32_t j = 0; j < r->nbatch; j++) silent += !h->ps[h->batch[j]].done;
     int clean = r->ncanary ? r->canary_ok == r->ncanary : r->icmp == 0 || silent == 0;
     if (!clean) h->limited = 1;
-    int need = s->max_retries + 1;
+    int need = s->max_retries + 1, unverified = !r->ncanary && r->icmp == 0;
+    int span_ok = !unverified || t - h->started >= SILENT_SPAN;
     if (h->limited && need < 2) need = 2;
     for (uint32_t j = 0; j < r->nbatch; j++) {
         struct pstate *ps = &h->ps[h->batch[j]];
         if (ps->done) continue;
         if (ps->tries < UINT8_MAX) ps->tries++;
-        if (clean && ++ps->clean >= need) port_final(s, h, h->batch[j], PS_ST_NONE, PS_R_NONE, -1);
+        if (clean && ++ps->clean >= need && span_ok) port_final(s, h, h->batch[j], PS_ST_NONE, PS_R_NONE, -1);
     }
     h->rounds++;
 
-    if (clean) {
+    if (clean && unverified) { /* wait longer each time for the bucket */
+        h->gap = h->gap * 2 > GAP_MAX ? GAP_MAX : h->gap * 2;
+        h->k = h->k > UINT32_MAX / 2 ? UINT32_MAX : h->k * 2;
+    } else if (clean) {
         h->stalls = 0;
         h->chain_start = -1;
         h->gap = GAP_MIN;

@@ -95,6 +95,18 @@ if command -v openssl >/dev/null; then
         -keyout "$D/key.pem" -out "$D/cert.pem" >/dev/null 2>&1
 fi
 serve dtls 4433 0 openssl s_server -dtls1_2 -accept "$TB_IP4:4433" -cert "$D/cert.pem" -key "$D/key.pem" -quiet
+# For -sV: a DTLS server doing the stateless cookie exchange (-listen)
+# answers every ClientHello, not only the first client's.
+if command -v openssl >/dev/null; then
+    start dtls-listen openssl s_server -dtls1_2 -listen -accept "$TB_IP4:4434" -cert "$D/cert.pem" -key "$D/key.pem" -quiet
+    wait_udp 4434 || not_ok "DTLS -listen on 4434 did not start" "$(head -5 "$D/dtls-listen.log")"
+fi
+# A bound port that never answers: open|filtered, whatever -sV sends.
+UDP_BIND=$(dirname "$LISTENER")/udp_bind
+if [ -x "$UDP_BIND" ]; then
+    start silent "$UDP_BIND" -t 300 "$TB_IP4" 5000
+    wait_udp 5000 || not_ok "udp_bind on 5000 did not start" "$(head -5 "$D/silent.log")"
+fi
 
 # ------------------------------------------------------------ the checks
 
@@ -152,6 +164,52 @@ expect "IPv4 daemons + 20 closed" "${open4[*]}" 20 "" ""
 # 2. IPv6: 200 closed ports at the IPv6 limit.
 scan plain6 -p "53,123,161,20000-20199" "$TB_IP6"
 expect "IPv6 daemons + 200 closed" "${open6[*]}" 200 "" ""
+
+# 2b. -sV: each daemon named from its own reply, the silent port left
+# open|filtered, closed ports closed.  Versions come from the installed
+# packages.
+# svc_of FILE PROTO PORT: "state service product version" of one port.
+svc_of() {
+    jq -r --arg pr "$2" --argjson p "$3" 'select(.type == "host") | .ports[] | select(.proto == $pr and .port == $p) |
+        "\(.state) \(.service.name // "-") \(.service.product // "-") \(.service.version // "-")"' "$1"
+}
+# expect_svc TAG PROTO PORT WANT: when the daemon is there (open in scan 1).
+expect_svc() {
+    local tag=$1 proto=$2 port=$3 want=$4
+    if [ "$proto" = udp ] && [[ " ${open4[*]} 4434 5000 20000 " != *" $port "* ]]; then
+        skip "$tag: $port/$proto is $want" "no daemon on $port"
+        return
+    fi
+    check_eq "$tag: $port/$proto is $want" "$(svc_of "$OUT" "$proto" "$port")" "$want"
+}
+ver() { "$@" 2>/dev/null | head -1 | grep -o '[0-9][0-9.]*[0-9]' | head -1; }
+dnsmasq_v=$(ver dnsmasq --version)
+memcached_v=$(ver memcached -V)
+scan sv4 -sV -p 53,69,123,161,11211,4434,5000,20000 "$TB_IP4"
+check_eq "-sU -sV: exit 0" "$RC" 0
+expect_svc "-sU -sV" udp 53 "open domain dnsmasq $dnsmasq_v"
+expect_svc "-sU -sV" udp 69 "open tftp - -"
+expect_svc "-sU -sV" udp 123 "open ntp - -"
+expect_svc "-sU -sV" udp 161 "open snmp - -"
+expect_svc "-sU -sV" udp 11211 "open memcached memcached $memcached_v"
+expect_svc "-sU -sV" udp 4434 "open dtls - -"
+expect_svc "-sU -sV" udp 5000 "open|filtered - - -"
+expect_svc "-sU -sV" udp 20000 "closed - - -"
+check_eq "-sU -sV: snmp names the host from sysDescr" \
+    "$(jq -r 'select(.type=="host") | .ports[] | select(.port==161) | .service.ostype // "-"' "$OUT")" \
+    "$([[ " ${open4[*]} " == *" 161 "* ]] && echo Linux || echo -)"
+
+# 2c. TCP and UDP in one run, with -sV: dnsmasq answers DNS on both.
+# (-sU is added by scan().)
+for tcp in -sS -sT; do
+    scan "both${tcp}" "$tcp" -sV -p 53,20000 "$TB_IP4"
+    check_eq "$tcp -sU: exit 0" "$RC" 0
+    check_eq "$tcp -sU: one host line" "$(jq -c 'select(.type=="host")' "$OUT" | wc -l)" 1
+    expect_svc "$tcp -sU" tcp 53 "open domain dnsmasq $dnsmasq_v"
+    expect_svc "$tcp -sU" udp 53 "open domain dnsmasq $dnsmasq_v"
+    expect_svc "$tcp -sU" tcp 20000 "closed - - -"
+    expect_svc "$tcp -sU" udp 20000 "closed - - -"
+done
 
 # 3. Dropped and rejected ports.  One open daemon and two closed ports
 # dropped (open|filtered), one closed port rejected with admin-prohibited.
