@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <net/if.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "pscan/cli.h"
 #include "pscan/discover.h"
@@ -195,7 +197,11 @@ static int apply(struct parse_state *st, const struct option_row *o, const char 
         c->nshards = (unsigned)n;
         return PS_OK;
     }
-    case O_IFACE: c->iface = arg; return PS_OK;
+    case O_IFACE:
+        if (if_nametoindex(arg) == 0)
+            return ps_fail(e, PS_EINPUT, "%s: no such network interface '%s' (see 'ip link')", name, arg);
+        c->iface = arg;
+        return PS_OK;
     case O_SOURCE_IP: {
         ps_addr a;
         if (ps_addr_parse(arg, &a) != 0)
@@ -316,6 +322,33 @@ static const struct option_row *lookup(const char *tok, const char **arg, int *c
     return NULL;
 }
 
+
+/* -S must be an address of this machine (replies must come back to it)
+ * and of the targets' family. */
+static int check_source_ip(const char *src, const ps_targets *t, ps_err *e)
+{
+    ps_addr a, first, last;
+    struct sockaddr_storage ss;
+    if (ps_addr_parse(src, &a) != 0) return ps_fail(e, PS_EINPUT, "-S: '%s' is not an IP address", src);
+    uint64_t n = ps_targets_count(t);
+    if (n) {
+        ps_targets_get(t, 0, &first);
+        ps_targets_get(t, n - 1, &last);
+        if (first.family != a.family || last.family != a.family)
+            return ps_fail(e, PS_EINPUT, "-S: %s is an IPv%c address, but the targets include IPv%c ones",
+                           src, a.family == AF_INET ? '4' : '6', a.family == AF_INET ? '6' : '4');
+    }
+    socklen_t len = ps_addr_to_sockaddr(&a, 0, &ss);
+    int fd = socket(a.family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return ps_fail(e, PS_ERUNTIME, "-S: socket: %s", strerror(errno));
+    int r = bind(fd, (struct sockaddr *)&ss, len), err = errno;
+    close(fd);
+    if (r < 0 && err == EADDRNOTAVAIL)
+        return ps_fail(e, PS_EINPUT, "-S: %s is not an address of this machine (see 'ip addr')", src);
+    if (r < 0) return ps_fail(e, PS_ERUNTIME, "-S: cannot use %s: %s", src, strerror(err));
+    return PS_OK;
+}
+
 static int build_sets(struct parse_state *st, const char **targets, int ntargets, ps_err *e)
 {
     ps_cli *cli = st->cli;
@@ -337,6 +370,8 @@ static int build_sets(struct parse_state *st, const char **targets, int ntargets
     if (ps_targets_count(cli->targets) > (1u << 24) && !c->allow_large)
         return ps_fail(e, PS_EINPUT, "the targets hold %llu addresses, more than a /8: pass --allow-large if you mean it",
                        (unsigned long long)ps_targets_count(cli->targets));
+
+    if (c->source_ip && (r = check_source_ip(c->source_ip, cli->targets, e))) return r;
 
     int udp = c->udp_scan, tcp = ps_config_tcp_scan(c);
     if (c->ports) {

@@ -115,5 +115,9 @@ bad "-sT with -sS" -sS -n -sT -sS -p 80 "$T"
 bad "every target excluded" "~exclu" -n -sT -p 80 "$T" --exclude 127.0.0.0/8
 printf '%s\n' "$T" >"$TEST_TMP/goodlist.txt"
 bad "every -iL target excluded" "~exclu" -n -sT -p 80 -iL "$TEST_TMP/goodlist.txt" --exclude "$T"
+bad "-e with an unknown interface" nosuchif0 -n -e nosuchif0 -p 80 "$T"
+bad "-S not of this machine" 198.18.255.254 -n -S 198.18.255.254 -p 80 "$T"
+bad "-S of the other family" ::1 -n -S ::1 -p 80 "$T"
+bad "-sU with T: ports only" "~-sS" -n -sU -p T:80 "$T"
 
 finish
