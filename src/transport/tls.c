@@ -10,7 +10,10 @@
  * Certificate fields are copied out as text with hostile bytes escaped:
  * names in RFC 2253 form, subjectAltNames as "DNS:x, IP:y", validity as
  * ISO 8601 UTC, and the SHA-256 of the DER encoding in the colon-separated
- * upper-case form `openssl x509 -fingerprint -sha256` prints. */
+ * upper-case form `openssl x509 -fingerprint -sha256` prints.  The same
+ * summary is offered over DER bytes (ps_tls_cert_summary_der), which is
+ * how the fuzz harness (tests/fuzz/fuzz_cert.c) and the unit tests reach
+ * it without a handshake. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -255,6 +258,62 @@ static void sans_text(X509 *cert, char *dst, size_t dsz)
     GENERAL_NAMES_free(gens);
 }
 
+/* The SHA-256 of cert's DER encoding, "AB:CD:..." (95 characters). */
+static void fingerprint_text(X509 *cert, char *dst, size_t dsz)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    dst[0] = '\0';
+    if (X509_digest(cert, EVP_sha256(), md, &mdlen) != 1 || mdlen != 32 || dsz < 3 * 32)
+        return;
+    char *o = dst;
+    for (unsigned i = 0; i < mdlen; i++) {
+        if (i)
+            *o++ = ':';
+        *o++ = hex[md[i] >> 4];
+        *o++ = hex[md[i] & 15];
+    }
+    *o = '\0';
+}
+
+/* The certificate part of ps_tls_info: subject .. sha256.  version and
+ * cipher are left as they are. */
+static void cert_fields(X509 *cert, ps_tls_info *out)
+{
+    name_text(X509_get_subject_name(cert), out->subject, sizeof out->subject);
+    name_text(X509_get_issuer_name(cert), out->issuer, sizeof out->issuer);
+    sans_text(cert, out->sans, sizeof out->sans);
+    time_text(X509_get0_notBefore(cert), out->not_before, sizeof out->not_before);
+    time_text(X509_get0_notAfter(cert), out->not_after, sizeof out->not_after);
+    fingerprint_text(cert, out->sha256, sizeof out->sha256);
+    ERR_clear_error();
+}
+
+int ps_tls_cert_summary_der(const uint8_t *der, size_t len, ps_tls_info *out, ps_err *e)
+{
+    memset(out, 0, sizeof *out);
+    if (!der || len == 0)
+        return ps_fail(e, PS_EINPUT, "empty certificate");
+    if (len > PS_TLS_CERT_MAX)
+        return ps_fail(e, PS_EINPUT, "certificate of %zu bytes (at most %d)", len,
+                       PS_TLS_CERT_MAX);
+    const unsigned char *p = der;
+    X509 *cert = d2i_X509(NULL, &p, (long)len);
+    if (!cert) {
+        ERR_clear_error();
+        return ps_fail(e, PS_EINPUT, "not a DER X.509 certificate (%zu bytes)", len);
+    }
+    size_t used = (size_t)(p - der);
+    if (used != len) {
+        X509_free(cert);
+        return ps_fail(e, PS_EINPUT, "%zu bytes after the DER certificate", len - used);
+    }
+    cert_fields(cert, out);
+    X509_free(cert);
+    return PS_OK;
+}
+
 int ps_tls_info_get(const ps_conn *c, ps_tls_info *out)
 {
     memset(out, 0, sizeof *out);
@@ -267,26 +326,8 @@ int ps_tls_info_get(const ps_conn *c, ps_tls_info *out)
     X509 *cert = SSL_get1_peer_certificate(s);
     if (!cert)
         return 0;
-    name_text(X509_get_subject_name(cert), out->subject, sizeof out->subject);
-    name_text(X509_get_issuer_name(cert), out->issuer, sizeof out->issuer);
-    sans_text(cert, out->sans, sizeof out->sans);
-    time_text(X509_get0_notBefore(cert), out->not_before, sizeof out->not_before);
-    time_text(X509_get0_notAfter(cert), out->not_after, sizeof out->not_after);
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-    if (X509_digest(cert, EVP_sha256(), md, &mdlen) == 1 && mdlen == 32) {
-        static const char hex[] = "0123456789ABCDEF";
-        char *o = out->sha256;
-        for (unsigned i = 0; i < mdlen; i++) {
-            if (i)
-                *o++ = ':';
-            *o++ = hex[md[i] >> 4];
-            *o++ = hex[md[i] & 15];
-        }
-        *o = '\0';
-    }
+    cert_fields(cert, out);
     X509_free(cert);
-    ERR_clear_error();
     return 1;
 }
 
