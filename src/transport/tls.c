@@ -246,9 +246,11 @@ static int sans_put(char *dst, size_t dsz, const char *prefix, const char *text,
     if (whole && w >= 0 && (size_t)w + sizeof SANS_MORE <= room)
         return 1;
     /* It does not fit (with room for the mark after it): end the list. */
+    const char *mark = o ? SANS_MORE : "...";
+    size_t mlen = strlen(mark);
     dst[o] = '\0';
-    if (o + sizeof SANS_MORE <= dsz)
-        memcpy(dst + o, o ? SANS_MORE : SANS_MORE + 2, sizeof SANS_MORE - (o ? 0 : 2));
+    if (o + mlen < dsz)
+        memcpy(dst + o, mark, mlen + 1);
     return 0;
 }
 
