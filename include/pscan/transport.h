@@ -95,6 +95,19 @@ void ps_tls_ctx_free(ps_tls_ctx *ctx);
  * filled), -1 when c is not a finished TLS connection. */
 int ps_tls_info_get(const ps_conn *c, ps_tls_info *out);
 
+/* Largest certificate ps_tls_cert_summary_der takes (TLS 1.2 caps the
+ * whole chain at 16 MiB; no real leaf certificate is near 1 MiB). */
+#define PS_TLS_CERT_MAX (1 << 20)
+
+/* Fill the certificate fields of out (subject, issuer, sans, not_before,
+ * not_after, sha256; version and cipher are left empty) from one DER
+ * X.509 certificate of len bytes, exactly what ps_tls_info_get reports for
+ * a peer sending it.  No verification of any kind.  PS_OK, or PS_EINPUT
+ * (out all empty, e says why) for bytes that are not exactly one
+ * certificate: empty, over PS_TLS_CERT_MAX, unparsable, or followed by
+ * more bytes. */
+int ps_tls_cert_summary_der(const uint8_t *der, size_t len, ps_tls_info *out, ps_err *e);
+
 /* Do these bytes start like a TLS record a server sends (handshake or
  * alert, version 3.x)?  Used to spot a TLS service behind a plain probe. */
 int ps_tls_looks_like(const uint8_t *buf, size_t len);

@@ -10,7 +10,10 @@
  * Certificate fields are copied out as text with hostile bytes escaped:
  * names in RFC 2253 form, subjectAltNames as "DNS:x, IP:y", validity as
  * ISO 8601 UTC, and the SHA-256 of the DER encoding in the colon-separated
- * upper-case form `openssl x509 -fingerprint -sha256` prints. */
+ * upper-case form `openssl x509 -fingerprint -sha256` prints.  The same
+ * summary is offered over DER bytes (ps_tls_cert_summary_der), which is
+ * how the fuzz harness (tests/fuzz/fuzz_cert.c) and the unit tests reach
+ * it without a handshake. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,15 +174,18 @@ const ps_transport ps_transport_tls = {
 
 /* ---- what the handshake tells ---------------------------------------- */
 
-/* Copy src (n bytes) into dst (size dsz) escaping non-printable bytes. */
-static void copy_escaped(char *dst, size_t dsz, const char *src, size_t n)
+/* Copy src (n bytes) into dst (size dsz) writing non-printable bytes, the
+ * backslash and any byte of `also` as \xHH.  An escape is written whole
+ * or not at all; the copy stops at the first byte that does not fit.
+ * Returns 1 when all of src was copied, 0 when it was cut. */
+static int copy_escaped(char *dst, size_t dsz, const char *src, size_t n, const char *also)
 {
-    size_t o = 0;
+    size_t o = 0, i = 0;
     if (!dsz)
-        return;
-    for (size_t i = 0; i < n; i++) {
+        return n == 0;
+    for (; i < n; i++) {
         unsigned char ch = (unsigned char)src[i];
-        if (ch >= 0x20 && ch < 0x7f && ch != '\\') {
+        if (ch >= 0x20 && ch < 0x7f && ch != '\\' && !(also && strchr(also, ch))) {
             if (o + 1 >= dsz)
                 break;
             dst[o++] = (char)ch;
@@ -190,6 +196,7 @@ static void copy_escaped(char *dst, size_t dsz, const char *src, size_t n)
         }
     }
     dst[o] = '\0';
+    return i == n;
 }
 
 static void name_text(X509_NAME *name, char *dst, size_t dsz)
@@ -202,28 +209,56 @@ static void name_text(X509_NAME *name, char *dst, size_t dsz)
         char *p = NULL;
         long n = BIO_get_mem_data(b, &p);
         if (n > 0 && p)
-            copy_escaped(dst, dsz, p, (size_t)n);
+            copy_escaped(dst, dsz, p, (size_t)n, NULL);
     }
     BIO_free(b);
 }
 
+/* "YYYY-MM-DDTHH:MM:SSZ", always 20 characters (years 0000-9999 are all
+ * an ASN.1 time can hold); empty when OpenSSL cannot read the time. */
 static void time_text(const ASN1_TIME *t, char *dst, size_t dsz)
 {
     struct tm tm;
     dst[0] = '\0';
-    if (t && ASN1_TIME_to_tm(t, &tm) == 1)
-        strftime(dst, dsz, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (!t || ASN1_TIME_to_tm(t, &tm) != 1)
+        return;
+    int year = tm.tm_year + 1900;
+    if (year < 0 || year > 9999)
+        return;
+    snprintf(dst, dsz, "%04d-%02d-%02dT%02d:%02d:%02dZ", year, tm.tm_mon + 1, tm.tm_mday,
+             tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
-/* Append "PREFIX:value" to the comma list in dst. */
-static void sans_add(char *dst, size_t dsz, const char *prefix, const char *val, size_t n)
+/* The SAN list is "PREFIX:value" items joined by ", ".  A comma inside a
+ * value is escaped too, so that one name can never read as two
+ * ("DNS:a.test, IP:198.18.0.1" from a single dNSName).  When an item does
+ * not fit, the list ends there with ", ..." (room for it is kept), so what
+ * is shown is always a prefix of the certificate's names. */
+#define SANS_MORE ", ..."
+
+/* Append "PREFIX:text" (text already escaped, whole when the value was
+ * not cut); 0 when it did not fit, and dst then ends with SANS_MORE. */
+static int sans_put(char *dst, size_t dsz, const char *prefix, const char *text, int whole)
 {
     size_t o = strlen(dst);
-    char esc[260];
-    copy_escaped(esc, sizeof esc, val, n);
-    int w = snprintf(dst + o, dsz - o, "%s%s:%s", o ? ", " : "", prefix, esc);
-    if (w < 0 || (size_t)w >= dsz - o)
-        dst[o] = '\0'; /* does not fit: keep the list whole rather than cut */
+    size_t room = dsz - o; /* o < dsz: dst is a string of dsz bytes */
+    int w = snprintf(dst + o, room, "%s%s:%s", o ? ", " : "", prefix, text);
+    if (whole && w >= 0 && (size_t)w + sizeof SANS_MORE <= room)
+        return 1;
+    /* It does not fit (with room for the mark after it): end the list. */
+    const char *mark = o ? SANS_MORE : "...";
+    size_t mlen = strlen(mark);
+    dst[o] = '\0';
+    if (o + mlen < dsz)
+        memcpy(dst + o, mark, mlen + 1);
+    return 0;
+}
+
+static int sans_add(char *dst, size_t dsz, const char *prefix, const char *val, size_t n)
+{
+    char esc[sizeof ((ps_tls_info *)0)->sans];
+    int whole = copy_escaped(esc, sizeof esc, val, n, ",");
+    return sans_put(dst, dsz, prefix, esc, whole);
 }
 
 static void sans_text(X509 *cert, char *dst, size_t dsz)
@@ -232,27 +267,97 @@ static void sans_text(X509 *cert, char *dst, size_t dsz)
     GENERAL_NAMES *gens = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
     if (!gens)
         return;
-    for (int i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
+    int more = 1;
+    for (int i = 0; more && i < sk_GENERAL_NAME_num(gens); i++) {
         const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
         if (g->type == GEN_DNS || g->type == GEN_EMAIL || g->type == GEN_URI) {
             const ASN1_IA5STRING *s = g->d.ia5;
             const char *pre = g->type == GEN_DNS ? "DNS" : g->type == GEN_EMAIL ? "email" : "URI";
-            sans_add(dst, dsz, pre, (const char *)ASN1_STRING_get0_data(s),
-                     (size_t)ASN1_STRING_length(s));
+            more = sans_add(dst, dsz, pre, (const char *)ASN1_STRING_get0_data(s),
+                            (size_t)ASN1_STRING_length(s));
         } else if (g->type == GEN_IPADD) {
             const unsigned char *ip = ASN1_STRING_get0_data(g->d.ip);
             int len = ASN1_STRING_length(g->d.ip);
             char buf[64] = "";
-            if (len == 4)
+            if (len == 4) {
                 snprintf(buf, sizeof buf, "%u.%u.%u.%u", ip[0], ip[1], ip[2], ip[3]);
-            else if (len == 16)
+            } else if (len == 16) {
                 for (int k = 0; k < 16; k += 2)
                     snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%X",
                              k ? ":" : "", (unsigned)(ip[k] << 8 | ip[k + 1]));
-            sans_add(dst, dsz, "IP", buf, strlen(buf));
+            } else {
+                /* Not an address (a name-constraint net/mask, garbage):
+                 * every byte as \xHH, so that none can pass for an
+                 * address written out ("1.2.3.4" in 7 bytes). */
+                char raw[sizeof ((ps_tls_info *)0)->sans];
+                size_t o = 0;
+                int k = 0;
+                for (; k < len && o + 4 < sizeof raw; k++)
+                    o += (size_t)snprintf(raw + o, sizeof raw - o, "\\x%02x", ip[k]);
+                raw[o] = '\0';
+                more = sans_put(dst, dsz, "IP", raw, k >= len);
+                continue;
+            }
+            more = sans_add(dst, dsz, "IP", buf, strlen(buf));
         }
     }
     GENERAL_NAMES_free(gens);
+}
+
+/* The SHA-256 of cert's DER encoding, "AB:CD:..." (95 characters). */
+static void fingerprint_text(X509 *cert, char *dst, size_t dsz)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    dst[0] = '\0';
+    if (X509_digest(cert, EVP_sha256(), md, &mdlen) != 1 || mdlen != 32 || dsz < 3 * 32)
+        return;
+    char *o = dst;
+    for (unsigned i = 0; i < mdlen; i++) {
+        if (i)
+            *o++ = ':';
+        *o++ = hex[md[i] >> 4];
+        *o++ = hex[md[i] & 15];
+    }
+    *o = '\0';
+}
+
+/* The certificate part of ps_tls_info: subject .. sha256.  version and
+ * cipher are left as they are. */
+static void cert_fields(X509 *cert, ps_tls_info *out)
+{
+    name_text(X509_get_subject_name(cert), out->subject, sizeof out->subject);
+    name_text(X509_get_issuer_name(cert), out->issuer, sizeof out->issuer);
+    sans_text(cert, out->sans, sizeof out->sans);
+    time_text(X509_get0_notBefore(cert), out->not_before, sizeof out->not_before);
+    time_text(X509_get0_notAfter(cert), out->not_after, sizeof out->not_after);
+    fingerprint_text(cert, out->sha256, sizeof out->sha256);
+    ERR_clear_error();
+}
+
+int ps_tls_cert_summary_der(const uint8_t *der, size_t len, ps_tls_info *out, ps_err *e)
+{
+    memset(out, 0, sizeof *out);
+    if (!der || len == 0)
+        return ps_fail(e, PS_EINPUT, "empty certificate");
+    if (len > PS_TLS_CERT_MAX)
+        return ps_fail(e, PS_EINPUT, "certificate of %zu bytes (at most %d)", len,
+                       PS_TLS_CERT_MAX);
+    const unsigned char *p = der;
+    X509 *cert = d2i_X509(NULL, &p, (long)len);
+    if (!cert) {
+        ERR_clear_error();
+        return ps_fail(e, PS_EINPUT, "not a DER X.509 certificate (%zu bytes)", len);
+    }
+    size_t used = (size_t)(p - der);
+    if (used != len) {
+        X509_free(cert);
+        return ps_fail(e, PS_EINPUT, "%zu trailing byte(s) after the DER certificate", len - used);
+    }
+    cert_fields(cert, out);
+    X509_free(cert);
+    return PS_OK;
 }
 
 int ps_tls_info_get(const ps_conn *c, ps_tls_info *out)
@@ -267,26 +372,8 @@ int ps_tls_info_get(const ps_conn *c, ps_tls_info *out)
     X509 *cert = SSL_get1_peer_certificate(s);
     if (!cert)
         return 0;
-    name_text(X509_get_subject_name(cert), out->subject, sizeof out->subject);
-    name_text(X509_get_issuer_name(cert), out->issuer, sizeof out->issuer);
-    sans_text(cert, out->sans, sizeof out->sans);
-    time_text(X509_get0_notBefore(cert), out->not_before, sizeof out->not_before);
-    time_text(X509_get0_notAfter(cert), out->not_after, sizeof out->not_after);
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-    if (X509_digest(cert, EVP_sha256(), md, &mdlen) == 1 && mdlen == 32) {
-        static const char hex[] = "0123456789ABCDEF";
-        char *o = out->sha256;
-        for (unsigned i = 0; i < mdlen; i++) {
-            if (i)
-                *o++ = ':';
-            *o++ = hex[md[i] >> 4];
-            *o++ = hex[md[i] & 15];
-        }
-        *o = '\0';
-    }
+    cert_fields(cert, out);
     X509_free(cert);
-    ERR_clear_error();
     return 1;
 }
 
