@@ -68,7 +68,7 @@ struct extra {
     int scan_done;   /* the port scan has nothing more for this host */
     uint32_t submitted; /* ports handed to -sV */
     uint32_t pending; /* -sV results still to come */
-    struct vec svc;  /* ps_svc_result, in arrival order */
+    struct vec svc;  /* uint8_t *, packed ps_svc_result (ps_svc_pack), in arrival order */
     struct vec odd;  /* struct odd_reason */
 };
 
@@ -172,6 +172,7 @@ static void free_record(struct record *rec)
 {
     free(rec->open.v);
     if (rec->x) {
+        for (uint32_t i = 0; i < rec->x->svc.n; i++) free(((uint8_t **)rec->x->svc.v)[i]);
         free(rec->x->svc.v);
         free(rec->x->odd.v);
         free(rec->x);
@@ -482,10 +483,13 @@ static void emit(ps_report *r, uint64_t idx, struct record *rec)
     const struct extra *x = rec && rec->x ? rec->x : &none;
     struct open_port *open = rec ? rec->open.v : NULL;
     uint32_t nopen = rec ? rec->open.n : 0;
-    ps_svc_result *svc = x->svc.v;
+    /* Results are kept packed (3 KB each unpacked): unpacked for this host only. */
+    ps_svc_result *svc = x->svc.n ? malloc(x->svc.n * sizeof *svc) : NULL;
+    uint32_t nsvc = svc ? x->svc.n : 0;
+    for (uint32_t i = 0; i < nsvc; i++) ps_svc_unpack(((uint8_t **)x->svc.v)[i], &svc[i]);
     struct odd_reason *odd = x->odd.v;
     if (nopen) qsort(open, nopen, sizeof *open, cmp_open);
-    if (x->svc.n) qsort(svc, x->svc.n, sizeof *svc, cmp_svc);
+    if (nsvc) qsort(svc, nsvc, sizeof *svc, cmp_svc);
     if (x->odd.n) qsort(odd, x->odd.n, sizeof *odd, cmp_odd);
     size_t k = 0, o = 0, v = 0, d = 0;
     for (size_t i = 0; rows && i < r->nports; i++) {
@@ -506,8 +510,8 @@ static void emit(ps_report *r, uint64_t idx, struct record *rec)
                 row->reason = (enum ps_reason)open[o].reason;
                 row->ttl = open[o].ttl;
             }
-            while (v < x->svc.n && svc_key(&svc[v]) < svc_key_of(row)) v++;
-            if (v < x->svc.n && svc_key(&svc[v]) == svc_key_of(row)) row->svc = &svc[v];
+            while (v < nsvc && svc_key(&svc[v]) < svc_key_of(row)) v++;
+            if (v < nsvc && svc_key(&svc[v]) == svc_key_of(row)) row->svc = &svc[v];
         }
     }
     h.ports = rows;
@@ -549,6 +553,7 @@ static void emit(ps_report *r, uint64_t idx, struct record *rec)
         if (r->writers[i].ops->host) r->writers[i].ops->host(&r->writers[i], &h);
     free(procs);
     free(rows);
+    free(svc);
 }
 
 static void emit_and_drop(ps_report *r, uint64_t idx)
@@ -609,8 +614,9 @@ void ps_report_service(ps_report *r, const ps_svc_result *res)
     struct record *rec = s ? *s : NULL;
     if (!rec || !rec->x) goto out;
     if (settle_udp(r, rec, res)) {
-        ps_svc_result *slot = vec_push(&rec->x->svc, sizeof *slot);
-        if (slot) *slot = *res;
+        uint8_t *packed = ps_svc_pack(res), **slot = packed ? vec_push(&rec->x->svc, sizeof *slot) : NULL;
+        if (slot) *slot = packed;
+        else free(packed);
     }
     if (rec->x->pending) rec->x->pending--;
     if (!rec->x->pending && rec->x->scan_done) {

@@ -96,6 +96,12 @@ int ps_svc_finish(ps_svc_engine *s);
 /* Finishes first if needed. */
 void ps_svc_free(ps_svc_engine *s);
 
+/* A result in a malloc'd block of the bytes it needs (pack.c), and back:
+ * ps_svc_unpack(ps_svc_pack(r)) equals r field by field.  NULL when out
+ * of memory. */
+uint8_t *ps_svc_pack(const ps_svc_result *r);
+void ps_svc_unpack(const uint8_t *packed, ps_svc_result *out);
+
 /* The status as a word: "match", "softmatch", "unknown", "tcpwrapped",
  * "closed". */
 const char *ps_svc_status_name(enum ps_svc_status st);

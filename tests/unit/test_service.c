@@ -670,6 +670,58 @@ static void test_ipv6(void)
     server_stop(pid);
 }
 
+/* Fill n bytes of a text field with printable bytes and end it with NUL. */
+static void fill_text(char *f, size_t size, size_t n, unsigned *seed)
+{
+    for (size_t i = 0; i < n && i + 1 < size; i++) f[i] = (char)(' ' + 1 + rand_r(seed) % 94);
+}
+
+/* Packing keeps every field, empty, full or in between. */
+static void test_pack_round_trip(void)
+{
+    unsigned seed = 7;
+    for (int round = 0; round < 200; round++) {
+        ps_svc_result a, b;
+        memset(&a, 0, sizeof a);
+        size_t n = round == 0 ? 0 : round == 1 ? 100000 : (size_t)rand_r(&seed) % 600;
+        a.addr.family = AF_INET6;
+        a.addr.u.v6[15] = (uint8_t)round;
+        a.port = (uint16_t)(round * 131);
+        a.proto = round & 1 ? PS_UDP : PS_TCP;
+        a.status = (enum ps_svc_status)(round % 5);
+        a.tls = round & 2;
+        a.has_cert = round & 4;
+        a.probe = round & 8 ? "GetRequest" : NULL;
+        a.rtt_ms = round * 0.5;
+        a.elapsed_ms = round * 3.25;
+        a.info.ncpe = round % 5;
+        a.info.soft = round & 16;
+        fill_text(a.info.service, sizeof a.info.service, n, &seed);
+        fill_text(a.info.product, sizeof a.info.product, n / 2, &seed);
+        fill_text(a.info.version, sizeof a.info.version, n, &seed);
+        fill_text(a.info.info, sizeof a.info.info, n, &seed);
+        fill_text(a.info.cpe[3], sizeof a.info.cpe[3], n, &seed);
+        fill_text(a.cert.subject, sizeof a.cert.subject, n, &seed);
+        fill_text(a.cert.sans, sizeof a.cert.sans, n, &seed);
+        fill_text(a.cert.sha256, sizeof a.cert.sha256, n, &seed);
+        a.banner_len = n < sizeof a.banner ? n : sizeof a.banner;
+        for (size_t i = 0; i < a.banner_len; i++) a.banner[i] = (uint8_t)rand_r(&seed);
+        uint8_t *p = ps_svc_pack(&a);
+        CHECK(p != NULL, "pack");
+        if (!p) return;
+        memset(&b, 0xaa, sizeof b);
+        ps_svc_unpack(p, &b);
+        free(p);
+        int same = b.port == a.port && b.proto == a.proto && b.status == a.status && b.tls == a.tls &&
+                   b.has_cert == a.has_cert && b.probe == a.probe && b.rtt_ms == a.rtt_ms &&
+                   b.elapsed_ms == a.elapsed_ms && b.banner_len == a.banner_len &&
+                   memcmp(&b.addr, &a.addr, sizeof a.addr) == 0 && memcmp(&b.info, &a.info, sizeof a.info) == 0 &&
+                   memcmp(&b.cert, &a.cert, sizeof a.cert) == 0 && memcmp(b.banner, a.banner, a.banner_len) == 0;
+        CHECK(same, "round %d (fields of %zu bytes) comes back equal", round, n);
+        if (!same) return;
+    }
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -687,6 +739,7 @@ int main(void)
     }
     printf("# probe database: %s (%zu probes)\n", db_name, ps_probedb_count(db));
     RUN(test_plan_order);
+    RUN(test_pack_round_trip);
     RUN(test_tls_looks_like);
     RUN(test_bad_options);
     if (access(SERVER_BIN, X_OK) != 0) {
