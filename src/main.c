@@ -11,6 +11,7 @@
 #include "pscan/detect.h"
 #include "pscan/diff.h"
 #include "pscan/discover.h"
+#include "pscan/privdrop.h"
 #include "pscan/resume.h"
 #include "pscan/report.h"
 #include "pscan/scan.h"
@@ -48,16 +49,32 @@ static const struct ps_scanner_ops *choose_scanner(const ps_config *cfg, ps_err 
 }
 
 static void on_interrupt(const struct ps_scanner_ops *scanner, const ps_scan_state *state,
-                         uint64_t hosts, int argc, char **argv)
+                         uint64_t hosts, ps_resume_out *out)
 {
     ps_err e;
     if (state->done >= state->total) return;
-    if (ps_resume_save(RESUME_FILE, scanner->name, state->seed, state->done, hosts, argc, argv, &e) == PS_OK)
+    if (ps_resume_out_save(out, scanner->name, state->seed, state->done, hosts, &e) == PS_OK)
         fprintf(stderr, "pscan: interrupted with %llu of %llu done; the results above are partial. "
                 "Continue with: pscan --resume %s\n", (unsigned long long)state->done,
                 (unsigned long long)state->total, RESUME_FILE);
     else
         fprintf(stderr, "pscan: interrupted; the results above are partial (%s)\n", e.msg);
+}
+
+/* Privileges (privdrop.h).  Before the drop to a user: the local-info
+ * snapshot (it reads other users' /proc/PID/fd) and the resume-file keeper
+ * (the user may not create files here).  The engine calls on_handles_open
+ * once its raw handles are open, and the last capabilities go there. */
+static int before_drop(const ps_priv *priv, ps_report *report, ps_resume_out *resume_out, ps_err *e)
+{
+    if (!ps_priv_changes_user(priv)) return PS_OK;
+    ps_report_snapshot_local(report);
+    return ps_resume_out_keep(resume_out, e);
+}
+
+static int on_handles_open(void *priv, ps_err *e)
+{
+    return ps_priv_drop_all(priv, e);
 }
 
 /* Hosts host discovery found up, in the order it found them. */
@@ -149,6 +166,9 @@ static int scan(ps_cli *cli, const ps_resume *resume, int argc, char **argv, ps_
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 
+    ps_priv priv;
+    int pr = ps_priv_plan(&priv, &cli->cfg, err);
+    if (pr) return pr;
     const struct ps_scanner_ops *scanner = choose_scanner(&cli->cfg, err);
     if (!scanner) return PS_ERUNTIME;
     if (resume->argc && strcmp(scanner->name, resume->engine) != 0)
@@ -197,10 +217,16 @@ static int scan(ps_cli *cli, const ps_resume *resume, int argc, char **argv, ps_
     free(up.res);
     int port_scan = !(cli->cfg.ping_only || (discovered && up.n == 0));
     ps_detect detect = {0};
-    int r = cli->cfg.version_detect ? ps_detect_start(&detect, &cli->cfg, report, argv[0], err) : PS_OK;
+    ps_resume_out resume_out;
+    ps_resume_out_init(&resume_out, RESUME_FILE, argc, argv);
+    int r = before_drop(&priv, report, &resume_out, err);
+    if (!r && cli->cfg.version_detect) r = ps_detect_start(&detect, &cli->cfg, report, argv[0], err);
+    if (!r) r = ps_priv_to_user(&priv, err);
+    if (!r && !port_scan) r = ps_priv_drop_all(&priv, err);
     if (!r) {
         ps_scan_state state = {0};
-        ps_scan_ctx ctx = {&cli->cfg, cli->targets, ports, report, &stop_requested, resume->done, &state};
+        ps_scan_ctx ctx = {&cli->cfg, cli->targets, ports, report, &stop_requested, resume->done, &state,
+                           on_handles_open, &priv};
         ps_report_begin(report, port_scan ? scanner->name : "ping", argc, argv);
         if (port_scan) r = scanner->run(&ctx, err);
         ps_err derr;
@@ -210,11 +236,12 @@ static int scan(ps_cli *cli, const ps_resume *resume, int argc, char **argv, ps_
             *err = derr;
         }
         ps_report_finish(report);
-        if (!r && stop_requested) on_interrupt(scanner, &state, ps_targets_count(cli->targets), argc, argv);
+        if (!r && stop_requested) on_interrupt(scanner, &state, ps_targets_count(cli->targets), &resume_out);
         if (!r) r = ps_report_status(report);
     } else {
         ps_detect_finish(&detect, NULL);
     }
+    ps_resume_out_close(&resume_out);
     ps_report_free(report);
     ps_detect_free(&detect);
     return r;
