@@ -327,10 +327,10 @@ void ps_resume_out_close(ps_resume_out *o)
     /* It exits on the end of file: 2 s at most, then it is killed. */
     pid_t pid = (pid_t)o->keeper;
     o->keeper = 0;
-    for (int i = 0; i < 200; i++) {
+    for (int i = 0; i < 2000; i++) {
         pid_t w = waitpid(pid, NULL, WNOHANG);
         if (w == pid || (w < 0 && errno != EINTR)) return;
-        struct timespec ts = {0, 10000000};
+        struct timespec ts = {0, 1000000};
         nanosleep(&ts, NULL);
     }
     kill(pid, SIGKILL);
