@@ -62,14 +62,17 @@ static void on_interrupt(const struct ps_scanner_ops *scanner, const ps_scan_sta
 }
 
 /* Privileges (privdrop.h).  Before the drop to a user: the local-info
- * snapshot (it reads other users' /proc/PID/fd) and the resume-file keeper
- * (the user may not create files here).  The engine calls on_handles_open
- * once its raw handles are open, and the last capabilities go there. */
-static int before_drop(const ps_priv *priv, ps_report *report, ps_resume_out *resume_out, ps_err *e)
+ * snapshot (it reads other users' /proc/PID/fd) and, for a port scan, the
+ * resume-file keeper (the user may not create files here).  The engine
+ * calls on_handles_open once its raw handles are open, and the last
+ * capabilities go there; with several engines in one run, only the last
+ * one that needs rights should get it (connect and UDP need none). */
+static int before_drop(const ps_priv *priv, ps_report *report, int port_scan, ps_resume_out *resume_out,
+                       ps_err *e)
 {
     if (!ps_priv_changes_user(priv)) return PS_OK;
     ps_report_snapshot_local(report);
-    return ps_resume_out_keep(resume_out, e);
+    return port_scan ? ps_resume_out_keep(resume_out, e) : PS_OK;
 }
 
 static int on_handles_open(void *priv, ps_err *e)
@@ -219,7 +222,7 @@ static int scan(ps_cli *cli, const ps_resume *resume, int argc, char **argv, ps_
     ps_detect detect = {0};
     ps_resume_out resume_out;
     ps_resume_out_init(&resume_out, RESUME_FILE, argc, argv);
-    int r = before_drop(&priv, report, &resume_out, err);
+    int r = before_drop(&priv, report, port_scan, &resume_out, err);
     if (!r && cli->cfg.version_detect) r = ps_detect_start(&detect, &cli->cfg, report, argv[0], err);
     if (!r) r = ps_priv_to_user(&priv, err);
     if (!r && !port_scan) r = ps_priv_drop_all(&priv, err);

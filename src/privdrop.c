@@ -30,6 +30,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <grp.h>
+#include <pthread.h>
 #include <linux/capability.h>
 #include <pwd.h>
 #include <signal.h>
@@ -174,6 +175,12 @@ int ps_priv_plan(ps_priv *p, const ps_config *cfg, ps_err *e)
     p->stage = PS_PRIV_PLANNED;
     if (cfg->no_privdrop) return PS_OK;
     p->enabled = 1;
+    /* A signal mask inherited from our parent could block the broadcast;
+     * threads made from now on inherit this one's mask. */
+    sigset_t ss;
+    sigemptyset(&ss);
+    sigaddset(&ss, PRIV_SIGNAL);
+    pthread_sigmask(SIG_UNBLOCK, &ss, NULL);
     uid_t ruid, euid, suid;
     if (getresuid(&ruid, &euid, &suid) != 0) return ps_fail(e, PS_ERUNTIME, "getresuid: %s", strerror(errno));
     /* Any uid 0 (a set-uid root binary too) counts as root: a saved uid 0

@@ -48,7 +48,8 @@ typedef struct ps_priv {
     enum ps_priv_stage stage;
 } ps_priv;
 
-/* Decide, change nothing.  PS_EINPUT for an unknown --user, for --user
+/* Decide, change nothing (but unblock the signal the steps use, so call it
+ * before making threads).  PS_EINPUT for an unknown --user, for --user
  * naming root, or for --user naming someone else when pscan is not root. */
 int ps_priv_plan(ps_priv *p, const ps_config *cfg, ps_err *e);
 

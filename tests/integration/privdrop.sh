@@ -13,8 +13,8 @@
 #      the same report as a --no-privdrop run, PROCESS column included;
 #   4. --user nosuchuser: exit 1, one line naming it, nothing scanned;
 #   5. a copy of pscan with `setcap cap_net_raw,cap_net_admin+eip`, run as
-#      nobody, does a SYN scan (not a connect scan) and drops to no
-#      capability while it scans.
+#      nobody, does a SYN scan (not a connect scan), and with -sV holds no
+#      capability in any of its three threads while it scans.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/netns.sh"
 need_root
@@ -54,14 +54,15 @@ task_status() {
 }
 DROPPED="65534 65534 65534 65534 0000000000000000 0000000000000000 0000000000000000 0000000000000000 1"
 
-# wait_dropped PID: poll (at most 5 s) until every thread of PID shows
-# DROPPED; leaves the last view in TASKS.  Fails if PID ends first.
+# wait_dropped PID N: poll (at most 5 s) until PID has N threads, each
+# showing DROPPED (the receiver thread starts just after the drop); leaves
+# the last view in TASKS.  Fails if PID ends first.
 wait_dropped() {
     local i
     for i in $(seq 250); do
         kill -0 "$1" 2>/dev/null || return 1
         TASKS=$(task_status "$1")
-        [ -n "$TASKS" ] && [ -z "$(grep -vxF "$DROPPED" <<<"$TASKS")" ] && return 0
+        [ "$(grep -cxF "$DROPPED" <<<"$TASKS")" = "$2" ] && [ "$(wc -l <<<"$TASKS")" = "$2" ] && return 0
         sleep 0.02
     done
     return 1
@@ -90,12 +91,11 @@ mkdir -p "$cwd"
 pid=$!
 track_pid "$pid"
 tag="a running -sS -sV scan as root"
-if wait_dropped "$pid"; then
-    ok "$tag: every thread is nobody, no capability, no_new_privs"
+if wait_dropped "$pid" 3; then
+    ok "$tag: all three threads (main, receiver, -sV engine) are nobody, no capability, no_new_privs"
 else
-    not_ok "$tag: every thread is nobody, no capability, no_new_privs" "$TASKS"
+    not_ok "$tag: all three threads (main, receiver, -sV engine) are nobody, no capability, no_new_privs" "$TASKS"
 fi
-check_eq "$tag: three threads (main, receiver, -sV engine)" "$(wc -l <<<"$TASKS")" 3
 keeper=$(pgrep -P "$pid" | head -n 1)
 check_eq "$tag: its one child, the resume-file keeper, is root" \
     "$(pgrep -P "$pid" | wc -l) $(stat -c %u "/proc/$keeper" 2>/dev/null)" "1 0"
@@ -171,14 +171,14 @@ else
     check_set "$tag: every listener" "$(report_ports "$TEST_TMP/caps.out" 127.0.0.1 open)" "$want"
     check_cmd "$tag: the rest closed (reset, as SYN sees it)" grep -q '^Not shown: [0-9]* closed tcp ports (reset)' \
         "$TEST_TMP/caps.out"
-    (exec ip netns exec "$TB_NS" setpriv --reuid=65534 --regid=65534 --clear-groups "$capsdir/pscan" -n -p- \
+    (exec ip netns exec "$TB_NS" setpriv --reuid=65534 --regid=65534 --clear-groups "$capsdir/pscan" -n -sV -p- \
         --max-rate 3000 127.0.0.1 >/dev/null 2>&1 </dev/null) &
     pid=$!
     track_pid "$pid"
-    if wait_dropped "$pid"; then
-        ok "$tag, while scanning: no capability left, no_new_privs"
+    if wait_dropped "$pid" 3; then
+        ok "$tag, -sV, while scanning: no capability left in any of the three threads, no_new_privs"
     else
-        not_ok "$tag, while scanning: no capability left, no_new_privs" "$TASKS"
+        not_ok "$tag, -sV, while scanning: no capability left in any of the three threads, no_new_privs" "$TASKS"
     fi
     check_eq "$tag: no keeper (the user does not change)" "$(pgrep -P "$pid" | wc -l)" 0
     stop_wait "$pid"
