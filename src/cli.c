@@ -280,6 +280,11 @@ static int apply(struct parse_state *st, const struct option_row *o, const char 
         if (c->nprobe_dbs == PS_MAX_PROBE_DBS) return ps_fail(e, PS_EINPUT, "--probe-db given more than %d times", PS_MAX_PROBE_DBS);
         c->probe_dbs[c->nprobe_dbs++] = arg;
         return PS_OK;
+    case O_USER:
+        if (!*arg || strlen(arg) > 64) return ps_fail(e, PS_EINPUT, "--user: '%s' is not a user name", arg);
+        c->run_user = arg;
+        return PS_OK;
+    case O_NO_PRIVDROP: c->no_privdrop = 1; return PS_OK;
     case O_OPEN: c->open_only = 1; return PS_OK;
     case O_VERBOSE: c->verbose++; return PS_OK;
     case O_DEBUG: c->debug++; return PS_OK;
@@ -448,6 +453,10 @@ int ps_cli_parse(ps_cli *cli, int argc, char **argv, ps_err *e)
     ps_config *c = &cli->cfg;
     if (st.saw_ipv4 && st.saw_ipv6) { r = ps_fail(e, PS_EINPUT, "-4 and -6 conflict: choose one"); goto out; }
     if (st.saw_ports && c->top_ports) { r = ps_fail(e, PS_EINPUT, "-p and --top-ports conflict: choose one"); goto out; }
+    if (c->run_user && c->no_privdrop) {
+        r = ps_fail(e, PS_EINPUT, "--user %s and --no-privdrop conflict: choose one", c->run_user);
+        goto out;
+    }
     if (c->min_rate && c->max_rate && c->min_rate > c->max_rate) {
         r = ps_fail(e, PS_EINPUT, "--min-rate %g is above --max-rate %g", c->min_rate, c->max_rate);
         goto out;

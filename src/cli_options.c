@@ -219,6 +219,21 @@ const struct option_row ps_cli_options[] = {
      "More output: open ports as they are found (-vv for more)", NULL},
     {O_DEBUG, "-d", NULL, NULL, F_REPEAT, G_OUTPUT,
      "Debugging output on standard error (-dd for more)", NULL},
+    {O_USER, "--user", NULL, "NAME", F_ARG, G_MISC,
+     "Run as this user once the raw sockets are open (root only; default nobody)",
+     "Started as root, pscan does what needs root first (host discovery, "
+     "opening the output files, reading who owns local sockets, loading the "
+     "probe files), then becomes user NAME (default nobody) keeping only "
+     "CAP_NET_RAW and CAP_NET_ADMIN, and drops those too once the port scan "
+     "has opened its raw sockets and capture handle. The scan itself, -sV "
+     "included, runs with no rights at all. Without root (file capabilities, "
+     "see docs/security.md) the user stays the same and only the capabilities "
+     "are dropped. An unknown NAME is an error."},
+    {O_NO_PRIVDROP, "--no-privdrop", NULL, NULL, 0, G_MISC,
+     "Keep root (or the capabilities pscan started with) for the whole scan",
+     "Keep the rights pscan started with until it exits, for debugging. The "
+     "PROCESS column does not depend on it: who owns local sockets is read "
+     "before any drop."},
     {O_RESUME, "--resume", NULL, "FILE", F_ARG, G_MISC,
      "Continue an interrupted scan from its state file (alone on the line)",
      "Continue a scan that was interrupted (Ctrl-C or SIGTERM). An interrupted "

@@ -11,6 +11,7 @@
 #include "pscan/detect.h"
 #include "pscan/diff.h"
 #include "pscan/discover.h"
+#include "pscan/privdrop.h"
 #include "pscan/resume.h"
 #include "pscan/report.h"
 #include "pscan/scan.h"
@@ -59,7 +60,7 @@ static int choose_scanners(const ps_config *cfg, const struct ps_scanner_ops *ou
 /* Save where an interrupted run got to: the engine that was running and
  * how far it got, or the start of the next engine when it had finished. */
 static void on_interrupt(const struct ps_scanner_ops *ran, const struct ps_scanner_ops *next,
-                         const ps_scan_state *state, uint64_t hosts, int argc, char **argv)
+                         const ps_scan_state *state, uint64_t hosts, ps_resume_out *out)
 {
     ps_err e;
     uint64_t done = state->done, total = state->total;
@@ -68,7 +69,7 @@ static void on_interrupt(const struct ps_scanner_ops *ran, const struct ps_scann
         ran = next;
         done = 0;
     }
-    if (ps_resume_save(RESUME_FILE, ran->name, state->seed, done, hosts, argc, argv, &e) != PS_OK)
+    if (ps_resume_out_save(out, ran->name, state->seed, done, hosts, &e) != PS_OK)
         fprintf(stderr, "pscan: interrupted; the results above are partial (%s)\n", e.msg);
     else if (ran == next)
         fprintf(stderr, "pscan: interrupted before the %s scan; the results above are partial. "
@@ -77,6 +78,25 @@ static void on_interrupt(const struct ps_scanner_ops *ran, const struct ps_scann
         fprintf(stderr, "pscan: interrupted in the %s scan with %llu of %llu done; the results above are partial. "
                 "Continue with: pscan --resume %s\n", ran->name, (unsigned long long)done,
                 (unsigned long long)total, RESUME_FILE);
+}
+
+/* Privileges (privdrop.h).  Before the drop to a user: the local-info
+ * snapshot (it reads other users' /proc/PID/fd) and, for a port scan, the
+ * resume-file keeper (the user may not create files here).  The engine
+ * calls on_handles_open once its raw handles are open, and the last
+ * capabilities go there; with several engines in one run, only the last
+ * one that needs rights should get it (connect and UDP need none). */
+static int before_drop(const ps_priv *priv, ps_report *report, int port_scan, ps_resume_out *resume_out,
+                       ps_err *e)
+{
+    if (!ps_priv_changes_user(priv)) return PS_OK;
+    ps_report_snapshot_local(report);
+    return port_scan ? ps_resume_out_keep(resume_out, e) : PS_OK;
+}
+
+static int on_handles_open(void *priv, ps_err *e)
+{
+    return ps_priv_drop_all(priv, e);
 }
 
 /* Hosts host discovery found up, in the order it found them. */
@@ -168,6 +188,9 @@ static int scan(ps_cli *cli, const ps_resume *resume, int argc, char **argv, ps_
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 
+    ps_priv priv;
+    int pr = ps_priv_plan(&priv, &cli->cfg, err);
+    if (pr) return pr;
     const struct ps_scanner_ops *phase[2];
     int nphases = choose_scanners(&cli->cfg, phase, err), first = 0;
     if (!nphases) return PS_ERUNTIME;
@@ -224,7 +247,12 @@ static int scan(ps_cli *cli, const ps_resume *resume, int argc, char **argv, ps_
     free(up.res);
     int port_scan = !(cli->cfg.ping_only || (discovered && up.n == 0));
     ps_detect detect = {0};
-    int r = cli->cfg.version_detect ? ps_detect_start(&detect, &cli->cfg, report, argv[0], err) : PS_OK;
+    ps_resume_out resume_out;
+    ps_resume_out_init(&resume_out, RESUME_FILE, argc, argv);
+    int r = before_drop(&priv, report, port_scan, &resume_out, err);
+    if (!r && cli->cfg.version_detect) r = ps_detect_start(&detect, &cli->cfg, report, argv[0], err);
+    if (!r) r = ps_priv_to_user(&priv, err);
+    if (!r && !port_scan) r = ps_priv_drop_all(&priv, err);
     if (!r) {
         ps_scan_state state = {0};
         const struct ps_scanner_ops *ran = phase[first], *next = NULL;
@@ -234,8 +262,10 @@ static int scan(ps_cli *cli, const ps_resume *resume, int argc, char **argv, ps_
         ps_report_hold(report, first < nphases - 1);
         for (int i = first; port_scan && i < nphases && !r && !stop_requested; i++) {
             if (i == nphases - 1) ps_report_hold(report, 0);
+            /* Only the SYN engine needs rights, and it runs first; the
+             * others call on_handles_open at their start, a no-op then. */
             ps_scan_ctx ctx = {&cli->cfg, cli->targets, ports, report, &stop_requested,
-                               i == first ? resume->done : 0, &state};
+                               i == first ? resume->done : 0, &state, on_handles_open, &priv};
             memset(&state, 0, sizeof state);
             ran = phase[i];
             next = i + 1 < nphases ? phase[i + 1] : NULL;
@@ -249,11 +279,12 @@ static int scan(ps_cli *cli, const ps_resume *resume, int argc, char **argv, ps_
             *err = derr;
         }
         ps_report_finish(report);
-        if (!r && stop_requested) on_interrupt(ran, next, &state, ps_targets_count(cli->targets), argc, argv);
+        if (!r && stop_requested) on_interrupt(ran, next, &state, ps_targets_count(cli->targets), &resume_out);
         if (!r) r = ps_report_status(report);
     } else {
         ps_detect_finish(&detect, NULL);
     }
+    ps_resume_out_close(&resume_out);
     ps_report_free(report);
     ps_detect_free(&detect);
     return r;

@@ -290,6 +290,20 @@ static void port_of(const ps_report *r, size_t i, enum ps_proto *proto, uint16_t
     }
 }
 
+void ps_report_snapshot_local(ps_report *r)
+{
+    if (!r->li) return;
+    /* Past 65,536 targets, looking for a local one costs more than the
+     * snapshot (a few ms) it might save. */
+    uint64_t n = ps_targets_count(r->targets), i = 0;
+    for (; n <= 65536 && i < n; i++) {
+        ps_addr a;
+        ps_targets_get(r->targets, i, &a);
+        if (ps_localinfo_is_local(r->li, &a)) break;
+    }
+    if (n > 65536 || i < n) ps_localinfo_refresh(r->li, NULL);
+}
+
 void ps_report_set_service(ps_report *r, ps_svc_engine *svc)
 {
     r->svc = svc;

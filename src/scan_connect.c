@@ -306,6 +306,7 @@ static void expire(struct cscan *s)
 
 static int connect_run(const ps_scan_ctx *ctx, ps_err *e)
 {
+    if (ps_scan_handles_open(ctx, e)) return PS_ERUNTIME; /* needs no rights */
     struct cscan s;
     memset(&s, 0, sizeof s);
     s.ctx = ctx;

@@ -563,6 +563,7 @@ static int syn_run(const ps_scan_ctx *ctx, ps_err *e)
     pthread_mutex_init(&s->rtt_lock, NULL);
     ps_rtt_init(&s->rtt, s->cfg);
     int r = setup(s, e);
+    if (!r) r = ps_scan_handles_open(ctx, e);
     pthread_t th;
     int started = 0;
     if (!r) {

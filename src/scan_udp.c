@@ -593,6 +593,7 @@ static void free_scan(struct uscan *s)
 
 static int udp_run(const ps_scan_ctx *ctx, ps_err *e)
 {
+    if (ps_scan_handles_open(ctx, e)) return PS_ERUNTIME; /* ordinary sockets: no rights */
     struct uscan s;
     memset(&s, 0, sizeof s);
     s.ctx = ctx;

@@ -74,6 +74,10 @@ typedef struct ps_config {
     int expect_strict;
 
     int no_local_info;       /* --no-local-info */
+
+    /* Privileges (privdrop.h). */
+    const char *run_user;    /* --user: who root becomes; NULL = "nobody" */
+    int no_privdrop;         /* --no-privdrop: keep the rights pscan started with */
     int resuming;            /* --resume: outputs append (XML: FILE.resumed) */
 } ps_config;
 

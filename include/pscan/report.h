@@ -24,6 +24,10 @@ typedef struct ps_report ps_report;
 
 ps_report *ps_report_new(const ps_config *cfg, const ps_targets *t, const ps_ports *p, ps_err *e);
 void ps_report_free(ps_report *r);
+/* Read who owns this machine's sockets now rather than at the first local
+ * host's result: before pscan drops root, while other users' /proc/PID/fd
+ * can still be read (privdrop.h).  Only when a target is this machine. */
+void ps_report_snapshot_local(ps_report *r);
 
 void ps_report_begin(ps_report *r, const char *scan_type, int argc, char **argv);
 /* One probe's outcome.  The first answer for a port wins. rtt_s < 0: none. */

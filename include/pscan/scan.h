@@ -32,7 +32,20 @@ typedef struct ps_scan_ctx {
     volatile sig_atomic_t *stop; /* set by SIGINT: stop sending, finish cleanly */
     uint64_t resume_from;        /* skip the work below this point */
     ps_scan_state *state;        /* filled in by the engine */
+    /* Called once by the engine as soon as it holds every handle that needs
+     * rights (raw senders, capture), before it sends; at its start for an
+     * engine that needs none.  main drops the last capabilities there
+     * (privdrop.h).  NULL: nothing to call.  Non-zero (with e filled) fails
+     * the run. */
+    int (*handles_open)(void *arg, ps_err *e);
+    void *handles_arg;
 } ps_scan_ctx;
+
+/* The engines' one call to it. */
+static inline int ps_scan_handles_open(const ps_scan_ctx *ctx, ps_err *e)
+{
+    return ctx->handles_open ? ctx->handles_open(ctx->handles_arg, e) : PS_OK;
+}
 
 struct ps_scanner_ops {
     const char *name; /* "connect", "syn" */

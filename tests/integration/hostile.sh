@@ -280,7 +280,7 @@ if command -v valgrind >/dev/null 2>&1 && ! grep -qa '__asan_init' "$PSCAN"; the
         tag=vg-$m-${scan#-}
         tb_route_check "$HIP" "$HVH" || bail "$HIP is not routed via $HVH"
         OUT=$T/$tag.out ERR=$T/$tag.err
-        timeout -k 5 120 valgrind -q --error-exitcode=99 --log-file="$T/$tag.vg" "$PSCAN" "${sargs[@]}" -sV \
+        timeout -k 5 120 valgrind -q --vgdb=no --error-exitcode=99 --log-file="$T/$tag.vg" "$PSCAN" "${sargs[@]}" -sV \
             -p "${PORT[$m]}" "$HIP" -oJ "$T/$tag.jsonl" -oX "$T/$tag.xml" -oG "$T/$tag.gnmap" >"$OUT" 2>"$ERR"
         RC=$?
         if [ "$RC" -eq 0 ] && [ ! -s "$T/$tag.vg" ]; then
