@@ -59,6 +59,7 @@ enum {
     BLOCK = 256,      /* send-time granularity */
     BATCH = 256,      /* frames per send call */
     SPORT_SPAN = 256, /* source ports used, a power of two */
+    HELPER_MIN = 1 << 16, /* probes for which a helper sender pays */
 };
 
 struct chunk {
@@ -79,6 +80,28 @@ struct path {
     ps_route route;
     ps_template tpl;
     ps_sender *sender;
+    ps_sender *sender2; /* the helper thread's, or NULL */
+};
+
+/* The helper sender: a second thread that takes whole batches off the
+ * scheduler.  On a veth (and on any device whose peer answers in the
+ * sender's softirq) most of a probe's cost is kernel work charged to the
+ * CPU that called sendmmsg; two threads calling it spread that work over
+ * two cores.  The scheduler stays single-threaded: it builds batches, and
+ * at each flush hands the batch to the helper if the helper is idle, else
+ * sends it itself. */
+struct helper {
+    pthread_t th;
+    pthread_mutex_t lock;
+    pthread_cond_t wake, idle;
+    int running;  /* the thread exists */
+    int busy;     /* it owns buffer `slot` */
+    int quit;
+    int slot;
+    size_t n;
+    struct path *path;
+    int err;
+    ps_err e;
 };
 
 struct syn {
@@ -97,11 +120,13 @@ struct syn {
     uint64_t next_chunk, nchunks;
     double start;
 
-    /* Batch being built. */
-    uint8_t frames[BATCH][PS_TEMPLATE_MAX];
-    ps_frame batch[BATCH];
+    /* Batch being built in buffer cur; the helper may own the other. */
+    uint8_t frames[2][BATCH][PS_TEMPLATE_MAX];
+    ps_frame batch[2][BATCH];
+    int cur;
     struct path *batch_path;
     size_t nbatch;
+    struct helper helper;
 
     /* Shared with the receiver. */
     pthread_mutex_t rtt_lock;
@@ -164,10 +189,67 @@ static int sport_ok(const struct syn *s, uint32_t cookie, uint16_t sport)
 
 /* ---- sending -------------------------------------------------------------- */
 
+static void *helper_main(void *arg)
+{
+    struct syn *s = arg;
+    struct helper *h = &s->helper;
+    pthread_mutex_lock(&h->lock);
+    for (;;) {
+        while (!h->busy && !h->quit) pthread_cond_wait(&h->wake, &h->lock);
+        if (!h->busy) break;
+        pthread_mutex_unlock(&h->lock);
+        ps_err e;
+        int r = ps_sender_send(h->path->sender2, s->batch[h->slot], h->n, &e);
+        pthread_mutex_lock(&h->lock);
+        if (r && !h->err) {
+            h->err = 1;
+            h->e = e;
+        }
+        h->busy = 0;
+        pthread_cond_signal(&h->idle);
+    }
+    pthread_mutex_unlock(&h->lock);
+    return NULL;
+}
+
+/* Wait until the helper has sent what it holds; its error, if any. */
+static int helper_drain(struct syn *s, ps_err *e)
+{
+    struct helper *h = &s->helper;
+    if (!h->running) return PS_OK;
+    pthread_mutex_lock(&h->lock);
+    while (h->busy) pthread_cond_wait(&h->idle, &h->lock);
+    int r = h->err ? PS_ERUNTIME : PS_OK;
+    if (r) *e = h->e;
+    pthread_mutex_unlock(&h->lock);
+    return r;
+}
+
 static int flush_batch(struct syn *s, ps_err *e)
 {
     if (!s->nbatch) return PS_OK;
-    int r = ps_sender_send(s->batch_path->sender, s->batch, s->nbatch, e);
+    struct helper *h = &s->helper;
+    if (h->running && s->batch_path->sender2) {
+        pthread_mutex_lock(&h->lock);
+        if (h->err) {
+            *e = h->e;
+            pthread_mutex_unlock(&h->lock);
+            return PS_ERUNTIME;
+        }
+        if (!h->busy) {
+            h->busy = 1;
+            h->slot = s->cur;
+            h->n = s->nbatch;
+            h->path = s->batch_path;
+            pthread_cond_signal(&h->wake);
+            pthread_mutex_unlock(&h->lock);
+            s->cur ^= 1;
+            s->nbatch = 0;
+            return PS_OK;
+        }
+        pthread_mutex_unlock(&h->lock);
+    }
+    int r = ps_sender_send(s->batch_path->sender, s->batch[s->cur], s->nbatch, e);
     s->nbatch = 0;
     return r;
 }
@@ -187,9 +269,9 @@ static int send_probe(struct syn *s, uint64_t pos, int pass, ps_err *e)
     }
     s->batch_path = p;
     uint32_t cookie = cookie_of(s, &p->route.src, &dst, port);
-    uint8_t *f = s->frames[s->nbatch];
+    uint8_t *f = s->frames[s->cur][s->nbatch];
     size_t len = ps_template_patch(&p->tpl, f, &dst, port, sport_of(s, cookie, pass), cookie);
-    s->batch[s->nbatch++] = (ps_frame){f, (uint32_t)len};
+    s->batch[s->cur][s->nbatch++] = (ps_frame){f, (uint32_t)len};
     if (pass) s->resent++;
     else s->sent++;
     if (s->nbatch == BATCH) return flush_batch(s, e);
@@ -456,6 +538,12 @@ static int open_path(struct syn *s, struct path *p, const ps_addr *first, ps_err
         if (r) r = ps_sender_libnet.open(&sc, &p->sender, e);
     } else {
         r = ps_sender_open_any(&sc, &p->sender, e);
+        /* A second AF_PACKET socket for the helper thread, when the scan
+         * is big enough to be worth a thread and there is a second CPU. */
+        ps_err ignore;
+        if (!r && p->sender->ops == &ps_sender_packet && s->count >= HELPER_MIN &&
+            sysconf(_SC_NPROCESSORS_ONLN) > 1 && ps_sender_packet.open(&sc, &p->sender2, &ignore) != PS_OK)
+            p->sender2 = NULL;
     }
     if (r) return r;
     p->ready = 1;
@@ -544,11 +632,37 @@ static int setup(struct syn *s, ps_err *e)
     return ps_pacer_init(&s->pacer, rate, BATCH, e);
 }
 
+static void *close_sender(void *arg)
+{
+    ps_sender_close(arg);
+    return NULL;
+}
+
 static void teardown(struct syn *s)
 {
-    ps_sender_close(s->v4.sender);
-    ps_sender_close(s->v6.sender);
+    struct helper *h = &s->helper;
+    if (h->running) {
+        pthread_mutex_lock(&h->lock);
+        h->quit = 1;
+        pthread_cond_signal(&h->wake);
+        pthread_mutex_unlock(&h->lock);
+        pthread_join(h->th, NULL);
+    }
+    pthread_mutex_destroy(&h->lock);
+    pthread_cond_destroy(&h->wake);
+    pthread_cond_destroy(&h->idle);
+    /* Closing a packet socket waits for an RCU grace period (the kernel's
+     * synchronize_net, 5-25 ms each, two for the capture's ring): closed
+     * one after another they add up, closed at once they share one. */
+    ps_sender *snd[4] = {s->v4.sender, s->v6.sender, s->v4.sender2, s->v6.sender2};
+    pthread_t closer[4];
+    int closing[4] = {0};
+    for (int i = 0; i < 4; i++)
+        if (snd[i] && pthread_create(&closer[i], NULL, close_sender, snd[i]) == 0) closing[i] = 1;
+        else ps_sender_close(snd[i]);
     if (s->recv) ps_recv_close(s->recv);
+    for (int i = 0; i < 4; i++)
+        if (closing[i]) pthread_join(closer[i], NULL);
     free(s->port_index);
     free(s->chunks);
     pthread_mutex_destroy(&s->rtt_lock);
@@ -561,6 +675,9 @@ static int syn_run(const ps_scan_ctx *ctx, ps_err *e)
     s->ctx = ctx;
     s->cfg = ctx->cfg;
     pthread_mutex_init(&s->rtt_lock, NULL);
+    pthread_mutex_init(&s->helper.lock, NULL);
+    pthread_cond_init(&s->helper.wake, NULL);
+    pthread_cond_init(&s->helper.idle, NULL);
     ps_rtt_init(&s->rtt, s->cfg);
     int r = setup(s, e);
     pthread_t th;
@@ -569,6 +686,8 @@ static int syn_run(const ps_scan_ctx *ctx, ps_err *e)
         if (pthread_create(&th, NULL, recv_main, s) != 0) r = ps_fail(e, PS_ERUNTIME, "cannot start the receiver thread");
         else started = 1;
     }
+    if (!r && (s->v4.sender2 || s->v6.sender2) && pthread_create(&s->helper.th, NULL, helper_main, s) == 0)
+        s->helper.running = 1;
     s->start = now_s();
     ps_progress prog;
     ps_progress_init(&prog, s->cfg);
@@ -588,6 +707,7 @@ static int syn_run(const ps_scan_ctx *ctx, ps_err *e)
         }
         if (did) continue;
         if ((r = flush_batch(s, e))) break;
+        if ((r = helper_drain(s, e))) break;
         if (s->next_chunk >= s->nchunks && !any_active(s)) break;
         if (*ctx->stop && !any_active(s)) break;
         double left = wake - now_s();
@@ -597,6 +717,7 @@ static int syn_run(const ps_scan_ctx *ctx, ps_err *e)
         }
     }
     if (!r) r = flush_batch(s, e);
+    if (!r) r = helper_drain(s, e);
     ps_progress_end(&prog);
     /* Chunks never started, and the unanswered part of those a stop cut
      * short, are what a resumed scan has left to do. */
