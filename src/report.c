@@ -292,16 +292,16 @@ void ps_report_set_service(ps_report *r, ps_svc_engine *svc)
     r->svc = svc;
 }
 
-void ps_report_port(ps_report *r, uint64_t host, size_t port_idx, enum ps_state st,
-                    enum ps_reason why, int ttl, double rtt_s)
+/* Record one outcome; the caller holds the lock.  Returns 1 when the port
+ * is newly open and -sV wants it: *sub then says what to submit, which the
+ * caller does after unlocking (the engine's callback takes the lock). */
+static int record_port(ps_report *r, uint64_t host, size_t port_idx, enum ps_state st,
+                       enum ps_reason why, int ttl, double rtt_s, ps_addr *sub_addr,
+                       uint16_t *sub_port, enum ps_proto *sub_proto)
 {
-    ps_addr submit_addr;
-    uint16_t submit_port = 0;
-    enum ps_proto submit_proto = PS_TCP;
-    if (st == PS_ST_NONE || st > PS_ST_FILTERED || port_idx >= r->nports) return;
-    pthread_mutex_lock(&r->lock);
+    if (st == PS_ST_NONE || st > PS_ST_FILTERED || port_idx >= r->nports) return 0;
     struct record *rec = host >= r->next_done ? get_record(r, host) : NULL;
-    if (!rec || get_state(rec, port_idx) != PS_ST_NONE) goto out;
+    if (!rec || get_state(rec, port_idx) != PS_ST_NONE) return 0;
     rec->states[port_idx / 4] |= (uint8_t)(st << (2 * (port_idx % 4)));
     rec->counts[st]++;
     if (!rec->reason[st]) {
@@ -312,35 +312,66 @@ void ps_report_port(ps_report *r, uint64_t host, size_t port_idx, enum ps_state 
         if (o) *o = (struct odd_reason){(uint32_t)port_idx, (uint8_t)why};
     }
     if (rtt_s >= 0 && (rec->latency_s < 0 || rtt_s < rec->latency_s)) rec->latency_s = (float)rtt_s;
-    if (st == PS_ST_OPEN) {
-        struct open_port *op = vec_push(&rec->open, sizeof *op);
-        if (!op) goto out;
-        *op = (struct open_port){(uint32_t)port_idx, (uint8_t)why, (int16_t)ttl};
-        ps_port_result pr = {.state = st, .reason = why, .ttl = ttl};
-        port_of(r, port_idx, &pr.proto, &pr.port);
-        ps_addr a;
-        ps_targets_get(r->targets, host, &a);
-        const char *name = ps_targets_name(r->targets, &a);
-        for (int i = 0; i < r->nwriters; i++)
-            if (r->writers[i].ops->port) r->writers[i].ops->port(&r->writers[i], &a, name, &pr);
-        if (r->svc && rec->counts[PS_ST_OPEN] <= SVC_PER_HOST && extra_of(rec)) {
-            rec->x->pending++;
-            submit_addr = a;
-            submit_port = pr.port;
-            submit_proto = pr.proto;
-        }
+    if (st != PS_ST_OPEN) return 0;
+    struct open_port *op = vec_push(&rec->open, sizeof *op);
+    if (!op) return 0;
+    *op = (struct open_port){(uint32_t)port_idx, (uint8_t)why, (int16_t)ttl};
+    ps_port_result pr = {.state = st, .reason = why, .ttl = ttl};
+    port_of(r, port_idx, &pr.proto, &pr.port);
+    ps_addr a;
+    ps_targets_get(r->targets, host, &a);
+    const char *name = ps_targets_name(r->targets, &a);
+    for (int i = 0; i < r->nwriters; i++)
+        if (r->writers[i].ops->port) r->writers[i].ops->port(&r->writers[i], &a, name, &pr);
+    if (r->svc && rec->counts[PS_ST_OPEN] <= SVC_PER_HOST && extra_of(rec)) {
+        rec->x->pending++;
+        *sub_addr = a;
+        *sub_port = pr.port;
+        *sub_proto = pr.proto;
+        return 1;
     }
-out:
+    return 0;
+}
+
+/* Hand a new open port to -sV; the lock must not be held. */
+static void submit_service(ps_report *r, const ps_addr *addr, uint16_t port, enum ps_proto proto)
+{
+    if (ps_svc_submit(r->svc, addr, port, proto) == PS_OK) return;
+    ps_svc_result none;
+    memset(&none, 0, sizeof none);
+    none.addr = *addr;
+    none.port = port;
+    none.proto = proto;
+    none.status = PS_SVC_UNKNOWN;
+    ps_report_service(r, &none);
+}
+
+void ps_report_port(ps_report *r, uint64_t host, size_t port_idx, enum ps_state st,
+                    enum ps_reason why, int ttl, double rtt_s)
+{
+    ps_addr addr;
+    uint16_t port = 0;
+    enum ps_proto proto = PS_TCP;
+    pthread_mutex_lock(&r->lock);
+    int sub = record_port(r, host, port_idx, st, why, ttl, rtt_s, &addr, &port, &proto);
     pthread_mutex_unlock(&r->lock);
-    /* Outside the lock: the engine's callback takes it. */
-    if (submit_port && ps_svc_submit(r->svc, &submit_addr, submit_port, submit_proto) != PS_OK) {
-        ps_svc_result none;
-        memset(&none, 0, sizeof none);
-        none.addr = submit_addr;
-        none.port = submit_port;
-        none.proto = submit_proto;
-        none.status = PS_SVC_UNKNOWN;
-        ps_report_service(r, &none);
+    if (sub) submit_service(r, &addr, port, proto);
+}
+
+void ps_report_ports(ps_report *r, const ps_port_event *ev, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        ps_addr addr;
+        uint16_t port = 0;
+        enum ps_proto proto = PS_TCP;
+        int sub = 0;
+        pthread_mutex_lock(&r->lock);
+        for (; i < n && !sub; i++)
+            sub = record_port(r, ev[i].host, ev[i].port_idx, (enum ps_state)ev[i].state,
+                              (enum ps_reason)ev[i].reason, ev[i].ttl, ev[i].rtt_s, &addr, &port, &proto);
+        pthread_mutex_unlock(&r->lock);
+        if (sub) submit_service(r, &addr, port, proto);
     }
 }
 

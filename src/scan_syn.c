@@ -60,6 +60,7 @@ enum {
     BATCH = 256,      /* frames per send call */
     SPORT_SPAN = 256, /* source ports used, a power of two */
     HELPER_MIN = 1 << 16, /* probes for which a helper sender pays */
+    EVBATCH = 512,    /* receiver outcomes handed over at once */
 };
 
 struct chunk {
@@ -128,6 +129,13 @@ struct syn {
     size_t nbatch;
     struct helper helper;
 
+    /* The receiver's: outcomes waiting to go to the report and the RTT
+     * estimator, which take one lock per batch rather than per reply; and
+     * the time the current capture batch is handled (0: not read yet). */
+    ps_port_event ev[EVBATCH];
+    size_t nev;
+    double rx_now;
+
     /* Shared with the receiver. */
     pthread_mutex_t rtt_lock;
     ps_rtt rtt;
@@ -159,12 +167,6 @@ static double rto(struct syn *s)
     return t;
 }
 
-static void rtt_sample(struct syn *s, double r)
-{
-    pthread_mutex_lock(&s->rtt_lock);
-    ps_rtt_sample(&s->rtt, r);
-    pthread_mutex_unlock(&s->rtt_lock);
-}
 
 /* The cookie ignores the source port, which is derived from it: a reply
  * is ours if its ack matches and its port is one the cookie allows. */
@@ -394,7 +396,9 @@ static int any_active(const struct syn *s)
 /* ---- receiving ------------------------------------------------------------ */
 
 /* Set the answered bit of probe x; returns the round trip if it can be
- * told (a first answer to a first send), else -1. */
+ * told (a first answer to a first send), else -1.  The replies of one
+ * capture batch share one reading of the clock: they were captured up to
+ * a block's timeout (1 ms) apart anyway. */
 static double mark(struct syn *s, uint64_t x)
 {
     uint64_t pos = ps_permute_inverse(&s->perm, x);
@@ -409,9 +413,22 @@ static double mark(struct syn *s, uint64_t x)
         return -1;
     }
     if (c->pass != 0 || c->block_sent[i / BLOCK] <= 0) return -1;
-    double rtt = now_s() - c->block_sent[i / BLOCK];
-    rtt_sample(s, rtt);
-    return rtt;
+    if (s->rx_now <= 0) s->rx_now = now_s();
+    double rtt = s->rx_now - c->block_sent[i / BLOCK];
+    return rtt >= 0 ? rtt : 0;
+}
+
+/* Hand the batch of outcomes over: round trips to the estimator, results
+ * to the report. */
+static void recv_flush(struct syn *s)
+{
+    if (!s->nev) return;
+    pthread_mutex_lock(&s->rtt_lock);
+    for (size_t i = 0; i < s->nev; i++)
+        if (s->ev[i].rtt_s >= 0) ps_rtt_sample(&s->rtt, s->ev[i].rtt_s);
+    pthread_mutex_unlock(&s->rtt_lock);
+    ps_report_ports(s->ctx->report, s->ev, s->nev);
+    s->nev = 0;
 }
 
 static enum ps_reason icmp_reason(int family, uint8_t type, uint8_t code)
@@ -484,7 +501,9 @@ static void on_packet(void *ctx, const uint8_t *pkt, uint32_t caplen, uint32_t w
     if (st == PS_ST_OPEN) __atomic_fetch_add(&s->opened, 1, __ATOMIC_RELAXED);
     uint64_t x = host * s->nports + (pidx - 1);
     double rtt = mark(s, x);
-    ps_report_port(s->ctx->report, host, pidx - 1, st, why, d.ttl, rtt);
+    s->ev[s->nev++] = (ps_port_event){.host = host, .port_idx = pidx - 1, .state = (uint8_t)st,
+                                      .reason = (uint8_t)why, .ttl = (int16_t)d.ttl, .rtt_s = (float)rtt};
+    if (s->nev == EVBATCH) recv_flush(s);
 }
 
 static void *recv_main(void *arg)
@@ -492,7 +511,10 @@ static void *recv_main(void *arg)
     struct syn *s = arg;
     while (!__atomic_load_n(&s->recv_stop, __ATOMIC_ACQUIRE)) {
         int got = 0;
-        if (ps_recv_next_batch(s->recv, on_packet, s, 1024, 2, &got, &s->recv_e)) {
+        s->rx_now = 0;
+        int r = ps_recv_next_batch(s->recv, on_packet, s, 1024, 2, &got, &s->recv_e);
+        recv_flush(s);
+        if (r) {
             s->recv_err = 1;
             break;
         }
@@ -500,7 +522,10 @@ static void *recv_main(void *arg)
     /* Drain what is already captured. */
     for (int i = 0; i < 64; i++) {
         int got = 0;
-        if (ps_recv_next_batch(s->recv, on_packet, s, 4096, 0, &got, &s->recv_e) || !got) break;
+        s->rx_now = 0;
+        int r = ps_recv_next_batch(s->recv, on_packet, s, 4096, 0, &got, &s->recv_e);
+        recv_flush(s);
+        if (r || !got) break;
     }
     return NULL;
 }

@@ -29,6 +29,18 @@ void ps_report_begin(ps_report *r, const char *scan_type, int argc, char **argv)
 /* One probe's outcome.  The first answer for a port wins. rtt_s < 0: none. */
 void ps_report_port(ps_report *r, uint64_t host, size_t port_idx, enum ps_state st,
                     enum ps_reason why, int ttl, double rtt_s);
+/* ps_report_ports: several outcomes under one lock, as if each were passed
+ * to ps_report_port in order (the SYN receiver hands over a capture
+ * block's worth at a time). */
+typedef struct ps_port_event {
+    uint64_t host;
+    uint32_t port_idx;
+    uint8_t state;  /* enum ps_state */
+    uint8_t reason; /* enum ps_reason */
+    int16_t ttl;
+    float rtt_s;    /* < 0: none */
+} ps_port_event;
+void ps_report_ports(ps_report *r, const ps_port_event *ev, size_t n);
 struct ps_svc_engine;
 struct ps_svc_result;
 /* -sV: hand every new open port to this engine, whose results come back
