@@ -89,18 +89,23 @@ struct path {
  * sender's softirq) most of a probe's cost is kernel work charged to the
  * CPU that called sendmmsg; two threads calling it spread that work over
  * two cores.  The scheduler stays single-threaded: it builds batches, and
- * at each flush hands the batch to the helper if the helper is idle, else
- * sends it itself. */
+ * at each flush queues the batch for the helper if the helper has at most
+ * one in hand, else sends it itself.  So neither thread waits for the
+ * other, and the helper finds its next batch ready as it finishes one
+ * instead of idling until the scheduler's next flush (with a single
+ * hand-over slot, workload b of bench/ took 6.3 s instead of 5.3 s). */
+enum { NBUF = 3, HQ = NBUF - 1 };
 struct helper {
     pthread_t th;
     pthread_mutex_t lock;
     pthread_cond_t wake, idle;
     int running;  /* the thread exists */
-    int busy;     /* it owns buffer `slot` */
+    int sleeping; /* waiting on `wake` */
     int quit;
-    int slot;
-    size_t n;
-    struct path *path;
+    int nq;       /* batches it holds, oldest (being sent) first */
+    int slot[HQ];
+    size_t n[HQ];
+    struct path *path[HQ];
     int err;
     ps_err e;
 };
@@ -121,9 +126,9 @@ struct syn {
     uint64_t next_chunk, nchunks;
     double start;
 
-    /* Batch being built in buffer cur; the helper may own the other. */
-    uint8_t frames[2][BATCH][PS_TEMPLATE_MAX];
-    ps_frame batch[2][BATCH];
+    /* Batch being built in buffer cur; the helper may hold the others. */
+    uint8_t frames[NBUF][BATCH][PS_TEMPLATE_MAX];
+    ps_frame batch[NBUF][BATCH];
     int cur;
     struct path *batch_path;
     size_t nbatch;
@@ -197,18 +202,29 @@ static void *helper_main(void *arg)
     struct helper *h = &s->helper;
     pthread_mutex_lock(&h->lock);
     for (;;) {
-        while (!h->busy && !h->quit) pthread_cond_wait(&h->wake, &h->lock);
-        if (!h->busy) break;
+        while (!h->nq && !h->quit) {
+            h->sleeping = 1;
+            pthread_cond_wait(&h->wake, &h->lock);
+            h->sleeping = 0;
+        }
+        if (!h->nq) break;
+        int slot = h->slot[0];
+        size_t n = h->n[0];
+        struct path *p = h->path[0];
         pthread_mutex_unlock(&h->lock);
         ps_err e;
-        int r = ps_sender_send(h->path->sender2, s->batch[h->slot], h->n, &e);
+        int r = ps_sender_send(p->sender2, s->batch[slot], n, &e);
         pthread_mutex_lock(&h->lock);
         if (r && !h->err) {
             h->err = 1;
             h->e = e;
         }
-        h->busy = 0;
-        pthread_cond_signal(&h->idle);
+        for (int i = 1; i < h->nq; i++) {
+            h->slot[i - 1] = h->slot[i];
+            h->n[i - 1] = h->n[i];
+            h->path[i - 1] = h->path[i];
+        }
+        if (--h->nq == 0) pthread_cond_signal(&h->idle);
     }
     pthread_mutex_unlock(&h->lock);
     return NULL;
@@ -220,7 +236,7 @@ static int helper_drain(struct syn *s, ps_err *e)
     struct helper *h = &s->helper;
     if (!h->running) return PS_OK;
     pthread_mutex_lock(&h->lock);
-    while (h->busy) pthread_cond_wait(&h->idle, &h->lock);
+    while (h->nq) pthread_cond_wait(&h->idle, &h->lock);
     int r = h->err ? PS_ERUNTIME : PS_OK;
     if (r) *e = h->e;
     pthread_mutex_unlock(&h->lock);
@@ -238,14 +254,17 @@ static int flush_batch(struct syn *s, ps_err *e)
             pthread_mutex_unlock(&h->lock);
             return PS_ERUNTIME;
         }
-        if (!h->busy) {
-            h->busy = 1;
-            h->slot = s->cur;
-            h->n = s->nbatch;
-            h->path = s->batch_path;
-            pthread_cond_signal(&h->wake);
+        if (h->nq < HQ) {
+            h->slot[h->nq] = s->cur;
+            h->n[h->nq] = s->nbatch;
+            h->path[h->nq] = s->batch_path;
+            h->nq++;
+            if (h->sleeping) pthread_cond_signal(&h->wake);
+            /* Build on in a buffer neither queued nor being sent. */
+            int held = 0;
+            for (int i = 0; i < h->nq; i++) held |= 1 << h->slot[i];
             pthread_mutex_unlock(&h->lock);
-            s->cur ^= 1;
+            for (s->cur = 0; held >> s->cur & 1; s->cur++) continue;
             s->nbatch = 0;
             return PS_OK;
         }
