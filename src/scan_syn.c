@@ -9,7 +9,8 @@
  * address, port, source port and sequence number patched in (template.c);
  * the sequence number is a SipHash cookie of the 4-tuple (cookie.c), so a
  * reply proves itself without a table of outstanding probes.  Frames go
- * out in batches (netdev.h) at the rate the pacer allows.
+ * out in batches (netdev.h) at the rate the pacer allows; on big scans a
+ * helper thread sends part of the batches (struct helper says why).
  *
  * Completeness.  The slice is cut into chunks of CHUNK positions, each
  * with a bitmap of the probes answered.  A chunk is sent once (pass 0);
