@@ -369,18 +369,41 @@ static void submit(ps_report *r, ps_svc_result *s)
     ps_report_service(r, s);
 }
 
+/* One outcome, lock held.  Returns 1 when the port goes to -sV: *to then
+ * says what to submit, which the caller does after unlocking. */
+static int record_port(ps_report *r, uint64_t host, size_t port_idx, enum ps_state st, enum ps_reason why,
+                       int ttl, double rtt_s, ps_svc_result *to)
+{
+    if (st == PS_ST_NONE || st > PS_ST_FILTERED || port_idx >= r->nports) return 0;
+    struct record *rec = host >= r->next_done ? get_record(r, host) : NULL;
+    if (!rec || get_state(rec, port_idx) != PS_ST_NONE || !store_port(r, rec, port_idx, st, why, ttl, rtt_s))
+        return 0;
+    return svc_wanted(r, rec, port_idx, to);
+}
+
 void ps_report_port(ps_report *r, uint64_t host, size_t port_idx, enum ps_state st,
                     enum ps_reason why, int ttl, double rtt_s)
 {
     ps_svc_result to;
-    int go = 0;
-    if (st == PS_ST_NONE || st > PS_ST_FILTERED || port_idx >= r->nports) return;
     pthread_mutex_lock(&r->lock);
-    struct record *rec = host >= r->next_done ? get_record(r, host) : NULL;
-    if (rec && get_state(rec, port_idx) == PS_ST_NONE && store_port(r, rec, port_idx, st, why, ttl, rtt_s))
-        go = svc_wanted(r, rec, port_idx, &to);
+    int go = record_port(r, host, port_idx, st, why, ttl, rtt_s, &to);
     pthread_mutex_unlock(&r->lock);
     if (go) submit(r, &to);
+}
+
+void ps_report_ports(ps_report *r, const ps_port_event *ev, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        ps_svc_result to;
+        int go = 0;
+        pthread_mutex_lock(&r->lock);
+        for (; i < n && !go; i++)
+            go = record_port(r, ev[i].host, ev[i].port_idx, (enum ps_state)ev[i].state,
+                             (enum ps_reason)ev[i].reason, ev[i].ttl, ev[i].rtt_s, &to);
+        pthread_mutex_unlock(&r->lock);
+        if (go) submit(r, &to);
+    }
 }
 
 void ps_report_silent(ps_report *r, uint64_t host, size_t port_idx)

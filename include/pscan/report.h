@@ -40,6 +40,18 @@ void ps_report_silent(ps_report *r, uint64_t host, size_t port_idx);
  * and ps_report_skip_hosts do nothing), so the TCP scan's results wait
  * for the UDP scan's; ps_report_finish emits everything regardless. */
 void ps_report_hold(ps_report *r, int hold);
+/* ps_report_ports: several outcomes under one lock, as if each were passed
+ * to ps_report_port in order (the SYN receiver hands over a capture
+ * block's worth at a time). */
+typedef struct ps_port_event {
+    uint64_t host;
+    uint32_t port_idx;
+    uint8_t state;  /* enum ps_state */
+    uint8_t reason; /* enum ps_reason */
+    int16_t ttl;
+    float rtt_s;    /* < 0: none */
+} ps_port_event;
+void ps_report_ports(ps_report *r, const ps_port_event *ev, size_t n);
 struct ps_svc_engine;
 struct ps_svc_result;
 /* -sV: hand every new open port to this engine, whose results come back
