@@ -186,7 +186,7 @@ build_net() {
     # both still show them.  Routed IPv4 (.0 and .25-.63 drop everything):
     #   .1-.8 plain; .9-.12 drop ICMP echo and timestamp; .13-.16 drop TCP;
     #   .17-.20 answer only ICMP timestamp; .21-.24 only a TCP ACK to 80.
-    # Routed IPv6: ::1-::8 plain, ::9-::c drop ICMPv6 echo, the rest all.
+    # Routed IPv6: ::1-::8 plain, ::9-::c drop ICMPv6 echo, ::0 and ::d-::3f all.
     local m4 m6
     m4=$(printf '198.18.0.%s, ' "${LINK4_MUTE[@]}") m6=$(printf '2001:db8:1::%s, ' "${LINK6_MUTE[@]}")
     in_t nft -f - <<EOF || return 1
@@ -226,10 +226,10 @@ route_check() {
 }
 
 # ------------------------------------------------------------ daemons
-start_t() { # TAG CMD...: a daemon in the target namespace, in the background
-    local tag=$1
+start_t() { # TAG CMD...: a daemon in the target namespace, in the background;
+    local tag=$1 # $! is the daemon's PID (ip netns exec execs it)
     shift
-    in_t "$@" >"$D/$tag.log" 2>&1 &
+    ip netns exec "$NS_T" "$@" >"$D/$tag.log" 2>&1 &
 }
 wait_udp() { # ADDR PORT: until something is bound there, or on a wildcard (3 s)
     local _ w
@@ -242,6 +242,38 @@ wait_udp() { # ADDR PORT: until something is bound there, or on a wildcard (3 s)
 }
 ver() { "$@" 2>&1 | head -n 1 | grep -o '[0-9][0-9.]*[0-9]' | head -n 1; }
 pkgver() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null; }
+
+# The DTLS servers.  openssl s_server -dtls1_2 -listen answers the first
+# ClientHello without a cookie (a HelloVerifyRequest), then waits for that
+# client's second ClientHello; every later first ClientHello, from anyone,
+# is dropped as a retransmission (handshake message_seq 0 again).  A -sU
+# probe never sends the second one, so each server answers exactly one
+# probe until it is restarted: restart_dtls runs before every tool run, or
+# whichever tool came first would be the only one to see 4433 open.
+DTLS_PIDS=()
+start_dtls() {
+    local p a
+    for p in 4433 4434; do
+        start_t dtls4-$p openssl s_server -dtls1_2 -listen -accept "$T4:$p" -cert "$D/cert.pem" -key "$D/key.pem" -quiet
+        DTLS_PIDS+=($!)
+        start_t dtls6-$p openssl s_server -dtls1_2 -listen -accept "[$T6]:$p" -cert "$D/cert.pem" -key "$D/key.pem" -quiet
+        DTLS_PIDS+=($!)
+    done
+    for a in "$T4" "$T6"; do
+        for p in 4433 4434; do
+            wait_udp "$a" "$p" || { say "DTLS server on $a udp $p did not start"; return 1; }
+        done
+    done
+}
+restart_dtls() {
+    local pid _
+    for pid in "${DTLS_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+    for pid in "${DTLS_PIDS[@]}"; do
+        for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.02; done
+    done
+    DTLS_PIDS=()
+    start_dtls
+}
 
 start_daemons() {
     mkdir -p "$D/tftp"
@@ -256,13 +288,8 @@ start_daemons() {
     start_t memcached memcached -U 11211 -p 0 -l "$T4,[$T6]" -u root
     openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=udpbench \
         -keyout "$D/key.pem" -out "$D/cert.pem" >/dev/null 2>&1 || return 1
-    # -listen: the stateless cookie exchange, so every ClientHello of every
-    # probe is answered, not only the first client's.
+    start_dtls || return 1
     local p a
-    for p in 4433 4434; do
-        start_t dtls4-$p openssl s_server -dtls1_2 -listen -accept "$T4:$p" -cert "$D/cert.pem" -key "$D/key.pem" -quiet
-        start_t dtls6-$p openssl s_server -dtls1_2 -listen -accept "[$T6]:$p" -cert "$D/cert.pem" -key "$D/key.pem" -quiet
-    done
     start_t silent4 "$UDP_BIND" -t 3600 "$T4" 5000
     start_t silent6 "$UDP_BIND" -6 -t 3600 "$T6" 5000
     for a in "$T4" "$T6"; do
@@ -319,6 +346,7 @@ rounds() {
             [ "$tool" = nmap ] && [ "${FAM:-4}" = 6 ] && extra=(-6)
             in_s ip neigh flush dev "$IF_S" 2>/dev/null
             in_t ip neigh flush dev "$IF_T" 2>/dev/null
+            if [[ "$wl" != sn* ]]; then restart_dtls || die "cannot restart the DTLS servers"; fi
             sleep "$pause"
             run_tool "$wl" "$tool" "$run" "$limit" "${extra[@]}" "$@"
         done
