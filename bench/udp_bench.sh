@@ -301,7 +301,7 @@ start_daemons() {
 
 # ------------------------------------------------------------ runs
 RUNS_TSV=$OUT/runs.tsv
-printf 'workload\ttool\trun\twall\tuser\tsys\tstatus\tfile\n' >"$RUNS_TSV"
+printf 'workload\ttool\trun\twall\tuser\tsys\tstatus\tload1\tfile\n' >"$RUNS_TSV"
 load1() { cut -d' ' -f1 /proc/loadavg; }
 
 # run_tool WL TOOL RUN LIMIT ARGS...: one timed run of TOOL (pscan or nmap)
@@ -328,7 +328,7 @@ run_tool() {
         status) status=${kv#*=} ;; timeout) timeout=${kv#*=} ;;
         esac
     done
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$wl" "$tool" "$run" "$wall" "$user" "$sys" "$status" "$file" >>"$RUNS_TSV"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$wl" "$tool" "$run" "$wall" "$user" "$sys" "$status" "$l" "$file" >>"$RUNS_TSV"
     printf 'udp_bench: %-9s %-5s run %d: wall %6ss, cpu %ss+%ss, exit %s%s (load %s)\n' "$wl" "$tool" "$run" \
         "$wall" "$user" "$sys" "$status" "$([ "$timeout" = 1 ] && echo ', TIMED OUT')" "$l" >&2
 }
@@ -492,14 +492,14 @@ def fnum(x):
         return float('nan')
 
 def timing(rows, tools):
-    print('  %-6s %4s %9s %9s  %s' % ('tool', 'runs', 'wall s', 'cpu s', 'wall of each run (exit status)'))
+    print('  %-6s %4s %9s %9s  %s' % ('tool', 'runs', 'wall s', 'cpu s', 'each run: wall s (exit status, load average)'))
     for t in tools:
         rs = [r for r in rows if r['tool'] == t]
         if not rs:
             continue
         walls = [fnum(r['wall']) for r in rs]
         cpus = [fnum(r['user']) + fnum(r['sys']) for r in rs]
-        each = ', '.join('%s (%s)' % (r['wall'], r['status']) for r in rs)
+        each = ', '.join('%.2f (%s, %s)' % (fnum(r['wall']), r['status'], r['load1']) for r in rs)
         print('  %-6s %4d %9.2f %9.2f  %s' % (t, len(rs), statistics.median(walls), statistics.median(cpus), each))
     print('  (median of the runs; cpu = user + sys of the tool)')
 
