@@ -124,13 +124,16 @@ LINK6_MUTE=(45 5a 61 6e)
 
 _built=0
 cleanup() {
-    local ns pid
+    local ns pid _
     for ns in "$NS_T" "$NS_S"; do
         if ip netns list | grep -q "^$ns\b"; then
             for pid in $(ip netns pids "$ns" 2>/dev/null); do kill "$pid" 2>/dev/null; done
         fi
     done
-    sleep 0.2
+    for _ in $(seq 100); do # 2 s for them to end, then SIGKILL
+        [ -z "$(ip netns pids "$NS_T" 2>/dev/null)$(ip netns pids "$NS_S" 2>/dev/null)" ] && break
+        sleep 0.02
+    done
     for ns in "$NS_T" "$NS_S"; do
         if ip netns list | grep -q "^$ns\b"; then
             for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done
@@ -230,6 +233,7 @@ start_t() { # TAG CMD...: a daemon in the target namespace, in the background;
     local tag=$1 # $! is the daemon's PID (ip netns exec execs it)
     shift
     ip netns exec "$NS_T" "$@" >"$D/$tag.log" 2>&1 &
+    disown "$!" # ended by PID in cleanup; no job report when it is
 }
 wait_udp() { # ADDR PORT: until something is bound there, or on a wildcard (3 s)
     local _ w
