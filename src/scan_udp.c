@@ -476,7 +476,13 @@ static void end_round(struct uscan *s, struct host *h, double t)
         } else {
             h->stalls = 0;
             if (h->tokens > 0 && h->token_time > 0) {
-                double g = 0.5 * h->burst / (h->tokens / h->token_time);
+                /* Half the burst's refill, but never less than the refill
+                 * of the round's own canaries: a burst estimated at 1 (a
+                 * first round with one closed port) would otherwise start
+                 * rounds whose second canary is always denied, and every
+                 * round would be dirty. */
+                double burst = 0.5 * h->burst < NCANARY ? NCANARY : 0.5 * h->burst;
+                double g = burst / (h->tokens / h->token_time);
                 h->gap = g < GAP_MIN ? GAP_MIN : g > GAP_MAX ? GAP_MAX : g;
             }
         }

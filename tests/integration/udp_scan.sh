@@ -101,6 +101,12 @@ if command -v openssl >/dev/null; then
     start dtls-listen openssl s_server -dtls1_2 -listen -accept "$TB_IP4:4434" -cert "$D/cert.pem" -key "$D/key.pem" -quiet
     wait_udp 4434 || not_ok "DTLS -listen on 4434 did not start" "$(head -5 "$D/dtls-listen.log")"
 fi
+# For -sV: an agent whose community is not "public" answers only SNMPv3.
+if command -v snmpd >/dev/null; then
+    printf 'agentaddress udp:%s:1161\nrocommunity s3cret\n' "$TB_IP4" >"$D/snmpd3.conf"
+    start snmpd3 snmpd -f -Lo -C -c "$D/snmpd3.conf" -p "$D/snmpd3.pid" -u root
+    wait_udp 1161 || not_ok "snmpd on 1161 did not start" "$(head -5 "$D/snmpd3.log")"
+fi
 # A bound port that never answers: open|filtered, whatever -sV sends.
 UDP_BIND=$(dirname "$LISTENER")/udp_bind
 if [ -x "$UDP_BIND" ]; then
@@ -176,7 +182,8 @@ svc_of() {
 # expect_svc TAG PROTO PORT WANT: when the daemon is there (open in scan 1).
 expect_svc() {
     local tag=$1 proto=$2 port=$3 want=$4
-    if [ "$proto" = udp ] && [[ " ${open4[*]} 4434 5000 20000 " != *" $port "* ]]; then
+    if [ "$proto" = udp ] && [[ " ${open4[*]} 4434 5000 20000 " != *" $port "* ]] &&
+        ! { [ "$port" = 1161 ] && command -v snmpd >/dev/null; }; then
         skip "$tag: $port/$proto is $want" "no daemon on $port"
         return
     fi
@@ -185,12 +192,13 @@ expect_svc() {
 ver() { "$@" 2>/dev/null | head -1 | grep -o '[0-9][0-9.]*[0-9]' | head -1; }
 dnsmasq_v=$(ver dnsmasq --version)
 memcached_v=$(ver memcached -V)
-scan sv4 -sV -p 53,69,123,161,11211,4434,5000,20000 "$TB_IP4"
+scan sv4 -sV -p 53,69,123,161,1161,11211,4434,5000,20000 "$TB_IP4"
 check_eq "-sU -sV: exit 0" "$RC" 0
 expect_svc "-sU -sV" udp 53 "open domain dnsmasq $dnsmasq_v"
 expect_svc "-sU -sV" udp 69 "open tftp - -"
 expect_svc "-sU -sV" udp 123 "open ntp - -"
 expect_svc "-sU -sV" udp 161 "open snmp - -"
+expect_svc "-sU -sV" udp 1161 "open snmp net-snmp -"
 expect_svc "-sU -sV" udp 11211 "open memcached memcached $memcached_v"
 expect_svc "-sU -sV" udp 4434 "open dtls - -"
 expect_svc "-sU -sV" udp 5000 "open|filtered - - -"
