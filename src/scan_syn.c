@@ -9,8 +9,10 @@
  * address, port, source port and sequence number patched in (template.c);
  * the sequence number is a SipHash cookie of the 4-tuple (cookie.c), so a
  * reply proves itself without a table of outstanding probes.  Frames go
- * out in batches (netdev.h) at the rate the pacer allows; on big scans a
- * helper thread sends part of the batches (struct helper says why).
+ * out in batches (netdev.h) at the rate the pacer allows.  On big scans
+ * over AF_PACKET a helper thread (sendq.h) takes a batch whenever it has
+ * room, on a second socket, so the kernel's share of sending spreads over
+ * two cores; the scheduler sends the batches it does not take.
  *
  * Completeness.  The slice is cut into chunks of CHUNK positions, each
  * with a bitmap of the probes answered.  A chunk is sent once (pass 0);
@@ -52,6 +54,7 @@
 #include "pscan/route.h"
 #include "pscan/rtt.h"
 #include "pscan/scan.h"
+#include "pscan/sendq.h"
 #include "pscan/template.h"
 
 enum {
@@ -85,31 +88,9 @@ struct path {
     ps_sender *sender2; /* the helper thread's, or NULL */
 };
 
-/* The helper sender: a second thread that takes whole batches off the
- * scheduler.  On a veth (and on any device whose peer answers in the
- * sender's softirq) most of a probe's cost is kernel work charged to the
- * CPU that called sendmmsg; two threads calling it spread that work over
- * two cores.  The scheduler stays single-threaded: it builds batches, and
- * at each flush queues the batch for the helper if the helper has at most
- * one in hand, else sends it itself.  So neither thread waits for the
- * other, and the helper finds its next batch ready as it finishes one
- * instead of idling until the scheduler's next flush (with a single
- * hand-over slot, workload b of bench/ took 6.3 s instead of 5.3 s). */
-enum { NBUF = 3, HQ = NBUF - 1 };
-struct helper {
-    pthread_t th;
-    pthread_mutex_t lock;
-    pthread_cond_t wake, idle;
-    int running;  /* the thread exists */
-    int sleeping; /* waiting on `wake` */
-    int quit;
-    int nq;       /* batches it holds, oldest (being sent) first */
-    int slot[HQ];
-    size_t n[HQ];
-    struct path *path[HQ];
-    int err;
-    ps_err e;
-};
+/* Batch buffers: one being built, and the ones the helper sender may
+ * hold (sendq.h: PS_SENDQ_DEPTH). */
+enum { NBUF = PS_SENDQ_DEPTH + 1 };
 
 struct syn {
     const ps_scan_ctx *ctx;
@@ -133,7 +114,7 @@ struct syn {
     int cur;
     struct path *batch_path;
     size_t nbatch;
-    struct helper helper;
+    ps_sendq *helper; /* a second sending thread, or NULL */
 
     /* The receiver's: outcomes waiting to go to the report and the RTT
      * estimator, which take one lock per batch rather than per reply; and
@@ -197,79 +178,22 @@ static int sport_ok(const struct syn *s, uint32_t cookie, uint16_t sport)
 
 /* ---- sending -------------------------------------------------------------- */
 
-static void *helper_main(void *arg)
-{
-    struct syn *s = arg;
-    struct helper *h = &s->helper;
-    pthread_mutex_lock(&h->lock);
-    for (;;) {
-        while (!h->nq && !h->quit) {
-            h->sleeping = 1;
-            pthread_cond_wait(&h->wake, &h->lock);
-            h->sleeping = 0;
-        }
-        if (!h->nq) break;
-        int slot = h->slot[0];
-        size_t n = h->n[0];
-        struct path *p = h->path[0];
-        pthread_mutex_unlock(&h->lock);
-        ps_err e;
-        int r = ps_sender_send(p->sender2, s->batch[slot], n, &e);
-        pthread_mutex_lock(&h->lock);
-        if (r && !h->err) {
-            h->err = 1;
-            h->e = e;
-        }
-        for (int i = 1; i < h->nq; i++) {
-            h->slot[i - 1] = h->slot[i];
-            h->n[i - 1] = h->n[i];
-            h->path[i - 1] = h->path[i];
-        }
-        if (--h->nq == 0) pthread_cond_signal(&h->idle);
-    }
-    pthread_mutex_unlock(&h->lock);
-    return NULL;
-}
-
-/* Wait until the helper has sent what it holds; its error, if any. */
-static int helper_drain(struct syn *s, ps_err *e)
-{
-    struct helper *h = &s->helper;
-    if (!h->running) return PS_OK;
-    pthread_mutex_lock(&h->lock);
-    while (h->nq) pthread_cond_wait(&h->idle, &h->lock);
-    int r = h->err ? PS_ERUNTIME : PS_OK;
-    if (r) *e = h->e;
-    pthread_mutex_unlock(&h->lock);
-    return r;
-}
-
+/* Send the batch being built, or hand it to the helper if the helper has
+ * room, and build on in a buffer it does not hold. */
 static int flush_batch(struct syn *s, ps_err *e)
 {
     if (!s->nbatch) return PS_OK;
-    struct helper *h = &s->helper;
-    if (h->running && s->batch_path->sender2) {
-        pthread_mutex_lock(&h->lock);
-        if (h->err) {
-            *e = h->e;
-            pthread_mutex_unlock(&h->lock);
-            return PS_ERUNTIME;
-        }
-        if (h->nq < HQ) {
-            h->slot[h->nq] = s->cur;
-            h->n[h->nq] = s->nbatch;
-            h->path[h->nq] = s->batch_path;
-            h->nq++;
-            if (h->sleeping) pthread_cond_signal(&h->wake);
-            /* Build on in a buffer neither queued nor being sent. */
-            int held = 0;
-            for (int i = 0; i < h->nq; i++) held |= 1 << h->slot[i];
-            pthread_mutex_unlock(&h->lock);
+    ps_sender *snd2 = s->batch_path->sender2;
+    if (s->helper && snd2) {
+        int taken;
+        unsigned held;
+        int r = ps_sendq_offer(s->helper, s->batch[s->cur], s->nbatch, snd2, (unsigned)s->cur, &taken, &held, e);
+        if (r) return r;
+        if (taken) {
             for (s->cur = 0; held >> s->cur & 1; s->cur++) continue;
             s->nbatch = 0;
             return PS_OK;
         }
-        pthread_mutex_unlock(&h->lock);
     }
     int r = ps_sender_send(s->batch_path->sender, s->batch[s->cur], s->nbatch, e);
     s->nbatch = 0;
@@ -685,17 +609,7 @@ static void *close_sender(void *arg)
 
 static void teardown(struct syn *s)
 {
-    struct helper *h = &s->helper;
-    if (h->running) {
-        pthread_mutex_lock(&h->lock);
-        h->quit = 1;
-        pthread_cond_signal(&h->wake);
-        pthread_mutex_unlock(&h->lock);
-        pthread_join(h->th, NULL);
-    }
-    pthread_mutex_destroy(&h->lock);
-    pthread_cond_destroy(&h->wake);
-    pthread_cond_destroy(&h->idle);
+    ps_sendq_stop(s->helper);
     /* Closing a packet socket waits for an RCU grace period (the kernel's
      * synchronize_net, 5-25 ms each, two for the capture's ring): closed
      * one after another they add up, closed at once they share one. */
@@ -720,9 +634,6 @@ static int syn_run(const ps_scan_ctx *ctx, ps_err *e)
     s->ctx = ctx;
     s->cfg = ctx->cfg;
     pthread_mutex_init(&s->rtt_lock, NULL);
-    pthread_mutex_init(&s->helper.lock, NULL);
-    pthread_cond_init(&s->helper.wake, NULL);
-    pthread_cond_init(&s->helper.idle, NULL);
     ps_rtt_init(&s->rtt, s->cfg);
     int r = setup(s, e);
     if (!r) r = ps_scan_handles_open(ctx, e);
@@ -732,8 +643,10 @@ static int syn_run(const ps_scan_ctx *ctx, ps_err *e)
         if (pthread_create(&th, NULL, recv_main, s) != 0) r = ps_fail(e, PS_ERUNTIME, "cannot start the receiver thread");
         else started = 1;
     }
-    if (!r && (s->v4.sender2 || s->v6.sender2) && pthread_create(&s->helper.th, NULL, helper_main, s) == 0)
-        s->helper.running = 1;
+    if (!r && (s->v4.sender2 || s->v6.sender2)) {
+        ps_err ignore; /* without the helper, the scheduler sends everything */
+        if (ps_sendq_start(&s->helper, &ignore) != PS_OK) s->helper = NULL;
+    }
     s->start = now_s();
     ps_progress prog;
     ps_progress_init(&prog, s->cfg);
@@ -753,7 +666,7 @@ static int syn_run(const ps_scan_ctx *ctx, ps_err *e)
         }
         if (did) continue;
         if ((r = flush_batch(s, e))) break;
-        if ((r = helper_drain(s, e))) break;
+        if ((r = ps_sendq_drain(s->helper, e))) break;
         if (s->next_chunk >= s->nchunks && !any_active(s)) break;
         if (*ctx->stop && !any_active(s)) break;
         double left = wake - now_s();
@@ -763,7 +676,7 @@ static int syn_run(const ps_scan_ctx *ctx, ps_err *e)
         }
     }
     if (!r) r = flush_batch(s, e);
-    if (!r) r = helper_drain(s, e);
+    if (!r) r = ps_sendq_drain(s->helper, e);
     ps_progress_end(&prog);
     /* Chunks never started, and the unanswered part of those a stop cut
      * short, are what a resumed scan has left to do. */
