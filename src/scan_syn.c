@@ -67,10 +67,14 @@ enum {
     EVBATCH = 512,    /* receiver outcomes handed over at once */
 };
 
+/* The receiver reads id, active, pass, bits and block_sent of any chunk
+ * at any time (mark()), so the scheduler writes those with atomic stores
+ * (it reads its own writes plainly); the other fields are the scheduler's
+ * alone. */
 struct chunk {
     uint64_t id;       /* positions [id * CHUNK, ...) of the slice */
     uint64_t len;
-    int active;
+    int active;        /* set last and cleared first, with release */
     int pass;          /* pass being sent, or last one sent when done */
     int sending;       /* a pass is under way */
     uint64_t cursor;
@@ -153,7 +157,6 @@ static double rto(struct syn *s)
     pthread_mutex_unlock(&s->rtt_lock);
     return t;
 }
-
 
 /* The cookie ignores the source port, which is derived from it: a reply
  * is ours if its ack matches and its port is one the cookie allows. */
@@ -244,7 +247,10 @@ static int work_chunk(struct syn *s, struct chunk *c, int budget, ps_err *e)
     while (budget > 0 && c->cursor < c->len && !*s->ctx->stop) {
         uint64_t i = c->cursor++;
         if (c->pass == 0) {
-            if (i % BLOCK == 0) c->block_sent[i / BLOCK] = now_s();
+            if (i % BLOCK == 0) {
+                double t = now_s();
+                __atomic_store(&c->block_sent[i / BLOCK], &t, __ATOMIC_RELAXED);
+            }
         } else if (is_answered(c, i)) {
             continue;
         }
@@ -261,21 +267,44 @@ static int work_chunk(struct syn *s, struct chunk *c, int budget, ps_err *e)
     return PS_OK;
 }
 
+/* Start the next chunk in the ring slot of one retired NCHUNKS ago, to
+ * which a late reply may still be on its way through mark().  So: close
+ * the slot (active = 0, release), store the new id, clear with atomic
+ * stores, and open it (active = 1, release) once all is in place.  A late
+ * reply that sees active = 0 or the new id is ignored by mark() (its
+ * result still reaches the report).  One that read active = 1 and the old
+ * id just before the slot closed (the receiver stalled for the moment
+ * between the retirement and this call) may set its bit in the new bitmap
+ * after the clear: that one position of the new chunk is still sent in
+ * pass 0 but gets no retry, its real answer counts as a duplicate, and
+ * the estimator may get one round trip too short (never below 0).
+ * Nothing worse: no write outside the ring, no torn field. */
 static void activate(struct syn *s)
 {
     struct chunk *c = &s->chunks[s->next_chunk % NCHUNKS];
-    memset(c, 0, sizeof *c);
-    c->id = s->next_chunk++;
-    c->len = s->count - c->id * CHUNK < CHUNK ? s->count - c->id * CHUNK : CHUNK;
-    c->active = c->sending = 1;
+    uint64_t id = s->next_chunk++;
+    __atomic_store_n(&c->active, 0, __ATOMIC_RELEASE);
+    __atomic_store_n(&c->id, id, __ATOMIC_RELAXED);
+    __atomic_store_n(&c->pass, 0, __ATOMIC_RELAXED);
+    for (size_t w = 0; w < CHUNK / 64; w++) __atomic_store_n(&c->bits[w], 0, __ATOMIC_RELAXED);
+    double zero = 0;
+    for (size_t b = 0; b < CHUNK / BLOCK; b++) __atomic_store(&c->block_sent[b], &zero, __ATOMIC_RELAXED);
+    c->len = s->count - id * CHUNK < CHUNK ? s->count - id * CHUNK : CHUNK;
+    c->sending = 1;
+    c->cursor = 0;
+    c->pass_end = 0;
     /* --resume: positions before skip_below were finished last time; they
      * count as answered, so no pass sends them. */
-    uint64_t base = c->id * CHUNK;
+    uint64_t base = id * CHUNK;
     if (s->skip_below > base) {
         uint64_t n = s->skip_below - base < c->len ? s->skip_below - base : c->len;
-        for (uint64_t i = 0; i < n; i++) c->bits[i / 64] |= 1ull << (i % 64);
+        for (uint64_t w = 0; w < (n + 63) / 64; w++) {
+            uint64_t m = n - w * 64 >= 64 ? ~0ull : (1ull << (n - w * 64)) - 1;
+            __atomic_fetch_or(&c->bits[w], m, __ATOMIC_RELAXED);
+        }
         c->cursor = n;
     }
+    __atomic_store_n(&c->active, 1, __ATOMIC_RELEASE);
 }
 
 /* A chunk retired early by a stop: its first unanswered position is where
@@ -304,11 +333,11 @@ static int step(struct syn *s, double *wake, ps_err *e)
         if (done == c->len || (last && t >= c->pass_end + timeout)) {
             s->gave_up += c->len - done;
             if (done != c->len && *s->ctx->stop) note_cut(s, c);
-            c->active = 0;
+            __atomic_store_n(&c->active, 0, __ATOMIC_RELEASE);
             continue;
         }
         if (!last && t >= c->pass_end + timeout) {
-            c->pass++;
+            __atomic_store_n(&c->pass, c->pass + 1, __ATOMIC_RELAXED);
             c->cursor = 0;
             c->sending = 1;
         } else if (c->pass_end + timeout < *wake) {
@@ -349,16 +378,21 @@ static double mark(struct syn *s, uint64_t x)
     if (pos < s->first || pos >= s->first + s->count) return -1;
     pos -= s->first;
     struct chunk *c = &s->chunks[(pos / CHUNK) % NCHUNKS];
-    if (!c->active || c->id != pos / CHUNK) return -1;
+    /* Acquire pairs with activate()'s release: id and the cleared bitmap
+     * of the chunk seen active are visible (see activate for late replies). */
+    if (!__atomic_load_n(&c->active, __ATOMIC_ACQUIRE) || __atomic_load_n(&c->id, __ATOMIC_RELAXED) != pos / CHUNK)
+        return -1;
     uint64_t i = pos % CHUNK, bit = 1ull << (i % 64);
     uint64_t old = __atomic_fetch_or(&c->bits[i / 64], bit, __ATOMIC_RELAXED);
     if (old & bit) {
         __atomic_fetch_add(&s->dup, 1, __ATOMIC_RELAXED);
         return -1;
     }
-    if (c->pass != 0 || c->block_sent[i / BLOCK] <= 0) return -1;
+    double sent;
+    __atomic_load(&c->block_sent[i / BLOCK], &sent, __ATOMIC_RELAXED);
+    if (__atomic_load_n(&c->pass, __ATOMIC_RELAXED) != 0 || sent <= 0) return -1;
     if (s->rx_now <= 0) s->rx_now = now_s();
-    double rtt = s->rx_now - c->block_sent[i / BLOCK];
+    double rtt = s->rx_now - sent;
     return rtt >= 0 ? rtt : 0;
 }
 
@@ -458,8 +492,8 @@ static void *recv_main(void *arg)
         s->rx_now = 0;
         int r = ps_recv_next_batch(s->recv, on_packet, s, 1024, 2, &got, &s->recv_e);
         recv_flush(s);
-        if (r) {
-            s->recv_err = 1;
+        if (r) { /* recv_e first: the scheduler reads it once it sees recv_err */
+            __atomic_store_n(&s->recv_err, 1, __ATOMIC_RELEASE);
             break;
         }
     }
@@ -467,7 +501,8 @@ static void *recv_main(void *arg)
     for (int i = 0; i < 64; i++) {
         int got = 0;
         s->rx_now = 0;
-        int r = ps_recv_next_batch(s->recv, on_packet, s, 4096, 0, &got, &s->recv_e);
+        ps_err ignore; /* recv_e holds the first error, if any */
+        int r = ps_recv_next_batch(s->recv, on_packet, s, 4096, 0, &got, &ignore);
         recv_flush(s);
         if (r || !got) break;
     }
@@ -475,7 +510,6 @@ static void *recv_main(void *arg)
 }
 
 /* ---- set-up ---------------------------------------------------------------- */
-
 
 /* Route, template and sender for one family, from its first target; every
  * other range of that family must leave the same way. */
@@ -660,7 +694,7 @@ static int syn_run(const ps_scan_ctx *ctx, ps_err *e)
             r = PS_ERUNTIME;
             break;
         }
-        if (s->recv_err) {
+        if (__atomic_load_n(&s->recv_err, __ATOMIC_ACQUIRE)) {
             r = ps_fail(e, PS_ERUNTIME, "receiver: %s", s->recv_e.msg);
             break;
         }
