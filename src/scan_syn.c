@@ -9,8 +9,10 @@
  * address, port, source port and sequence number patched in (template.c);
  * the sequence number is a SipHash cookie of the 4-tuple (cookie.c), so a
  * reply proves itself without a table of outstanding probes.  Frames go
- * out in batches (netdev.h) at the rate the pacer allows; on big scans a
- * helper thread sends part of the batches (struct helper says why).
+ * out in batches (netdev.h) at the rate the pacer allows.  On big scans
+ * over AF_PACKET a helper thread (sendq.h) takes a batch whenever it has
+ * room, on a second socket, so the kernel's share of sending spreads over
+ * two cores; the scheduler sends the batches it does not take.
  *
  * Completeness.  The slice is cut into chunks of CHUNK positions, each
  * with a bitmap of the probes answered.  A chunk is sent once (pass 0);
@@ -52,6 +54,7 @@
 #include "pscan/route.h"
 #include "pscan/rtt.h"
 #include "pscan/scan.h"
+#include "pscan/sendq.h"
 #include "pscan/template.h"
 
 enum {
@@ -64,10 +67,14 @@ enum {
     EVBATCH = 512,    /* receiver outcomes handed over at once */
 };
 
+/* The receiver reads id, active, pass, bits and block_sent of any chunk
+ * at any time (mark()), so the scheduler writes those with atomic stores
+ * (it reads its own writes plainly); the other fields are the scheduler's
+ * alone. */
 struct chunk {
     uint64_t id;       /* positions [id * CHUNK, ...) of the slice */
     uint64_t len;
-    int active;
+    int active;        /* set last and cleared first, with release */
     int pass;          /* pass being sent, or last one sent when done */
     int sending;       /* a pass is under way */
     uint64_t cursor;
@@ -85,31 +92,9 @@ struct path {
     ps_sender *sender2; /* the helper thread's, or NULL */
 };
 
-/* The helper sender: a second thread that takes whole batches off the
- * scheduler.  On a veth (and on any device whose peer answers in the
- * sender's softirq) most of a probe's cost is kernel work charged to the
- * CPU that called sendmmsg; two threads calling it spread that work over
- * two cores.  The scheduler stays single-threaded: it builds batches, and
- * at each flush queues the batch for the helper if the helper has at most
- * one in hand, else sends it itself.  So neither thread waits for the
- * other, and the helper finds its next batch ready as it finishes one
- * instead of idling until the scheduler's next flush (with a single
- * hand-over slot, workload b of bench/ took 6.3 s instead of 5.3 s). */
-enum { NBUF = 3, HQ = NBUF - 1 };
-struct helper {
-    pthread_t th;
-    pthread_mutex_t lock;
-    pthread_cond_t wake, idle;
-    int running;  /* the thread exists */
-    int sleeping; /* waiting on `wake` */
-    int quit;
-    int nq;       /* batches it holds, oldest (being sent) first */
-    int slot[HQ];
-    size_t n[HQ];
-    struct path *path[HQ];
-    int err;
-    ps_err e;
-};
+/* Batch buffers: one being built, and the ones the helper sender may
+ * hold (sendq.h: PS_SENDQ_DEPTH). */
+enum { NBUF = PS_SENDQ_DEPTH + 1 };
 
 struct syn {
     const ps_scan_ctx *ctx;
@@ -133,7 +118,7 @@ struct syn {
     int cur;
     struct path *batch_path;
     size_t nbatch;
-    struct helper helper;
+    ps_sendq *helper; /* a second sending thread, or NULL */
 
     /* The receiver's: outcomes waiting to go to the report and the RTT
      * estimator, which take one lock per batch rather than per reply; and
@@ -173,7 +158,6 @@ static double rto(struct syn *s)
     return t;
 }
 
-
 /* The cookie ignores the source port, which is derived from it: a reply
  * is ours if its ack matches and its port is one the cookie allows. */
 static uint32_t cookie_of(const struct syn *s, const ps_addr *src, const ps_addr *dst, uint16_t dport)
@@ -197,79 +181,22 @@ static int sport_ok(const struct syn *s, uint32_t cookie, uint16_t sport)
 
 /* ---- sending -------------------------------------------------------------- */
 
-static void *helper_main(void *arg)
-{
-    struct syn *s = arg;
-    struct helper *h = &s->helper;
-    pthread_mutex_lock(&h->lock);
-    for (;;) {
-        while (!h->nq && !h->quit) {
-            h->sleeping = 1;
-            pthread_cond_wait(&h->wake, &h->lock);
-            h->sleeping = 0;
-        }
-        if (!h->nq) break;
-        int slot = h->slot[0];
-        size_t n = h->n[0];
-        struct path *p = h->path[0];
-        pthread_mutex_unlock(&h->lock);
-        ps_err e;
-        int r = ps_sender_send(p->sender2, s->batch[slot], n, &e);
-        pthread_mutex_lock(&h->lock);
-        if (r && !h->err) {
-            h->err = 1;
-            h->e = e;
-        }
-        for (int i = 1; i < h->nq; i++) {
-            h->slot[i - 1] = h->slot[i];
-            h->n[i - 1] = h->n[i];
-            h->path[i - 1] = h->path[i];
-        }
-        if (--h->nq == 0) pthread_cond_signal(&h->idle);
-    }
-    pthread_mutex_unlock(&h->lock);
-    return NULL;
-}
-
-/* Wait until the helper has sent what it holds; its error, if any. */
-static int helper_drain(struct syn *s, ps_err *e)
-{
-    struct helper *h = &s->helper;
-    if (!h->running) return PS_OK;
-    pthread_mutex_lock(&h->lock);
-    while (h->nq) pthread_cond_wait(&h->idle, &h->lock);
-    int r = h->err ? PS_ERUNTIME : PS_OK;
-    if (r) *e = h->e;
-    pthread_mutex_unlock(&h->lock);
-    return r;
-}
-
+/* Send the batch being built, or hand it to the helper if the helper has
+ * room, and build on in a buffer it does not hold. */
 static int flush_batch(struct syn *s, ps_err *e)
 {
     if (!s->nbatch) return PS_OK;
-    struct helper *h = &s->helper;
-    if (h->running && s->batch_path->sender2) {
-        pthread_mutex_lock(&h->lock);
-        if (h->err) {
-            *e = h->e;
-            pthread_mutex_unlock(&h->lock);
-            return PS_ERUNTIME;
-        }
-        if (h->nq < HQ) {
-            h->slot[h->nq] = s->cur;
-            h->n[h->nq] = s->nbatch;
-            h->path[h->nq] = s->batch_path;
-            h->nq++;
-            if (h->sleeping) pthread_cond_signal(&h->wake);
-            /* Build on in a buffer neither queued nor being sent. */
-            int held = 0;
-            for (int i = 0; i < h->nq; i++) held |= 1 << h->slot[i];
-            pthread_mutex_unlock(&h->lock);
+    ps_sender *snd2 = s->batch_path->sender2;
+    if (s->helper && snd2) {
+        int taken;
+        unsigned held;
+        int r = ps_sendq_offer(s->helper, s->batch[s->cur], s->nbatch, snd2, (unsigned)s->cur, &taken, &held, e);
+        if (r) return r;
+        if (taken) {
             for (s->cur = 0; held >> s->cur & 1; s->cur++) continue;
             s->nbatch = 0;
             return PS_OK;
         }
-        pthread_mutex_unlock(&h->lock);
     }
     int r = ps_sender_send(s->batch_path->sender, s->batch[s->cur], s->nbatch, e);
     s->nbatch = 0;
@@ -320,7 +247,10 @@ static int work_chunk(struct syn *s, struct chunk *c, int budget, ps_err *e)
     while (budget > 0 && c->cursor < c->len && !*s->ctx->stop) {
         uint64_t i = c->cursor++;
         if (c->pass == 0) {
-            if (i % BLOCK == 0) c->block_sent[i / BLOCK] = now_s();
+            if (i % BLOCK == 0) {
+                double t = now_s();
+                __atomic_store(&c->block_sent[i / BLOCK], &t, __ATOMIC_RELAXED);
+            }
         } else if (is_answered(c, i)) {
             continue;
         }
@@ -337,21 +267,44 @@ static int work_chunk(struct syn *s, struct chunk *c, int budget, ps_err *e)
     return PS_OK;
 }
 
+/* Start the next chunk in the ring slot of one retired NCHUNKS ago, to
+ * which a late reply may still be on its way through mark().  So: close
+ * the slot (active = 0, release), store the new id, clear with atomic
+ * stores, and open it (active = 1, release) once all is in place.  A late
+ * reply that sees active = 0 or the new id is ignored by mark() (its
+ * result still reaches the report).  One that read active = 1 and the old
+ * id just before the slot closed (the receiver stalled for the moment
+ * between the retirement and this call) may set its bit in the new bitmap
+ * after the clear: that one position of the new chunk is still sent in
+ * pass 0 but gets no retry, its real answer counts as a duplicate, and
+ * the estimator may get one round trip too short (never below 0).
+ * Nothing worse: no write outside the ring, no torn field. */
 static void activate(struct syn *s)
 {
     struct chunk *c = &s->chunks[s->next_chunk % NCHUNKS];
-    memset(c, 0, sizeof *c);
-    c->id = s->next_chunk++;
-    c->len = s->count - c->id * CHUNK < CHUNK ? s->count - c->id * CHUNK : CHUNK;
-    c->active = c->sending = 1;
+    uint64_t id = s->next_chunk++;
+    __atomic_store_n(&c->active, 0, __ATOMIC_RELEASE);
+    __atomic_store_n(&c->id, id, __ATOMIC_RELAXED);
+    __atomic_store_n(&c->pass, 0, __ATOMIC_RELAXED);
+    for (size_t w = 0; w < CHUNK / 64; w++) __atomic_store_n(&c->bits[w], 0, __ATOMIC_RELAXED);
+    double zero = 0;
+    for (size_t b = 0; b < CHUNK / BLOCK; b++) __atomic_store(&c->block_sent[b], &zero, __ATOMIC_RELAXED);
+    c->len = s->count - id * CHUNK < CHUNK ? s->count - id * CHUNK : CHUNK;
+    c->sending = 1;
+    c->cursor = 0;
+    c->pass_end = 0;
     /* --resume: positions before skip_below were finished last time; they
      * count as answered, so no pass sends them. */
-    uint64_t base = c->id * CHUNK;
+    uint64_t base = id * CHUNK;
     if (s->skip_below > base) {
         uint64_t n = s->skip_below - base < c->len ? s->skip_below - base : c->len;
-        for (uint64_t i = 0; i < n; i++) c->bits[i / 64] |= 1ull << (i % 64);
+        for (uint64_t w = 0; w < (n + 63) / 64; w++) {
+            uint64_t m = n - w * 64 >= 64 ? ~0ull : (1ull << (n - w * 64)) - 1;
+            __atomic_fetch_or(&c->bits[w], m, __ATOMIC_RELAXED);
+        }
         c->cursor = n;
     }
+    __atomic_store_n(&c->active, 1, __ATOMIC_RELEASE);
 }
 
 /* A chunk retired early by a stop: its first unanswered position is where
@@ -380,11 +333,11 @@ static int step(struct syn *s, double *wake, ps_err *e)
         if (done == c->len || (last && t >= c->pass_end + timeout)) {
             s->gave_up += c->len - done;
             if (done != c->len && *s->ctx->stop) note_cut(s, c);
-            c->active = 0;
+            __atomic_store_n(&c->active, 0, __ATOMIC_RELEASE);
             continue;
         }
         if (!last && t >= c->pass_end + timeout) {
-            c->pass++;
+            __atomic_store_n(&c->pass, c->pass + 1, __ATOMIC_RELAXED);
             c->cursor = 0;
             c->sending = 1;
         } else if (c->pass_end + timeout < *wake) {
@@ -425,16 +378,21 @@ static double mark(struct syn *s, uint64_t x)
     if (pos < s->first || pos >= s->first + s->count) return -1;
     pos -= s->first;
     struct chunk *c = &s->chunks[(pos / CHUNK) % NCHUNKS];
-    if (!c->active || c->id != pos / CHUNK) return -1;
+    /* Acquire pairs with activate()'s release: id and the cleared bitmap
+     * of the chunk seen active are visible (see activate for late replies). */
+    if (!__atomic_load_n(&c->active, __ATOMIC_ACQUIRE) || __atomic_load_n(&c->id, __ATOMIC_RELAXED) != pos / CHUNK)
+        return -1;
     uint64_t i = pos % CHUNK, bit = 1ull << (i % 64);
     uint64_t old = __atomic_fetch_or(&c->bits[i / 64], bit, __ATOMIC_RELAXED);
     if (old & bit) {
         __atomic_fetch_add(&s->dup, 1, __ATOMIC_RELAXED);
         return -1;
     }
-    if (c->pass != 0 || c->block_sent[i / BLOCK] <= 0) return -1;
+    double sent;
+    __atomic_load(&c->block_sent[i / BLOCK], &sent, __ATOMIC_RELAXED);
+    if (__atomic_load_n(&c->pass, __ATOMIC_RELAXED) != 0 || sent <= 0) return -1;
     if (s->rx_now <= 0) s->rx_now = now_s();
-    double rtt = s->rx_now - c->block_sent[i / BLOCK];
+    double rtt = s->rx_now - sent;
     return rtt >= 0 ? rtt : 0;
 }
 
@@ -534,8 +492,8 @@ static void *recv_main(void *arg)
         s->rx_now = 0;
         int r = ps_recv_next_batch(s->recv, on_packet, s, 1024, 2, &got, &s->recv_e);
         recv_flush(s);
-        if (r) {
-            s->recv_err = 1;
+        if (r) { /* recv_e first: the scheduler reads it once it sees recv_err */
+            __atomic_store_n(&s->recv_err, 1, __ATOMIC_RELEASE);
             break;
         }
     }
@@ -543,7 +501,8 @@ static void *recv_main(void *arg)
     for (int i = 0; i < 64; i++) {
         int got = 0;
         s->rx_now = 0;
-        int r = ps_recv_next_batch(s->recv, on_packet, s, 4096, 0, &got, &s->recv_e);
+        ps_err ignore; /* recv_e holds the first error, if any */
+        int r = ps_recv_next_batch(s->recv, on_packet, s, 4096, 0, &got, &ignore);
         recv_flush(s);
         if (r || !got) break;
     }
@@ -551,7 +510,6 @@ static void *recv_main(void *arg)
 }
 
 /* ---- set-up ---------------------------------------------------------------- */
-
 
 /* Route, template and sender for one family, from its first target; every
  * other range of that family must leave the same way. */
@@ -685,17 +643,7 @@ static void *close_sender(void *arg)
 
 static void teardown(struct syn *s)
 {
-    struct helper *h = &s->helper;
-    if (h->running) {
-        pthread_mutex_lock(&h->lock);
-        h->quit = 1;
-        pthread_cond_signal(&h->wake);
-        pthread_mutex_unlock(&h->lock);
-        pthread_join(h->th, NULL);
-    }
-    pthread_mutex_destroy(&h->lock);
-    pthread_cond_destroy(&h->wake);
-    pthread_cond_destroy(&h->idle);
+    ps_sendq_stop(s->helper);
     /* Closing a packet socket waits for an RCU grace period (the kernel's
      * synchronize_net, 5-25 ms each, two for the capture's ring): closed
      * one after another they add up, closed at once they share one. */
@@ -720,9 +668,6 @@ static int syn_run(const ps_scan_ctx *ctx, ps_err *e)
     s->ctx = ctx;
     s->cfg = ctx->cfg;
     pthread_mutex_init(&s->rtt_lock, NULL);
-    pthread_mutex_init(&s->helper.lock, NULL);
-    pthread_cond_init(&s->helper.wake, NULL);
-    pthread_cond_init(&s->helper.idle, NULL);
     ps_rtt_init(&s->rtt, s->cfg);
     int r = setup(s, e);
     if (!r) r = ps_scan_handles_open(ctx, e);
@@ -732,8 +677,10 @@ static int syn_run(const ps_scan_ctx *ctx, ps_err *e)
         if (pthread_create(&th, NULL, recv_main, s) != 0) r = ps_fail(e, PS_ERUNTIME, "cannot start the receiver thread");
         else started = 1;
     }
-    if (!r && (s->v4.sender2 || s->v6.sender2) && pthread_create(&s->helper.th, NULL, helper_main, s) == 0)
-        s->helper.running = 1;
+    if (!r && (s->v4.sender2 || s->v6.sender2)) {
+        ps_err ignore; /* without the helper, the scheduler sends everything */
+        if (ps_sendq_start(&s->helper, &ignore) != PS_OK) s->helper = NULL;
+    }
     s->start = now_s();
     ps_progress prog;
     ps_progress_init(&prog, s->cfg);
@@ -747,13 +694,13 @@ static int syn_run(const ps_scan_ctx *ctx, ps_err *e)
             r = PS_ERUNTIME;
             break;
         }
-        if (s->recv_err) {
+        if (__atomic_load_n(&s->recv_err, __ATOMIC_ACQUIRE)) {
             r = ps_fail(e, PS_ERUNTIME, "receiver: %s", s->recv_e.msg);
             break;
         }
         if (did) continue;
         if ((r = flush_batch(s, e))) break;
-        if ((r = helper_drain(s, e))) break;
+        if ((r = ps_sendq_drain(s->helper, e))) break;
         if (s->next_chunk >= s->nchunks && !any_active(s)) break;
         if (*ctx->stop && !any_active(s)) break;
         double left = wake - now_s();
@@ -763,7 +710,7 @@ static int syn_run(const ps_scan_ctx *ctx, ps_err *e)
         }
     }
     if (!r) r = flush_batch(s, e);
-    if (!r) r = helper_drain(s, e);
+    if (!r) r = ps_sendq_drain(s->helper, e);
     ps_progress_end(&prog);
     /* Chunks never started, and the unanswered part of those a stop cut
      * short, are what a resumed scan has left to do. */
