@@ -42,8 +42,10 @@
  * not counted against their retries.  A silent port becomes open|filtered
  * after max_retries + 1 clean tries (at least two on a host that has shown
  * a limit, so one unlucky refill cannot decide it).  Canary errors cost a
- * token only when they come back, i.e. in clean rounds; in a dirty round
- * the bucket was empty and they cost nothing.
+ * token only when they come back: two in a clean round, none when the
+ * bucket was empty, one when it held a single token (the round is dirty
+ * and the token spent), which is why rounds are spaced by at least the
+ * refill of two tokens (see PACING).
  *
  * Why two canaries, and why the 20 ms minimum between rounds: a refill in
  * the middle of a round could deny a closed port, then answer the canary.
@@ -60,7 +62,8 @@
  * rate R is the errors drawn per second over a chain of dirty rounds (each
  * starts with the bucket emptied by the last).  Waiting longer than B / R
  * between rounds would let the bucket overflow and waste tokens; waiting
- * less only costs packets.  So rounds start every 0.5 B / R (20 ms .. 5 s),
+ * less only costs packets.  So rounds start every 0.5 B / R, but at least
+ * 2 / R (the refill of the round's two canaries) (20 ms .. 5 s),
  * with batches of 4 B ports (64 .. 512), so the batch holds enough closed
  * ports to spend every token.  Until the first token comes back, the gap
  * doubles from 20 ms.  Clean rounds double the batch (more silent ports
