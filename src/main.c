@@ -271,7 +271,6 @@ static int scan(ps_cli *cli, const ps_resume *resume, int argc, char **argv, ps_
             next = i + 1 < nphases ? phase[i + 1] : NULL;
             r = ran->run(&ctx, err);
         }
-        ps_report_hold(report, 0);
         ps_err derr;
         int dr = ps_detect_finish(&detect, &derr);
         if (!r && dr) {

@@ -612,13 +612,13 @@ static void emit_and_drop(ps_report *r, uint64_t idx)
 static int port_index(const ps_report *r, enum ps_proto proto, uint16_t port, size_t *idx)
 {
     const uint16_t *v = proto == PS_TCP ? r->ports->tcp : r->ports->udp;
-    size_t lo = 0, hi = proto == PS_TCP ? r->ports->ntcp : r->ports->nudp;
+    size_t n = proto == PS_TCP ? r->ports->ntcp : r->ports->nudp, lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         if (v[mid] < port) lo = mid + 1;
         else hi = mid;
     }
-    if (!v || lo >= (proto == PS_TCP ? r->ports->ntcp : r->ports->nudp) || v[lo] != port) return 0;
+    if (lo >= n || v[lo] != port) return 0;
     *idx = lo + (proto == PS_TCP ? 0 : r->ports->ntcp);
     return 1;
 }

@@ -32,17 +32,39 @@ void ps_conn_init(ps_conn *c, const ps_transport *t)
     c->sni = NULL;
 }
 
-static int sock_open(ps_conn *c, const struct sockaddr *sa, socklen_t salen, int type)
+/* The outcome of a read or write: bytes, or "wait for `want`", or an
+ * error kept in c->err. */
+static ssize_t io_result(ps_conn *c, ssize_t r, int want)
+{
+    if (r >= 0)
+        return r;
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+        c->want = want;
+        return PS_IO_AGAIN;
+    }
+    c->err = errno;
+    return PS_IO_ERR;
+}
+
+/* A non-blocking socket of `type` stored in c, or PS_IO_ERR. */
+static int new_socket(ps_conn *c, int family, int type)
 {
     c->err = 0;
     c->want = 0;
-    int fd = socket(sa->sa_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         c->err = errno;
         return PS_IO_ERR;
     }
     c->fd = fd;
-    if (connect(fd, sa, salen) == 0) {
+    return PS_IO_OK;
+}
+
+static int sock_open(ps_conn *c, const struct sockaddr *sa, socklen_t salen, int type)
+{
+    if (new_socket(c, sa->sa_family, type))
+        return PS_IO_ERR;
+    if (connect(c->fd, sa, salen) == 0) {
         c->connected = 1;
         return PS_IO_OK;
     }
@@ -61,24 +83,19 @@ static int tcp_open(ps_conn *c, const struct sockaddr *sa, socklen_t salen)
 
 static int udp_open(ps_conn *c, const struct sockaddr *sa, socklen_t salen)
 {
-    c->err = 0;
-    c->want = 0;
     if (salen > sizeof c->peer) {
         c->err = EINVAL;
         return PS_IO_ERR;
     }
-    int fd = socket(sa->sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), on = 1;
-    if (fd < 0) {
+    if (new_socket(c, sa->sa_family, SOCK_DGRAM))
+        return PS_IO_ERR;
+    int v6 = sa->sa_family == AF_INET6, on = 1;
+    if (setsockopt(c->fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? IPV6_RECVERR : IP_RECVERR, &on, sizeof on) < 0) {
         c->err = errno;
+        close(c->fd);
+        c->fd = -1;
         return PS_IO_ERR;
     }
-    int v6 = sa->sa_family == AF_INET6;
-    if (setsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? IPV6_RECVERR : IP_RECVERR, &on, sizeof on) < 0) {
-        c->err = errno;
-        close(fd);
-        return PS_IO_ERR;
-    }
-    c->fd = fd;
     memcpy(&c->peer, sa, salen);
     c->peerlen = salen;
     c->connected = 1;
@@ -103,11 +120,8 @@ static ssize_t udp_read(ps_conn *c, void *buf, size_t n)
         struct sockaddr_storage from;
         socklen_t fl = sizeof from;
         ssize_t r = recvfrom(c->fd, buf, n, 0, (struct sockaddr *)&from, &fl);
-        if (r >= 0 && from_peer(c, &from)) return r;
-        if (r >= 0) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) break;
-        c->err = errno;
-        return PS_IO_ERR;
+        if (r < 0 || from_peer(c, &from))
+            return io_result(c, r, PS_WANT_READ);
     }
     c->want = PS_WANT_READ;
     return PS_IO_AGAIN;
@@ -116,13 +130,7 @@ static ssize_t udp_read(ps_conn *c, void *buf, size_t n)
 static ssize_t udp_write(ps_conn *c, const void *buf, size_t n)
 {
     ssize_t r = sendto(c->fd, buf, n, MSG_NOSIGNAL, (const struct sockaddr *)&c->peer, c->peerlen);
-    if (r >= 0) return r;
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
-        c->want = PS_WANT_WRITE;
-        return PS_IO_AGAIN;
-    }
-    c->err = errno;
-    return PS_IO_ERR;
+    return io_result(c, r, PS_WANT_WRITE);
 }
 
 /* Called when the connecting socket is writable (or at any later time). */
@@ -148,28 +156,12 @@ static int tcp_handshake(ps_conn *c)
 
 static ssize_t sock_read(ps_conn *c, void *buf, size_t n)
 {
-    ssize_t r = recv(c->fd, buf, n, 0);
-    if (r >= 0)
-        return r;
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
-        c->want = PS_WANT_READ;
-        return PS_IO_AGAIN;
-    }
-    c->err = errno;
-    return PS_IO_ERR;
+    return io_result(c, recv(c->fd, buf, n, 0), PS_WANT_READ);
 }
 
 static ssize_t sock_write(ps_conn *c, const void *buf, size_t n)
 {
-    ssize_t r = send(c->fd, buf, n, MSG_NOSIGNAL);
-    if (r >= 0)
-        return r;
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
-        c->want = PS_WANT_WRITE;
-        return PS_IO_AGAIN;
-    }
-    c->err = errno;
-    return PS_IO_ERR;
+    return io_result(c, send(c->fd, buf, n, MSG_NOSIGNAL), PS_WANT_WRITE);
 }
 
 static void sock_close(ps_conn *c)

@@ -27,20 +27,36 @@ want=768
 # open_pairs FILE...: "host port" of every open port in JSON Lines files.
 open_pairs() { jq -r 'select(.type=="host") | .host as $h | .ports[] | select(.state=="open") | "\($h) \(.port)"' "$@" | sort; }
 
-for engine in -sS -sT; do
-    tag=${engine#-}
-    dir=$TEST_TMP/$tag
+# run_interrupted TAG DIR PAUSE ARGS...: pscan ARGS in DIR (JSON Lines to
+# out.jsonl), stopped with SIGINT after PAUSE seconds; checks it exits 0.
+run_interrupted() {
+    local tag=$1 dir=$2 pause=$3
+    shift 3
     mkdir -p "$dir"
     (
         cd "$dir" || exit 1
-        timeout 60 "$PSCAN" "$engine" -v -n -p 1-400 --max-rate 40000 "$TB_LOCAL" -oJ out.jsonl >run1.out 2>run1.err &
+        timeout 60 "$PSCAN" "$@" -oJ out.jsonl >run1.out 2>run1.err &
         pid=$!
-        sleep 0.8
+        sleep "$pause"
         kill -INT "$pid"
         wait "$pid"
         echo $? >run1.rc
     )
     check_eq "$tag: interrupted run exits 0" "$(cat "$dir/run1.rc")" 0
+}
+
+# run_resumed TAG DIR: pscan --resume in DIR; checks it exits 0.
+run_resumed() {
+    local tag=$1 dir=$2
+    (cd "$dir" && timeout 120 "$PSCAN" --resume pscan.resume >run2.out 2>run2.err; echo $? >run2.rc)
+    check_eq "$tag: resumed run exits 0" "$(cat "$dir/run2.rc")" 0
+    [ "$(cat "$dir/run2.rc")" = 0 ] || sed 's/^/#   /' "$dir/run2.err"
+}
+
+for engine in -sS -sT; do
+    tag=${engine#-}
+    dir=$TEST_TMP/$tag
+    run_interrupted "$tag" "$dir" 0.8 "$engine" -v -n -p 1-400 --max-rate 40000 "$TB_LOCAL"
     check_cmd "$tag: it says how to continue" grep -q 'pscan --resume pscan.resume' "$dir/run1.err"
     check_cmd "$tag: its JSON Lines are valid up to the summary" \
         sh -c "jq -e . '$dir/out.jsonl' >/dev/null && tail -n 1 '$dir/out.jsonl' | jq -e 'select(.type==\"summary\")' >/dev/null"
@@ -48,9 +64,7 @@ for engine in -sS -sT; do
     first=$(wc -l <"$dir/first.pairs")
     check_cmd "$tag: the first run found part of the ports ($first of $want)" test "$first" -lt "$want"
 
-    (cd "$dir" && timeout 120 "$PSCAN" --resume pscan.resume >run2.out 2>run2.err; echo $? >run2.rc)
-    check_eq "$tag: resumed run exits 0" "$(cat "$dir/run2.rc")" 0
-    [ "$(cat "$dir/run2.rc")" = 0 ] || sed 's/^/#   /' "$dir/run2.err"
+    run_resumed "$tag" "$dir"
     # The resumed run appends its lines to the same file.
     open_pairs "$dir/out.jsonl" >"$dir/all.pairs"
     check_eq "$tag: both runs together found every open port" "$(sort -u "$dir/all.pairs" | wc -l)" "$want"
@@ -94,20 +108,10 @@ udp_complete() {
 for engines in "-sU" "-sT -sU"; do
     tag=$(echo "$engines" | tr -d ' -')
     dir=$TEST_TMP/$tag
-    mkdir -p "$dir"
     # -sU alone is stopped half-way through; -sT -sU in its UDP phase.
     [ "$tag" = sU ] && pause=1.5 || pause=7.5
-    (
-        cd "$dir" || exit 1
-        # shellcheck disable=SC2086
-        timeout 60 "$PSCAN" $engines -n -Pn -p 1-100,333 --max-rate 5000 "$TB_LOCAL" -oJ out.jsonl >run1.out 2>run1.err &
-        pid=$!
-        sleep "$pause"
-        kill -INT "$pid"
-        wait "$pid"
-        echo $? >run1.rc
-    )
-    check_eq "$tag: interrupted run exits 0" "$(cat "$dir/run1.rc")" 0
+    # shellcheck disable=SC2086
+    run_interrupted "$tag" "$dir" "$pause" $engines -n -Pn -p 1-100,333 --max-rate 5000 "$TB_LOCAL"
     check_cmd "$tag: it was stopped in the UDP scan" grep -q 'interrupted in the udp scan' "$dir/run1.err"
     [ -s "$dir/pscan.resume" ] || sed 's/^/#   /' "$dir/run1.err"
     first=$(udp_complete "$dir/out.jsonl" | wc -l)
@@ -116,9 +120,7 @@ for engines in "-sU" "-sT -sU"; do
         tcp1=$(open_pairs "$dir/out.jsonl" | wc -l)
         check_eq "$tag: its TCP phase was complete" "$tcp1" "$want"
     fi
-    (cd "$dir" && timeout 120 "$PSCAN" --resume pscan.resume >run2.out 2>run2.err; echo $? >run2.rc)
-    check_eq "$tag: resumed run exits 0" "$(cat "$dir/run2.rc")" 0
-    [ "$(cat "$dir/run2.rc")" = 0 ] || sed 's/^/#   /' "$dir/run2.err"
+    run_resumed "$tag" "$dir"
     n=$(udp_complete "$dir/out.jsonl" | wc -l)
     check_eq "$tag: both runs together finished every host" "$n" 256
     if [ "$tag" = sTsU ]; then
