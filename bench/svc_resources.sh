@@ -269,7 +269,7 @@ cp "$TEST_TMP/full.samples" "$TEST_TMP/light.samples" "${SAMPLES_DIR:-$TEST_TMP}
 
 # The verdict.  Descriptors: the lowest and highest count while pscan ran,
 # and the count at the last sample.  Memory: both -sV runs keep the same
-# results until the end (about 3 kB per open port, src/report.c), so the
+# results until the end (about 3 kB per open port, src/report/report.c), so the
 # probes' own cost is the peak of run 3 minus the peak of run 2, and the
 # growth of run 3 from 10% to 100% of its time is what a leak per probe
 # would show up in.

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "pscan/cli.h"
-#include "pscan/detect.h"
+#include "app/sv_setup.h"
 #include "pscan/diff.h"
 #include "pscan/discover.h"
 #include "pscan/privdrop.h"

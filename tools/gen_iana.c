@@ -5,7 +5,7 @@
  * with one entry per (protocol, port) for TCP and UDP, sorted, holding the
  * first registered service name and whether the port is assigned or
  * reserved.  Ranges ("6000-6063") expand to one entry per port.  Unlisted
- * ports are unassigned; the lookup code in src/services.c knows that. */
+ * ports are unassigned; the lookup code in src/target/iana.c knows that. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -6,7 +6,7 @@
  * ("80", "1-1000,31337"), and nothing else: no receiver, no cookie, no
  * permutation, no retries, no report.  The frames come from pscan's own
  * template (template.c) and leave through pscan's own AF_PACKET sendmmsg
- * sender (send_linux.c, batches of 256), so the difference between this
+ * sender (send_packet.c, batches of 256), so the difference between this
  * and a real scan of the same work is what the scanner adds on top of
  * putting the packets on the wire.
  *
@@ -26,7 +26,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "pscan/netdev.h"
+#include "pscan/sender.h"
 #include "pscan/route.h"
 #include "pscan/template.h"
 

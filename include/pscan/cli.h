@@ -1,6 +1,6 @@
 /* cli.h: the command line.
  *
- * One option table (src/cli.c) feeds the parser, `--help`, docs/usage.md
+ * One option table (src/cli/cli.c) feeds the parser, `--help`, docs/usage.md
  * and the man page docs/pscan.1 (`make docs` regenerates both with
  * `pscan --help-format=markdown|man`, and the test suite checks that the
  * committed files match), so the four cannot drift apart.

@@ -21,7 +21,7 @@
  * for a target whose solicitation is outstanding, addressed to us.
  * docs/discovery.md has the whole story: methods, timing, what "up" means.
  *
- * The second half of this header is the packet layer (src/discover_pkt.c):
+ * The second half of this header is the packet layer (src/discover/discover_pkt.c):
  * probe building and reply parsing as pure functions, public so the unit
  * tests can drive them without a network. */
 #ifndef PSCAN_DISCOVER_H
@@ -120,7 +120,7 @@ int ps_discover_run_stats(const ps_discover_opts *o, const ps_targets *t, ps_dis
 /* 1 when raw packets may be sent and captured here (CAP_NET_RAW). */
 int ps_discover_privileged(void);
 
-/* ---- packet layer (src/discover_pkt.c) --------------------------------- */
+/* ---- packet layer (src/discover/discover_pkt.c) --------------------------------- */
 
 /* What one probe is; each kind has its own cookie. */
 enum ps_disc_kind {
@@ -153,7 +153,7 @@ uint16_t ps_disc_sport(const ps_disc_keys *k, uint32_t cookie);
  * IPv6) or us and target differ in family.  ARP and ND are complete
  * Ethernet frames from us_mac (broadcast / solicited-node multicast); the
  * IP probes start with a 14-byte Ethernet header with zero MACs, for the
- * layer-3 sender, which strips it (netdev.h).  Every checksum is filled. */
+ * layer-3 sender, which strips it (sender.h).  Every checksum is filled. */
 size_t ps_disc_build(const ps_disc_keys *k, enum ps_disc_kind kind, const ps_addr *us,
                      const uint8_t us_mac[6], const ps_addr *target, uint16_t port, uint8_t *out,
                      size_t cap);

@@ -21,7 +21,7 @@
 #include "pscan/config.h"
 #include "pscan/err.h"
 #include "pscan/result.h"
-#include "pscan/services.h"
+#include "pscan/iana.h"
 
 typedef struct ps_writer ps_writer;
 

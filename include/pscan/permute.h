@@ -4,7 +4,7 @@
  * order ps_permute_at(p, 0), ps_permute_at(p, 1), ...: a bijection on
  * [0, N) chosen by a 64-bit seed, computed on demand with no memory, so a
  * sender can start anywhere and N can be as large as 2^64 - 1.  Same seed,
- * same order.  See src/permute.c for how and why it works.
+ * same order.  See src/scan/permute.c for how and why it works.
  *
  * The struct is written once by ps_permute_init and only read afterwards,
  * so any number of threads may call ps_permute_at on it at once. */

@@ -24,7 +24,7 @@
 #include <stddef.h>
 
 #include "pscan/err.h"
-#include "pscan/netdev.h"
+#include "pscan/sender.h"
 
 /* Batches the queue holds at most: the one being sent and the next one,
  * so the thread finds work ready as it finishes a batch.  The caller

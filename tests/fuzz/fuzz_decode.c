@@ -1,4 +1,4 @@
-/* fuzz_decode.c: libFuzzer harness for ps_decode (src/decode.c).
+/* fuzz_decode.c: libFuzzer harness for ps_decode (src/net/decode.c).
  *
  * The first input byte picks the link type, the rest is the frame.
  * Besides the sanitizers' memory checks, it asserts the decoder's promises:
@@ -7,7 +7,7 @@
  *
  * Build and run (about a minute):
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude \
- *       tests/fuzz/fuzz_decode.c src/decode.c -o build/fuzz_decode
+ *       tests/fuzz/fuzz_decode.c src/net/decode.c -o build/fuzz_decode
  *   build/fuzz_decode -max_total_time=60 build/fuzz-corpus tests/fuzz/corpus/decode
  * (new inputs go to the first, writable corpus directory; the checked-in
  * seeds are one frame of each kind the decoder understands). */

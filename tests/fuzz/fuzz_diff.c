@@ -1,5 +1,5 @@
 /* fuzz_diff.c: libFuzzer harness for the readers behind `pscan diff`
- * (src/diff_json.c, src/diff_xml.c) and the strict JSON checker.
+ * (src/diff/diff_json.c, src/diff/diff_xml.c) and the strict JSON checker.
  * `make fuzz` builds and runs it over tests/fuzz/corpus/diff.
  *
  * The whole input goes to the format-sniffing reader, and also to the JSON

@@ -8,8 +8,8 @@
  * against that file instead):
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude \
- *     tests/fuzz/fuzz_match.c src/probedb.c src/probedb_parse.c \
- *     src/match.c src/err.c -lpcre2-8 -o build/fuzz_match
+ *     tests/fuzz/fuzz_match.c src/probedb/probedb.c src/probedb/probedb_parse.c \
+ *     src/probedb/probedb_match.c src/util/err.c -lpcre2-8 -o build/fuzz_match
  *   build/fuzz_match -max_total_time=60 */
 #include <stdint.h>
 #include <stdlib.h>

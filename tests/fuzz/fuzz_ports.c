@@ -1,11 +1,11 @@
-/* fuzz_ports.c: libFuzzer harness for the port-spec parser (src/ports.c).
+/* fuzz_ports.c: libFuzzer harness for the port-spec parser (src/target/ports.c).
  *
  * Build and run (from the repository root, after `make build/libpscan.a`
  * has generated build/gen/iana_table.c):
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
- *       -Iinclude -o build/fuzz_ports tests/fuzz/fuzz_ports.c src/ports.c \
- *       src/top_ports.c src/services.c src/err.c build/gen/iana_table.c
+ *       -Iinclude -o build/fuzz_ports tests/fuzz/fuzz_ports.c src/target/ports.c \
+ *       src/target/top_ports.c src/target/iana.c src/util/err.c build/gen/iana_table.c
  *   build/fuzz_ports -max_total_time=60 tests/fuzz/corpus/ports
  *
  * The first input byte picks the default protocols and whether to run an

@@ -5,8 +5,8 @@
  * templates really run), and the accessors are walked.  Build and run:
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude \
- *     tests/fuzz/fuzz_probedb.c src/probedb.c src/probedb_parse.c \
- *     src/match.c src/err.c -lpcre2-8 -o build/fuzz_probedb
+ *     tests/fuzz/fuzz_probedb.c src/probedb/probedb.c src/probedb/probedb_parse.c \
+ *     src/probedb/probedb_match.c src/util/err.c -lpcre2-8 -o build/fuzz_probedb
  *   build/fuzz_probedb -max_total_time=60 tests/fuzz/corpus/probedb */
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* fuzz_targets.c: libFuzzer harness for the target grammar and the file
- * reader (src/targets.c).
+ * reader (src/target/targets.c).
  *
  * Input layout: byte 0 picks how the two parts are fed, the rest is split
  * at the first 0x01 byte into a target part and an exclusion part.
@@ -12,7 +12,7 @@
  *
  * Build and run (from the repository root):
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
- *       -Iinclude src/addr.c src/err.c src/targets.c src/targets_set.c tests/fuzz/fuzz_targets.c \
+ *       -Iinclude src/util/addr.c src/util/err.c src/target/targets.c src/target/targets_set.c tests/fuzz/fuzz_targets.c \
  *       -o build/fuzz_targets
  *   build/fuzz_targets -max_total_time=60 tests/fuzz/corpus/targets */
 #include <stdint.h>

@@ -25,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "pscan/netdev.h"
+#include "pscan/sender.h"
 #include "pscan/pacer.h"
 #include "pscan/recv.h"
 #include "pscan/route.h"

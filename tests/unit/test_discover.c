@@ -1,8 +1,8 @@
-/* test_discover.c: host discovery's packet layer (src/discover_pkt.c) and
+/* test_discover.c: host discovery's packet layer (src/discover/discover_pkt.c) and
  * the parts of ps_discover_run that need no network.
  *
  * Probes: every layout byte by byte, every checksum verified by a naive
- * RFC 1071 sum written here (independent of src/checksum.c).  Answers: each
+ * RFC 1071 sum written here (independent of src/net/checksum.c).  Answers: each
  * built from the probe as the target would (addresses swapped, the cookie
  * numbers echoed, acknowledged or quoted), then parsed and checked; a
  * tampered number, port or source must fail, and one kind's cookie must

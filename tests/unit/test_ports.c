@@ -1,4 +1,4 @@
-/* test_ports.c: the -p / --exclude-ports / --top-ports port sets (src/ports.c).
+/* test_ports.c: the -p / --exclude-ports / --top-ports port sets (src/target/ports.c).
  *
  * Cases are tables: a spec, the default protocols, and either the expected
  * set written as ranges ("tcp 1-3,80 udp 53") or a piece the error message

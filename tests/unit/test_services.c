@@ -1,9 +1,9 @@
-/* test_services.c: IANA registry lookups (src/services.c) and pscan's
- * top-ports ranking (src/top_ports.c). */
+/* test_services.c: IANA registry lookups (src/target/iana.c) and pscan's
+ * top-ports ranking (src/target/top_ports.c). */
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "pscan/services.h"
+#include "pscan/iana.h"
 #include "unit.h"
 
 static void test_service_port(void)

@@ -1,6 +1,6 @@
 /* test_template.c: the SYN template's layout, and patched probes whose
  * checksums are verified by full recomputation (with a naive checksum
- * written here, independent of src/checksum.c), for IPv4 and IPv6, with
+ * written here, independent of src/net/checksum.c), for IPv4 and IPv6, with
  * and without an Ethernet header.  Also prints the cost of a patch. */
 #include <stdint.h>
 #include <stdlib.h>

@@ -6,7 +6,7 @@
  * udp_payloads.c shows up as a length or count that does not add up. */
 #include <stdint.h>
 
-#include "pscan/udp.h"
+#include "pscan/udp_payloads.h"
 #include "unit.h"
 
 static unsigned be16(const uint8_t *p)

@@ -10,7 +10,7 @@
  * until the next switch; items before any switch go to the caller's
  * default protocols (TCP for ps_ports_parse).  An open range end means 1 or
  * 65535.  A target that is only digits and dashes is numeric; anything else
- * is looked up as an IANA service name (src/services.c), which also lets
+ * is looked up as an IANA service name (src/target/iana.c), which also lets
  * legacy names that begin with a digit ("3com-tsmux") work.
  *
  * Every operation works on a 65536-bit bitmap per protocol, so duplicates
@@ -23,7 +23,7 @@
 #include <string.h>
 
 #include "pscan/ports.h"
-#include "pscan/services.h"
+#include "pscan/iana.h"
 
 enum { BITMAP_BYTES = 65536 / 8, NAME_MAX_LEN = 63, SHOW_MAX = 60 };
 
@@ -331,7 +331,7 @@ int ps_ports_exclude(ps_ports *p, const char *spec, ps_err *e)
     return rc;
 }
 
-/* Adds the first n ports of pscan's ranking (src/top_ports.c) to the set. */
+/* Adds the first n ports of pscan's ranking (src/target/top_ports.c) to the set. */
 int ps_ports_top(ps_ports *p, enum ps_proto proto, int n, ps_err *e)
 {
     if (!p) return ps_fail(e, PS_EINPUT, "no port set given");

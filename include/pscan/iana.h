@@ -1,10 +1,10 @@
-/* services.h: the IANA port registry, compiled into the binary.
+/* iana.h: the IANA port registry, compiled into the binary.
  *
  * Source: IANA "Service Name and Transport Protocol Port Number Registry"
  * (data/iana/, newest modification 2024-04-30), turned into a sorted C
  * table at build time by tools/gen_iana.c. */
-#ifndef PSCAN_SERVICES_H
-#define PSCAN_SERVICES_H
+#ifndef PSCAN_IANA_H
+#define PSCAN_IANA_H
 
 #include <stdint.h>
 

@@ -9,7 +9,7 @@
  * address, port, source port and sequence number patched in (template.c);
  * the sequence number is a SipHash cookie of the 4-tuple (cookie.c), so a
  * reply proves itself without a table of outstanding probes.  Frames go
- * out in batches (netdev.h) at the rate the pacer allows.  On big scans
+ * out in batches (sender.h) at the rate the pacer allows.  On big scans
  * over AF_PACKET a helper thread (sendq.h) takes a batch whenever it has
  * room, on a second socket, so the kernel's share of sending spreads over
  * two cores; the scheduler sends the batches it does not take.
@@ -46,7 +46,7 @@
 #include "pscan/cookie.h"
 #include "pscan/decode.h"
 #include "pscan/hostlimits.h"
-#include "pscan/netdev.h"
+#include "pscan/sender.h"
 #include "pscan/pacer.h"
 #include "pscan/permute.h"
 #include "pscan/progress.h"

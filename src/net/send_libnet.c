@@ -21,7 +21,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "pscan/netdev.h"
+#include "pscan/sender.h"
 
 typedef struct lnet_sender {
     ps_sender base;

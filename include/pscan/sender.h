@@ -1,18 +1,21 @@
-/* netdev.h: putting prebuilt Ethernet frames on the wire, in batches.
+/* sender.h: putting prebuilt Ethernet frames on the wire, in batches.
  *
  * One interface, several back-ends (struct ps_sender_ops):
  *   ps_sender_packet  Linux AF_PACKET: sendmmsg batches, or a TPACKET_V2
- *                     TX ring (src/send_linux.c);
+ *                     TX ring (src/net/send_packet.c);
+ *   ps_sender_rawip   raw IP sockets with sendmmsg (layer 3), for routes the
+ *                     kernel must resolve itself: lo, on-link subnets
+ *                     (src/net/send_rawip.c);
  *   ps_sender_libnet  libnet injection, link layer or raw IP, for systems
- *                     where AF_PACKET is not available (src/send_libnet.c).
+ *                     where AF_PACKET is not available (src/net/send_libnet.c).
  *
  * Frames are complete Ethernet frames (on lo too, with all-zero MACs), as
  * built from a packet template.  A back-end never drops a frame silently:
  * when the device or its queue is full (ENOBUFS, EAGAIN) it backs off and
  * retries the same frame, and every frame handed to send_batch ends up
  * counted in exactly one of stats.sent or stats.failed. */
-#ifndef PSCAN_NETDEV_H
-#define PSCAN_NETDEV_H
+#ifndef PSCAN_SENDER_H
+#define PSCAN_SENDER_H
 
 #include <stddef.h>
 #include <stdint.h>

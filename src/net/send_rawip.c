@@ -8,7 +8,7 @@
  * its own header (IPPROTO_RAW: IP_HDRINCL for IPv4, implied for IPv6),
  * many per sendmmsg() call.  This is what libnet's raw mode does one
  * packet (and several setsockopt calls) at a time; batching is about six
- * times faster on lo.  As in send_linux.c, a full queue (ENOBUFS, EAGAIN)
+ * times faster on lo.  As in send_packet.c, a full queue (ENOBUFS, EAGAIN)
  * means back off and retry the same packet; every frame ends up counted as
  * sent or failed. */
 #include <errno.h>
@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "pscan/netdev.h"
+#include "pscan/sender.h"
 
 enum { MAX_BATCH = 1024, ETH_HLEN_ = 14 };
 

@@ -1,4 +1,4 @@
-/* tcp.c: the plain-socket transports, TCP streams and UDP.
+/* plain.c: the plain-socket transports, TCP streams and UDP.
  *
  * Both are thin: a non-blocking socket, recv/send with MSG_NOSIGNAL so a
  * reset peer never raises SIGPIPE.  The TCP connect result is read from

@@ -1,6 +1,6 @@
 /* probedb_int.h: the private shape of a probe database, shared by the
  * loader (probedb.c), the line parser (probedb_parse.c) and the matcher
- * (match.c).  Nothing outside those three files sees these structs.
+ * (probedb_match.c).  Nothing outside those three files sees these structs.
  *
  * Lifetime: a database is mutable only while a load function runs; after
  * that every field is read-only, which is what lets ps_probe_match run on
@@ -116,7 +116,7 @@ int ps_pdb_rangeset_add(ps_rangeset *s, unsigned lo, unsigned hi);
 int ps_pdb_rangeset_has(const ps_rangeset *s, uint16_t port);
 void ps_pdb_match_free(ps_match *m);
 
-/* match.c: expand one template.  With subject NULL it only checks the
+/* probedb_match.c: expand one template.  With subject NULL it only checks the
  * syntax (load time) and returns PS_OK or PS_EINPUT with a message naming
  * the bad token.  Otherwise it writes the expansion, escaped to printable
  * ASCII and truncated to outsz, into out; cpe selects the CPE rules

@@ -15,7 +15,7 @@
  * Port 0 is never included.  docs/ports.md states the same rule for users. */
 #include <string.h>
 
-#include "pscan/services.h"
+#include "pscan/iana.h"
 
 /* TCP, best first.  Tiers are separated by blank lines; within a tier the
  * order is still meaningful. */

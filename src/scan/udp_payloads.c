@@ -12,7 +12,7 @@
  * it, but a closed port still sends an ICMP port unreachable. */
 #include <string.h>
 
-#include "pscan/udp.h"
+#include "pscan/udp_payloads.h"
 
 /* DNS, RFC 1035 4.1: a standard query (no recursion) for the TXT record
  * version.bind in class CHAOS, which most servers answer with their

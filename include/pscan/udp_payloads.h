@@ -1,4 +1,4 @@
-/* udp.h: the UDP scan (-sU): its engine and the payloads it sends.
+/* udp_payloads.h: the payloads the UDP scan (-sU) sends.
  *
  * A UDP port only answers a datagram its service understands, so each
  * well-known port gets a request written from its protocol's RFC or
@@ -6,15 +6,11 @@
  * which is enough to draw an ICMP port unreachable from a closed port.
  * Some ports have more than one payload (443: QUIC, then DTLS): retries
  * walk through them. */
-#ifndef PSCAN_UDP_H
-#define PSCAN_UDP_H
+#ifndef PSCAN_UDP_PAYLOADS_H
+#define PSCAN_UDP_PAYLOADS_H
 
 #include <stddef.h>
 #include <stdint.h>
-
-#include "pscan/scan.h"
-
-/* The engine (scan_udp.c).  Belongs in scan.h beside the other two. */
 
 /* The first payload for port; never NULL (length 0: an empty datagram). */
 const uint8_t *ps_udp_payload(uint16_t port, size_t *len);

@@ -12,7 +12,7 @@
  * escape for the delimiter itself, so a file picks one its text does not
  * contain.  Only payloads have escapes decoded here; a regex goes to PCRE2
  * as written (PCRE2 understands \0, \xHH, \r ...), and version fields are
- * templates expanded at match time (match.c).
+ * templates expanded at match time (probedb_match.c).
  *
  * Every regex is compiled at load time, without UTF so it works on raw
  * bytes, JIT-compiled when the platform allows, and studied for the cheap

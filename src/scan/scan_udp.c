@@ -87,7 +87,7 @@
 #include "pscan/progress.h"
 #include "pscan/rtt.h"
 #include "pscan/scan.h"
-#include "pscan/udp.h"
+#include "pscan/udp_payloads.h"
 
 enum {
     NIL = UINT32_MAX,

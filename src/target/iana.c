@@ -1,4 +1,4 @@
-/* services.c: lookups in the IANA registry table (build/gen/iana_table.c).
+/* iana.c: lookups in the IANA registry table (build/gen/iana_table.c).
  *
  * The table is sorted by (protocol, port) and holds only ports the
  * registry names or reserves, so a lookup is a binary search and a miss
@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pscan/services.h"
+#include "pscan/iana.h"
 
 struct ps_iana_entry {
     uint16_t port;

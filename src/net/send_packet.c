@@ -1,4 +1,4 @@
-/* send_linux.c: the AF_PACKET sender (ps_sender_packet), Linux's fast path.
+/* send_packet.c: the AF_PACKET sender (ps_sender_packet), Linux's fast path.
  *
  * The socket is SOCK_RAW with protocol 0 and bound to one ifindex: raw means
  * we hand the kernel whole Ethernet frames, and protocol 0 means no receive
@@ -37,7 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "pscan/netdev.h"
+#include "pscan/sender.h"
 
 #define DEFAULT_BATCH 256u
 #define MAX_BATCH 1024u

@@ -41,7 +41,7 @@
 
 #include "discover_int.h"
 #include "pscan/hostlimits.h"
-#include "pscan/netdev.h"
+#include "pscan/sender.h"
 #include "pscan/pacer.h"
 #include "pscan/recv.h"
 #include "pscan/route.h"

@@ -1,4 +1,4 @@
-/* detect.c: from the command line to a running service engine.
+/* sv_setup.c: from the command line to a running service engine.
  *
  * Where pscan's own probes live: $PSCAN_PROBES if set; else probes/ beside
  * the binary (a source tree); else the installed PSCAN_PROBE_DIR.  Files
@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "pscan/detect.h"
+#include "sv_setup.h"
 
 #ifndef PSCAN_PROBE_DIR
 #define PSCAN_PROBE_DIR "/usr/local/share/pscan/probes"

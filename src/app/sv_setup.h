@@ -1,6 +1,6 @@
-/* detect.h: service detection (-sV) as the command line sets it up. */
-#ifndef PSCAN_DETECT_H
-#define PSCAN_DETECT_H
+/* sv_setup.h: service detection (-sV) as the command line sets it up. */
+#ifndef PSCAN_SV_SETUP_H
+#define PSCAN_SV_SETUP_H
 
 #include "pscan/config.h"
 #include "pscan/err.h"

@@ -3,7 +3,7 @@
  * fallbacks, and the read-only accessors the scan engine uses.
  *
  * The text of a file is parsed in probedb_parse.c and replies are matched
- * in match.c; this file owns what ties them together.
+ * in probedb_match.c; this file owns what ties them together.
  *
  * Merging.  pscan's database is a directory of files, one per protocol
  * family, and most of them add match lines to the same NULL probe.  So a
