@@ -85,7 +85,7 @@ $(B)/obj/gen/iana_table.o: build/gen/iana_table.c
 $(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(B)/libpscan.a
 	@mkdir -p $(dir $@)
 	@echo "  TEST    $@"
-	@$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(B)/libpscan.a $(LDLIBS)
+	@$(CC) $(CFLAGS) -Itests/unit -Isrc $(LDFLAGS) -o $@ $< $(B)/libpscan.a $(LDLIBS)
 
 # Test servers and drivers are never sanitized: they stand in for the network.
 # They link the plain library (built on demand when this is a SANITIZE run).

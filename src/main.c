@@ -154,7 +154,7 @@ static int discover(ps_cli *cli, struct up_list *up, uint64_t *asked, ps_err *e)
     d.max_rtt_ms = c->max_rtt_ms;
     d.max_rate = c->max_rate;
     d.iface = c->iface;
-    d.source_ip = c->source_ip;
+    d.source_ip = c->has_source_ip ? &c->source_ip : NULL;
     up->from = cli->targets;
     *asked = ps_targets_count(cli->targets);
     int r = ps_discover_run(&d, cli->targets, on_up, up, &stop_requested, e);

@@ -5,11 +5,28 @@
 
 #include <stdint.h>
 
+#include "pscan/addr.h"
+
 enum ps_scan_type {
     PS_SCAN_DEFAULT, /* SYN with raw-socket rights, else connect */
     PS_SCAN_CONNECT, /* -sT */
     PS_SCAN_SYN,     /* -sS */
 };
+
+/* Host discovery's probe types (bits of ping_methods and of
+ * ps_discover_opts.methods, discover.h). */
+enum {
+    PS_PING_ARP = 1u << 0,       /* -PR: ARP request, IPv4 on-link targets */
+    PS_PING_ND = 1u << 1,        /* NDP neighbour solicitation, IPv6 on-link targets */
+    PS_PING_ECHO = 1u << 2,      /* -PE: ICMP / ICMPv6 echo request */
+    PS_PING_TIMESTAMP = 1u << 3, /* -PP: ICMP timestamp request (IPv4 only) */
+    PS_PING_SYN = 1u << 4,       /* -PS: TCP SYN to syn_ports */
+    PS_PING_ACK = 1u << 5,       /* -PA: TCP ACK to ack_ports */
+    PS_PING_UDP = 1u << 6,       /* -PU: UDP to udp_ports (closed ones answer) */
+};
+#define PS_PING_ALL 0x7fu
+#define PS_PING_DEFAULT \
+    (PS_PING_ARP | PS_PING_ND | PS_PING_ECHO | PS_PING_TIMESTAMP | PS_PING_SYN | PS_PING_ACK)
 
 enum { PS_MAX_OUTPUTS = 8, PS_MAX_PROBE_DBS = 8 };
 
@@ -62,7 +79,8 @@ typedef struct ps_config {
     int seed_given;
     unsigned shard, nshards; /* --shard i/N, 0-based internally */
     const char *iface;       /* -e */
-    const char *source_ip;   /* -S / --source-ip */
+    ps_addr source_ip;       /* -S / --source-ip, parsed once */
+    int has_source_ip;
     int source_port;         /* -g / --source-port, 0 = pick */
 
     ps_output_spec outputs[PS_MAX_OUTPUTS];

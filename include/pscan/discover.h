@@ -20,10 +20,7 @@
  * answers.  ARP and NDP have no room for a cookie; an answer counts only
  * for a target whose solicitation is outstanding, addressed to us.
  * docs/discovery.md has the whole story: methods, timing, what "up" means.
- *
- * The second half of this header is the packet layer (src/discover/discover_pkt.c):
- * probe building and reply parsing as pure functions, public so the unit
- * tests can drive them without a network. */
+ */
 #ifndef PSCAN_DISCOVER_H
 #define PSCAN_DISCOVER_H
 
@@ -32,24 +29,10 @@
 #include <stdint.h>
 
 #include "pscan/addr.h"
-#include "pscan/cookie.h"
+#include "pscan/config.h"
 #include "pscan/err.h"
 #include "pscan/ports.h"
 #include "pscan/targets.h"
-
-/* Probe types (bits of ps_discover_opts.methods). */
-enum {
-    PS_PING_ARP = 1u << 0,       /* -PR: ARP request, IPv4 on-link targets */
-    PS_PING_ND = 1u << 1,        /* NDP neighbour solicitation, IPv6 on-link targets */
-    PS_PING_ECHO = 1u << 2,      /* -PE: ICMP / ICMPv6 echo request */
-    PS_PING_TIMESTAMP = 1u << 3, /* -PP: ICMP timestamp request (IPv4 only) */
-    PS_PING_SYN = 1u << 4,       /* -PS: TCP SYN to syn_ports */
-    PS_PING_ACK = 1u << 5,       /* -PA: TCP ACK to ack_ports */
-    PS_PING_UDP = 1u << 6,       /* -PU: UDP to udp_ports (closed ones answer) */
-};
-#define PS_PING_ALL 0x7fu
-#define PS_PING_DEFAULT \
-    (PS_PING_ARP | PS_PING_ND | PS_PING_ECHO | PS_PING_TIMESTAMP | PS_PING_SYN | PS_PING_ACK)
 
 typedef struct ps_discover_opts {
     /* 0 means PS_PING_DEFAULT.  On-link targets get ARP / ND when those bits
@@ -67,7 +50,7 @@ typedef struct ps_discover_opts {
     int max_rtt_ms;       /* 0: 10000 */
     double max_rate;      /* packets per second, 0: unlimited */
     const char *iface;    /* -e, or NULL */
-    const char *source_ip;/* --source-ip, or NULL (used for targets of its family) */
+    const ps_addr *source_ip; /* --source-ip, or NULL (used for targets of its family) */
     int unprivileged;     /* use the connect() fallback even with raw rights */
 } ps_discover_opts;
 
@@ -119,74 +102,5 @@ int ps_discover_run_stats(const ps_discover_opts *o, const ps_targets *t, ps_dis
 
 /* 1 when raw packets may be sent and captured here (CAP_NET_RAW). */
 int ps_discover_privileged(void);
-
-/* ---- packet layer (src/discover/discover_pkt.c) --------------------------------- */
-
-/* What one probe is; each kind has its own cookie. */
-enum ps_disc_kind {
-    PS_DK_ARP,
-    PS_DK_ND,
-    PS_DK_ECHO,
-    PS_DK_TIMESTAMP,
-    PS_DK_SYN,
-    PS_DK_ACK,
-    PS_DK_UDP,
-    PS_DK_COUNT
-};
-
-#define PS_DISC_FRAME_MAX 128 /* largest probe: 14 + 40 + 32 (NS) */
-#define PS_DISC_SPORT_SPAN 256 /* TCP/UDP source ports used, from sport_lo */
-
-typedef struct ps_disc_keys {
-    ps_cookie_key key;
-    uint16_t sport_lo; /* sport_lo + PS_DISC_SPORT_SPAN - 1 <= 65535 */
-} ps_disc_keys;
-
-/* The cookie of one probe of a kind from us to target (port: TCP/UDP
- * destination, 0 for ICMP, ARP and ND), and the source port it implies. */
-uint32_t ps_disc_cookie(const ps_disc_keys *k, enum ps_disc_kind kind, const ps_addr *us,
-                        const ps_addr *target, uint16_t port);
-uint16_t ps_disc_sport(const ps_disc_keys *k, uint32_t cookie);
-
-/* Build a probe into out (cap >= PS_DISC_FRAME_MAX) and return its length,
- * 0 if the kind does not fit the family (ARP and timestamp are IPv4, ND is
- * IPv6) or us and target differ in family.  ARP and ND are complete
- * Ethernet frames from us_mac (broadcast / solicited-node multicast); the
- * IP probes start with a 14-byte Ethernet header with zero MACs, for the
- * layer-3 sender, which strips it (sender.h).  Every checksum is filled. */
-size_t ps_disc_build(const ps_disc_keys *k, enum ps_disc_kind kind, const ps_addr *us,
-                     const uint8_t us_mac[6], const ps_addr *target, uint16_t port, uint8_t *out,
-                     size_t cap);
-
-/* A captured frame read as an answer to some probe.  It names the probe
- * kinds it could answer (up to two: an RST answers a SYN or an ACK) with
- * the number that must equal that probe's cookie. */
-typedef struct ps_disc_reply {
-    const char *reason;   /* see ps_discover_result */
-    ps_addr host;         /* the target the answer speaks for */
-    ps_addr us;           /* the address it is sent to (our probe's source) */
-    int ttl;              /* IP TTL / hop limit, -1 for ARP */
-    uint8_t eth_src[6], eth_dst[6];
-    uint8_t mac[6];       /* ARP sender / NA target link-layer address, else eth_src */
-    uint16_t port;        /* TCP/UDP: the target's port */
-    uint16_t our_port;    /* TCP/UDP: ours (the probe's source port) */
-    int ncand;
-    struct {
-        enum ps_disc_kind kind;
-        uint32_t value;   /* must equal the cookie (ignored for ARP, ND, UDP without payload) */
-        int has_value;
-    } cand[2];
-} ps_disc_reply;
-
-/* Parse frame[0, caplen) captured as DLT_EN10MB.  1 when it is an answer
- * of a kind discovery uses (ARP reply, NDP advertisement, echo or timestamp
- * reply, TCP, UDP, an ICMP error sent by the probed host itself about a
- * probe), 0 for anything else.  Never reads outside the frame. */
-int ps_disc_parse(const uint8_t *frame, size_t caplen, ps_disc_reply *out);
-
-/* Does r carry a valid cookie?  Returns the kind of probe it answers, or
- * -1.  ARP and ND answers have no cookie and always pass here: the caller
- * checks that a solicitation to r->host from r->us is outstanding. */
-int ps_disc_check(const ps_disc_keys *k, const ps_disc_reply *r);
 
 #endif

@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "pscan/ports.h"
+#include "pscan/proto.h"
 
 /* The registered service name for port/proto, or NULL if none is. */
 const char *ps_service_name(uint16_t port, enum ps_proto proto);

@@ -20,8 +20,9 @@
 
 #include "pscan/config.h"
 #include "pscan/err.h"
-#include "pscan/result.h"
 #include "pscan/iana.h"
+#include "pscan/ports.h"
+#include "pscan/result.h"
 
 typedef struct ps_writer ps_writer;
 
@@ -66,8 +67,6 @@ void ps_writer_close(ps_writer *w);
 void ps_writer_flush(ps_writer *w);
 
 /* ---- what the writers share (writer.c) ---------------------------------- */
-
-const char *ps_proto_name(enum ps_proto p); /* "tcp", "udp" */
 
 /* The service name a row shows: the -sV name ("ssl/http" through TLS,
  * "tcpwrapped"), else the registry's ("NAME?" when -sV ran and named

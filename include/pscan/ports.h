@@ -10,8 +10,7 @@
 #include <stdint.h>
 
 #include "pscan/err.h"
-
-enum ps_proto { PS_TCP = 0, PS_UDP = 1 };
+#include "pscan/proto.h"
 
 typedef struct ps_ports {
     uint16_t *tcp;

@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #include "pscan/err.h"
-#include "pscan/ports.h"
+#include "pscan/proto.h"
 
 typedef struct ps_probedb ps_probedb;
 typedef struct ps_probe ps_probe;

@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "pscan/addr.h"
-#include "pscan/ports.h"
+#include "pscan/proto.h"
 
 /* Port states, as nmap defines them.  The first four fit the 2-bit
  * per-port store in report.c; engines report only those.  A port left
@@ -41,18 +41,7 @@ const char *ps_state_name(enum ps_state s);
 const char *ps_reason_name(enum ps_reason r);
 
 struct ps_svc_result; /* service.h */
-
-/* Who listens behind an open port of this machine (localinfo.h). */
-typedef struct ps_proc_info {
-    int found;           /* a listening socket for the port was found */
-    int visible;         /* its owner could be read (else: no rights) */
-    int other_netns;     /* the listener is in another network namespace */
-    int pid;
-    char name[64];       /* comm */
-    char cmdline[256];   /* arguments joined by spaces, escaped */
-    char user[64];
-    char bind[PS_ADDRSTRLEN + 8]; /* address the socket is bound to: "0.0.0.0", "127.0.0.2", "::" */
-} ps_proc_info;
+struct ps_proc_info;  /* localinfo.h */
 
 typedef struct ps_port_result {
     enum ps_proto proto;
@@ -61,7 +50,7 @@ typedef struct ps_port_result {
     enum ps_reason reason;
     int ttl; /* -1 when unknown (connect scan) */
     const struct ps_svc_result *svc; /* -sV result, or NULL */
-    const ps_proc_info *proc;        /* local listener, or NULL */
+    const struct ps_proc_info *proc; /* local listener, or NULL */
 } ps_port_result;
 
 /* A state folded into the "Not shown:" line. */

@@ -18,6 +18,8 @@ typedef struct ps_rtt {
 
 /* Bounds from cfg's *_rtt_ms (0 or nonsense: 1 s initial, 100 ms..10 s). */
 void ps_rtt_init(ps_rtt *r, const ps_config *cfg);
+/* The same from the three bounds in milliseconds (<= 0: the default). */
+void ps_rtt_init_ms(ps_rtt *r, int initial_ms, int min_ms, int max_ms);
 void ps_rtt_sample(ps_rtt *r, double rtt_s);
 /* The current timeout, seconds. */
 double ps_rtt_timeout(const ps_rtt *r);

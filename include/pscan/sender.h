@@ -56,6 +56,9 @@ typedef struct ps_sender ps_sender;
 
 struct ps_sender_ops {
     const char *name;
+    /* A second handle on the same device, driven from another thread,
+     * adds sending capacity (each has its own kernel queue). */
+    int parallel;
     int (*open)(const ps_sender_cfg *cfg, ps_sender **out, ps_err *e);
     /* Send all n frames; PS_OK unless the device failed or stalled (then the
      * unsent rest is counted as failed and e says why). */
@@ -93,16 +96,11 @@ static inline void ps_sender_close(ps_sender *s)
         s->ops->close(s);
 }
 
-/* AF_PACKET, or libnet when AF_PACKET cannot be opened.  If both fail the
- * message names both reasons. */
-static inline int ps_sender_open_any(const ps_sender_cfg *cfg, ps_sender **out, ps_err *e)
-{
-    ps_err first, second;
-    if (ps_sender_packet.open(cfg, out, &first) == PS_OK)
-        return PS_OK;
-    if (ps_sender_libnet.open(cfg, out, &second) == PS_OK)
-        return PS_OK;
-    return ps_fail(e, PS_ERUNTIME, "%.250s; fallback: %.250s", first.msg, second.msg);
-}
+/* Choosing a back-end (sender.c).  Link layer: AF_PACKET, or libnet when
+ * AF_PACKET cannot be opened.  Layer 3 (frames whose Ethernet header the
+ * sender strips; the kernel routes and resolves): a raw IP socket, or
+ * libnet's raw injection.  If both fail the message names both reasons. */
+int ps_sender_open_link(const ps_sender_cfg *cfg, ps_sender **out, ps_err *e);
+int ps_sender_open_l3(const ps_sender_cfg *cfg, ps_sender **out, ps_err *e);
 
 #endif

@@ -24,8 +24,8 @@
 
 #include "pscan/addr.h"
 #include "pscan/err.h"
-#include "pscan/ports.h"
 #include "pscan/probedb.h"
+#include "pscan/proto.h"
 #include "pscan/transport.h"
 
 typedef struct ps_svc_opts {

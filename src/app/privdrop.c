@@ -43,6 +43,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pscan/caps.h"
 #include "pscan/privdrop.h"
 
 #define KEEP_BITS ((1ULL << CAP_NET_RAW) | (1ULL << CAP_NET_ADMIN))
@@ -57,16 +58,6 @@ unsigned long long ps_priv_keep_mask(unsigned long long have)
 }
 
 /* ---- this thread ---------------------------------------------------------- */
-
-static int caps_get(uint64_t *permitted)
-{
-    struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
-    struct __user_cap_data_struct d[2];
-    memset(d, 0, sizeof d);
-    if (syscall(SYS_capget, &hdr, d) != 0) return -1;
-    *permitted = (uint64_t)d[0].permitted | (uint64_t)d[1].permitted << 32;
-    return 0;
-}
 
 /* Set this thread's permitted and effective sets (inheritable: empty),
  * clear its ambient set, set no_new_privs.  Only system calls: it also
@@ -253,7 +244,7 @@ int ps_priv_to_user(ps_priv *p, ps_err *e)
     int r;
     if (p->change_user && (r = become_user(p, e))) return r;
     uint64_t have;
-    if (caps_get(&have) != 0) return ps_fail(e, PS_ERUNTIME, "capget: %s", strerror(errno));
+    if (ps_caps_get(NULL, &have) != 0) return ps_fail(e, PS_ERUNTIME, "capget: %s", strerror(errno));
     uint64_t keep = ps_priv_keep_mask(have);
     if (apply_here(keep, keep) != 0)
         return ps_fail(e, PS_ERUNTIME, "cannot reduce the capabilities to CAP_NET_RAW and CAP_NET_ADMIN: %s",

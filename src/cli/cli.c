@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "pscan/cli.h"
-#include "pscan/discover.h"
 
 #include "cli_int.h"
 
@@ -202,13 +201,11 @@ static int apply(struct parse_state *st, const struct option_row *o, const char 
             return ps_fail(e, PS_EINPUT, "%s: no such network interface '%s' (see 'ip link')", name, arg);
         c->iface = arg;
         return PS_OK;
-    case O_SOURCE_IP: {
-        ps_addr a;
-        if (ps_addr_parse(arg, &a) != 0)
+    case O_SOURCE_IP:
+        if (ps_addr_parse(arg, &c->source_ip) != 0)
             return ps_fail(e, PS_EINPUT, "%s: '%s' is not an IP address", name, arg);
-        c->source_ip = arg;
+        c->has_source_ip = 1;
         return PS_OK;
-    }
     case O_SOURCE_PORT:
         if ((r = parse_int(name, arg, 1, 65535, &v, e))) return r;
         c->source_port = (int)v;
@@ -330,11 +327,12 @@ static const struct option_row *lookup(const char *tok, const char **arg, int *c
 
 /* -S must be an address of this machine (replies must come back to it)
  * and of the targets' family. */
-static int check_source_ip(const char *src, const ps_targets *t, ps_err *e)
+static int check_source_ip(const ps_addr *src_addr, const ps_targets *t, ps_err *e)
 {
-    ps_addr a, first, last;
+    ps_addr a = *src_addr, first, last;
     struct sockaddr_storage ss;
-    if (ps_addr_parse(src, &a) != 0) return ps_fail(e, PS_EINPUT, "-S: '%s' is not an IP address", src);
+    char src[PS_ADDRSTRLEN];
+    ps_addr_str(&a, src, sizeof src);
     uint64_t n = ps_targets_count(t);
     if (n) {
         ps_targets_get(t, 0, &first);
@@ -376,7 +374,7 @@ static int build_sets(struct parse_state *st, const char **targets, int ntargets
         return ps_fail(e, PS_EINPUT, "the targets hold %llu addresses, more than a /8: pass --allow-large if you mean it",
                        (unsigned long long)ps_targets_count(cli->targets));
 
-    if (c->source_ip && (r = check_source_ip(c->source_ip, cli->targets, e))) return r;
+    if (c->has_source_ip && (r = check_source_ip(&c->source_ip, cli->targets, e))) return r;
 
     int udp = c->udp_scan, tcp = ps_config_tcp_scan(c);
     if (c->ports) {

@@ -40,11 +40,13 @@
 #include <unistd.h>
 
 #include "discover_int.h"
+#include "pscan/caps.h"
+#include "pscan/clock.h"
 #include "pscan/hostlimits.h"
-#include "pscan/sender.h"
 #include "pscan/pacer.h"
 #include "pscan/recv.h"
 #include "pscan/route.h"
+#include "pscan/sender.h"
 
 enum {
     WINDOW = 1024,     /* hosts in flight */
@@ -78,8 +80,6 @@ struct disc {
     const uint16_t *ports[PS_DK_COUNT]; /* per kind, NULL for ICMP/ARP/ND */
     size_t nports[PS_DK_COUNT];
     ps_disc_keys keys;
-    ps_addr src_override;
-    int has_src_override;
 
     /* The way out, opened for the first host that needs packets. */
     int open, ifindex;
@@ -98,8 +98,7 @@ struct disc {
     pthread_mutex_t lock; /* slots, RTT, receiver counters */
     struct slot *slots;
     uint64_t lo, hi;
-    int have_rtt;
-    double srtt, rttvar;
+    ps_rtt rtt;
     struct fired *fire;
 };
 
@@ -107,35 +106,9 @@ static const uint16_t default_syn[] = {443}, default_ack[] = {80}, default_udp[]
 
 /* ---- shared with discover_connect.c ---------------------------------- */
 
-double ps_disc_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 int ps_disc_stopping(const ps_disc_run *r)
 {
-    return (r->stop && *r->stop) || ps_disc_now() > r->deadline;
-}
-
-double ps_disc_rto(const ps_disc_run *r, int have, double srtt, double rttvar)
-{
-    double t = have ? srtt + 4 * rttvar : r->rto_init;
-    return t < r->rto_min ? r->rto_min : t > r->rto_max ? r->rto_max : t;
-}
-
-void ps_disc_rtt_sample(int *have, double *srtt, double *rttvar, double s)
-{
-    if (!*have) {
-        *srtt = s;
-        *rttvar = s / 2;
-        *have = 1;
-        return;
-    }
-    double d = *srtt > s ? *srtt - s : s - *srtt;
-    *rttvar = 0.75 * *rttvar + 0.25 * d;
-    *srtt = 0.875 * *srtt + 0.125 * s;
+    return (r->stop && *r->stop) || ps_mono_s() > r->deadline;
 }
 
 void ps_disc_local_up(const ps_disc_run *r, uint64_t idx, const ps_addr *a)
@@ -191,7 +164,7 @@ static int send_try(struct disc *d, uint64_t idx, ps_err *e)
     pthread_mutex_lock(&d->lock);
     int first = s->tries == 0;
     s->tries++;
-    s->last_sent = ps_disc_now();
+    s->last_sent = ps_mono_s();
     pthread_mutex_unlock(&d->lock);
     for (int k = 0; k < PS_DK_COUNT; k++) {
         if (!(s->kinds & (1u << k))) continue;
@@ -220,7 +193,7 @@ static void on_packet(void *ctx, const uint8_t *pkt, uint32_t caplen, uint32_t w
     int kind = ps_disc_check(&d->keys, &r);
     uint64_t idx = 0;
     int known = kind >= 0 && ps_targets_index(d->run->t, &r.host, &idx);
-    double now = ps_disc_now();
+    double now = ps_mono_s();
     pthread_mutex_lock(&d->lock);
     ps_discover_stats *st = d->run->st;
     struct slot *s = &d->slots[idx % WINDOW];
@@ -240,7 +213,7 @@ static void on_packet(void *ctx, const uint8_t *pkt, uint32_t caplen, uint32_t w
                 memcpy(s->res.mac, r.mac, 6);
                 s->res.has_mac = 1;
             }
-            if (s->tries == 1) ps_disc_rtt_sample(&d->have_rtt, &d->srtt, &d->rttvar, s->res.rtt_s);
+            if (s->tries == 1) ps_rtt_sample(&d->rtt, s->res.rtt_s);
         }
     }
     pthread_mutex_unlock(&d->lock);
@@ -272,13 +245,8 @@ static int open_path(struct disc *d, const ps_route *rt, ps_err *e)
     memcpy(d->mac, rt->src_mac, 6);
     ps_sender_cfg sc = {.ifindex = rt->ifindex, .ifname = d->ifname, .batch = BATCH};
     int r;
-    if (d->methods & (PS_PING_ARP | PS_PING_ND) && (r = ps_sender_open_any(&sc, &d->link, e))) return r;
-    if (d->methods & ~(unsigned)(PS_PING_ARP | PS_PING_ND)) {
-        ps_err first;
-        sc.l3 = 1;
-        if (ps_sender_rawip.open(&sc, &d->l3, &first) && (r = ps_sender_libnet.open(&sc, &d->l3, e)))
-            return r;
-    }
+    if (d->methods & (PS_PING_ARP | PS_PING_ND) && (r = ps_sender_open_link(&sc, &d->link, e))) return r;
+    if (d->methods & ~(unsigned)(PS_PING_ARP | PS_PING_ND) && (r = ps_sender_open_l3(&sc, &d->l3, e))) return r;
     char filter[256];
     snprintf(filter, sizeof filter,
              "(arp and arp[6:2] == 2) or icmp or icmp6 or ((tcp or udp) and dst portrange %u-%u)",
@@ -295,8 +263,9 @@ static int open_path(struct disc *d, const ps_route *rt, ps_err *e)
 
 static int route_of(const struct disc *d, const ps_addr *a, ps_route *rt, ps_err *e)
 {
-    ps_route_opts ro = {.ifname = d->run->o->iface, .skip_neigh = 1};
-    if (d->has_src_override && d->src_override.family == a->family) ro.source = &d->src_override;
+    const ps_discover_opts *o = d->run->o;
+    ps_route_opts ro = {.ifname = o->iface, .skip_neigh = 1};
+    if (o->source_ip && o->source_ip->family == a->family) ro.source = o->source_ip;
     return ps_route_lookup(a, &ro, rt, e);
 }
 
@@ -406,13 +375,13 @@ static int precheck(struct disc *d, ps_err *e)
 static int step(struct disc *d, double *wake, int *busy, int *done, ps_err *e)
 {
     const ps_disc_run *run = d->run;
-    double now = ps_disc_now();
+    double now = ps_mono_s();
     int stopping = ps_disc_stopping(run);
     uint64_t resend[WINDOW];
     size_t nfire = 0, nres = 0;
     *wake = now + 0.005;
     pthread_mutex_lock(&d->lock);
-    double rto = ps_disc_rto(run, d->have_rtt, d->srtt, d->rttvar);
+    double rto = ps_rtt_timeout(&d->rtt);
     for (uint64_t i = d->lo; i < d->hi; i++) {
         struct slot *s = &d->slots[i % WINDOW];
         if (!s->active) continue;
@@ -455,6 +424,7 @@ static int raw_run(const ps_disc_run *run, ps_err *e)
     struct disc *d = calloc(1, sizeof *d);
     if (!d) return ps_fail(e, PS_ERUNTIME, "out of memory");
     d->run = run;
+    d->rtt = run->rtt;
     d->methods = o->methods ? o->methods & PS_PING_ALL : PS_PING_DEFAULT;
     d->ports[PS_DK_SYN] = o->syn_ports.ntcp ? o->syn_ports.tcp : default_syn;
     d->nports[PS_DK_SYN] = o->syn_ports.ntcp ? o->syn_ports.ntcp : 1;
@@ -467,11 +437,6 @@ static int raw_run(const ps_disc_run *run, ps_err *e)
     d->slots = calloc(WINDOW, sizeof *d->slots);
     d->fire = calloc(WINDOW, sizeof *d->fire);
     if (!d->slots || !d->fire) r = ps_fail(e, PS_ERUNTIME, "out of memory");
-    if (!r && o->source_ip) {
-        if (ps_addr_parse(o->source_ip, &d->src_override) != 0)
-            r = ps_fail(e, PS_EINPUT, "--source-ip: '%s' is not an IP address", o->source_ip);
-        d->has_src_override = 1;
-    }
     if (!r) r = ps_cookie_key_random(&d->keys.key, e);
     d->keys.sport_lo = ps_sport_base(PS_DISC_SPORT_SPAN);
     if (!r) r = ps_pacer_init(&d->pacer, o->max_rate > 0 ? (uint64_t)o->max_rate : 0, BATCH, e);
@@ -486,7 +451,7 @@ static int raw_run(const ps_disc_run *run, ps_err *e)
         r = step(d, &wake, &busy, &done, e);
         if (r || done) break;
         if (busy) continue;
-        double left = wake - ps_disc_now();
+        double left = wake - ps_mono_s();
         if (left > 0.002) left = 0.002;
         if (left > 0) {
             struct timespec ts = {0, (long)(left * 1e9)};
@@ -517,13 +482,7 @@ void ps_discover_opts_default(ps_discover_opts *o)
 
 int ps_discover_privileged(void)
 {
-    int fd = socket(AF_PACKET, SOCK_RAW, 0);
-    if (fd < 0) return 0;
-    close(fd);
-    fd = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
-    if (fd < 0) return 0;
-    close(fd);
-    return 1;
+    return ps_can_raw(NULL) == PS_OK;
 }
 
 int ps_discover_run_stats(const ps_discover_opts *o, const ps_targets *t, ps_discover_cb cb,
@@ -541,16 +500,13 @@ int ps_discover_run_stats(const ps_discover_opts *o, const ps_targets *t, ps_dis
     st->hosts = run.n;
     int retries = o->max_retries < 0 ? 2 : o->max_retries > 50 ? 50 : o->max_retries;
     run.max_tries = retries + 1;
-    run.rto_init = (o->initial_rtt_ms > 0 ? o->initial_rtt_ms : 1000) / 1000.0;
-    run.rto_min = (o->min_rtt_ms > 0 ? o->min_rtt_ms : 100) / 1000.0;
-    run.rto_max = (o->max_rtt_ms > 0 ? o->max_rtt_ms : 10000) / 1000.0;
-    if (run.rto_min > run.rto_max) return ps_fail(e, PS_EINPUT, "discovery: min RTT above max RTT");
-    if (run.rto_init > run.rto_max) run.rto_init = run.rto_max;
-    if (run.rto_init < run.rto_min) run.rto_init = run.rto_min;
-    double start = ps_disc_now();
+    if (o->min_rtt_ms > 0 && o->max_rtt_ms > 0 && o->min_rtt_ms > o->max_rtt_ms)
+        return ps_fail(e, PS_EINPUT, "discovery: min RTT above max RTT");
+    ps_rtt_init_ms(&run.rtt, o->initial_rtt_ms, o->min_rtt_ms, o->max_rtt_ms);
+    double start = ps_mono_s();
     /* Every host leaves the window within max_tries timeouts; windows
      * overlap, so this is generous.  Sending at max_rate adds its time. */
-    double per_window = run.max_tries * run.rto_max + 1.0;
+    double per_window = run.max_tries * run.rtt.max_s + 1.0;
     run.deadline = start + ((double)run.n / WINDOW + 1) * per_window + 10;
     if (o->max_rate > 0) run.deadline += (double)run.n * 8 * (retries + 1) / o->max_rate;
     if (!run.n) return PS_OK;
@@ -564,7 +520,7 @@ int ps_discover_run_stats(const ps_discover_opts *o, const ps_targets *t, ps_dis
         r = raw_run(&run, e);
     }
     ps_localinfo_free(run.li);
-    st->elapsed_s = ps_disc_now() - start;
+    st->elapsed_s = ps_mono_s() - start;
     return r;
 }
 

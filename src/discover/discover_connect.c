@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "pscan/clock.h"
 #include "discover_int.h"
 
 enum { MAX_PORTS = 16, MAX_SOCKETS = 512 };
@@ -40,8 +41,7 @@ struct cdisc {
     struct cslot *slots;
     uint64_t width, lo, hi;
     int epfd;
-    int have_rtt;
-    double srtt, rttvar;
+    ps_rtt rtt;
 };
 
 static void close_host(struct cdisc *c, struct cslot *s)
@@ -56,8 +56,8 @@ static void close_host(struct cdisc *c, struct cslot *s)
 
 static void host_up(struct cdisc *c, struct cslot *s, const char *why)
 {
-    double rtt = ps_disc_now() - s->sent;
-    if (s->tries == 1) ps_disc_rtt_sample(&c->have_rtt, &c->srtt, &c->rttvar, rtt);
+    double rtt = ps_mono_s() - s->sent;
+    if (s->tries == 1) ps_rtt_sample(&c->rtt, rtt);
     close_host(c, s);
     s->active = 0;
     ps_discover_result res = {.addr = s->addr, .up = 1, .reason = why, .ttl = -1, .rtt_s = rtt};
@@ -71,7 +71,7 @@ static void host_up(struct cdisc *c, struct cslot *s, const char *why)
 static void start_try(struct cdisc *c, struct cslot *s, uint64_t host)
 {
     s->tries++;
-    s->sent = ps_disc_now();
+    s->sent = ps_mono_s();
     if (s->tries == 1) c->run->st->sent += (uint64_t)c->nports;
     else c->run->st->resent += (uint64_t)c->nports;
     int failed = 0;
@@ -156,7 +156,7 @@ static void ports_from(struct cdisc *c, const ps_ports *p)
 
 int ps_disc_connect_run(const ps_disc_run *run, ps_err *e)
 {
-    struct cdisc c = {.run = run, .epfd = -1};
+    struct cdisc c = {.run = run, .epfd = -1, .rtt = run->rtt};
     ports_from(&c, &run->o->syn_ports);
     ports_from(&c, &run->o->ack_ports);
     if (!c.nports) {
@@ -184,7 +184,7 @@ int ps_disc_connect_run(const ps_disc_run *run, ps_err *e)
         while (!stopping && c.hi < run->n && c.hi - c.lo < c.width) admit(&c);
         int n = epoll_wait(c.epfd, evs, 64, 2);
         for (int i = 0; i < n; i++) on_event(&c, evs[i].data.u64);
-        double now = ps_disc_now(), rto = ps_disc_rto(run, c.have_rtt, c.srtt, c.rttvar);
+        double now = ps_mono_s(), rto = ps_rtt_timeout(&c.rtt);
         for (uint64_t h = c.lo; h < c.hi; h++) {
             struct cslot *s = &c.slots[h % c.width];
             if (!s->active) continue;

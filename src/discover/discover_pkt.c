@@ -1,5 +1,5 @@
 /* discover_pkt.c: host discovery's probes and the reading of their answers
- * (the packet layer of include/pscan/discover.h).
+ * (the packet layer of discover_int.h).
  *
  * Probes are built by hand rather than with libnet: seven small fixed
  * layouts, each a few dozen bytes, with every checksum computed by
@@ -34,7 +34,7 @@
 #include <string.h>
 
 #include "pscan/checksum.h"
-#include "pscan/discover.h"
+#include "discover_int.h"
 
 enum {
     ETH_LEN = 14,

@@ -29,7 +29,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "pscan/localinfo.h"
+#include "pscan/clock.h"
+
+#include "localinfo_int.h"
 
 #define LI_PROCDIR "/proc"
 #define LI_MAX_NETNS 1024   /* foreign namespaces examined */
@@ -190,13 +192,6 @@ int ps_localinfo_is_local(ps_localinfo *li, const ps_addr *a)
 
 /* ----------------------------------------------------------- snapshot */
 
-static double li_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 /* Tables are sorted by (proto, port), then inode, so a lookup is a binary
  * search and ties (SO_REUSEPORT groups) resolve the same way every time. */
 static int li_sock_cmp(const void *a, const void *b)
@@ -253,7 +248,7 @@ static int li_compute_complete(const ps_localinfo *li)
 
 int ps_localinfo_refresh(ps_localinfo *li, ps_err *e)
 {
-    double t0 = li_now_ms();
+    double t0 = ps_mono_s() * 1e3;
     int rc;
 
     if (!li)
@@ -263,7 +258,7 @@ int ps_localinfo_refresh(ps_localinfo *li, ps_err *e)
     rc = ps_li_socks_read(&li->socks, &li->all_netlink, &li->err);
     if (rc == PS_OK)
         rc = ps_li_procs_scan(&li->procs, LI_PROCDIR, &li->err);
-    li->snapshot_ms = li_now_ms() - t0;
+    li->snapshot_ms = ps_mono_s() * 1e3 - t0;
     li->have_snapshot = 1;
     if (rc != PS_OK) {
         li->snapshot_failed = 1;

@@ -29,7 +29,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "pscan/localinfo.h"
+#include "localinfo_int.h"
 
 #define LI_MAX_PIDS (1u << 22)     /* pid_max is at most 4194304 */
 #define LI_MAX_REFS (1u << 22)     /* socket descriptors kept (64 MB at most) */

@@ -36,7 +36,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "pscan/localinfo.h"
+#include "localinfo_int.h"
 
 #define LI_MAX_SOCKS (1u << 21)   /* listeners per table: far above any real host */
 #define LI_MAX_LINES (1u << 22)   /* lines of one /proc/net file */

@@ -14,6 +14,7 @@
 #include <sched.h>
 #include <time.h>
 
+#include "pscan/clock.h"
 #include "pscan/pacer.h"
 
 #define NS_PER_S 1000000000ull
@@ -24,9 +25,7 @@
 static uint64_t real_now(void *ctx)
 {
     (void)ctx;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
+    return ps_mono_ns();
 }
 
 static void real_sleep(void *ctx, uint64_t ns)

@@ -33,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pscan/clock.h"
 #include "pscan/route.h"
 
 #define NL_BUFSZ 32768
@@ -419,19 +420,12 @@ static void neigh_poke(const ps_addr *hop, int ifindex, const char *ifname)
     close(fd);
 }
 
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 static int resolve_neigh(nl_sock *s, ps_route *r, int timeout_ms, ps_err *e)
 {
     neigh_ans a = { .ifindex = r->ifindex, .want = r->nexthop };
     char t[PS_ADDRSTRLEN];
     const char *proto = r->nexthop.family == AF_INET ? "ARP" : "NDP";
-    uint64_t start = now_ms(), last_poke = 0;
+    uint64_t start = ps_mono_ms(), last_poke = 0;
     int poked = 0;
 
     for (;;) { /* bounded by the deadline below */
@@ -442,7 +436,7 @@ static int resolve_neigh(nl_sock *s, ps_route *r, int timeout_ms, ps_err *e)
             memcpy(r->nexthop_mac, a.mac, 6);
             return PS_OK;
         }
-        uint64_t now = now_ms();
+        uint64_t now = ps_mono_ms();
         if (now - start >= (uint64_t)timeout_ms)
             break;
         /* Poke when nothing is pending: no entry, or the last try FAILED. */

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "pscan/clock.h"
 #include "pscan/sender.h"
 
 typedef struct lnet_sender {
@@ -31,13 +32,6 @@ typedef struct lnet_sender {
     char ifname[32];
     int stall_ms;
 } lnet_sender;
-
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 /* Write one frame; 0 on success, else an errno-like code (EINVAL for a
  * frame this mode cannot carry). */
@@ -85,7 +79,7 @@ static int write_one(lnet_sender *s, const ps_frame *f, char *why, size_t whylen
 static int lnet_send_batch(ps_sender *b, const ps_frame *f, size_t n, ps_err *e)
 {
     lnet_sender *s = (lnet_sender *)b;
-    uint64_t last = now_ms();
+    uint64_t last = ps_mono_ms();
     unsigned step = 0;
     char why[LIBNET_ERRBUF_SIZE] = "";
     for (size_t i = 0; i < n;) { /* each pass sends a frame, drops it or backs off */
@@ -95,10 +89,10 @@ static int lnet_send_batch(ps_sender *b, const ps_frame *f, size_t n, ps_err *e)
             s->base.stats.sent++;
             i++;
             step = 0;
-            last = now_ms();
+            last = ps_mono_ms();
         } else if (err == ENOBUFS || err == EAGAIN || err == EINTR) {
             s->base.stats.backoffs++;
-            if (now_ms() - last >= (uint64_t)s->stall_ms) {
+            if (ps_mono_ms() - last >= (uint64_t)s->stall_ms) {
                 s->base.stats.failed += n - i;
                 return ps_fail(e, PS_ERUNTIME, "sending on %s: device queue stayed full "
                                "(%s); %zu frame(s) not sent", s->ifname, strerror(err), n - i);

@@ -37,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pscan/clock.h"
 #include "pscan/sender.h"
 
 #define DEFAULT_BATCH 256u
@@ -72,19 +73,12 @@ typedef struct pkt_sender {
  * reserves room for a sockaddr_ll it does not use on TX). */
 #define RING_DATA_OFF (TPACKET2_HDRLEN - sizeof(struct sockaddr_ll))
 
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* One backoff step: a yield first, then sleeps of 10 us doubling to 1 ms.
  * Returns nonzero once nothing has moved for stall_ms. */
 static int backoff(pkt_sender *p, unsigned *step, uint64_t last_progress)
 {
     p->base.stats.backoffs++;
-    if (now_ms() - last_progress >= (uint64_t)p->stall_ms)
+    if (ps_mono_ms() - last_progress >= (uint64_t)p->stall_ms)
         return 1;
     if (*step == 0) {
         sched_yield();
@@ -120,7 +114,7 @@ static int mmsg_send(pkt_sender *p, const ps_frame *f, size_t n, ps_err *e)
 {
     size_t i = 0;
     unsigned step = 0;
-    uint64_t last = now_ms();
+    uint64_t last = ps_mono_ms();
     int last_err = 0;
 
     while (i < n) {
@@ -142,7 +136,7 @@ static int mmsg_send(pkt_sender *p, const ps_frame *f, size_t n, ps_err *e)
             p->base.stats.sent += (uint64_t)r;
             i += (size_t)r;
             step = 0;
-            last = now_ms();
+            last = ps_mono_ms();
             continue;
         }
         int err = r < 0 ? errno : EAGAIN;
@@ -198,7 +192,7 @@ static int ring_kick(pkt_sender *p)
 static int ring_send(pkt_sender *p, const ps_frame *f, size_t n, ps_err *e)
 {
     unsigned step = 0;
-    uint64_t last = now_ms();
+    uint64_t last = ps_mono_ms();
     for (size_t i = 0; i < n;) {
         if (!frame_ok(p, &f[i]) || f[i].len > RING_FRAME_SIZE - RING_DATA_OFF) {
             p->base.stats.failed++;
@@ -218,7 +212,7 @@ static int ring_send(pkt_sender *p, const ps_frame *f, size_t n, ps_err *e)
             }
         }
         step = 0;
-        last = now_ms();
+        last = ps_mono_ms();
         struct tpacket2_hdr *h = slot(p, p->head);
         memcpy((uint8_t *)h + RING_DATA_OFF, f[i].data, f[i].len);
         h->tp_len = f[i].len;
@@ -275,7 +269,7 @@ static int pkt_flush(ps_sender *s, ps_err *e)
     if (!p->ring)
         return PS_OK; /* sendmmsg hands frames over synchronously */
     unsigned step = 0;
-    uint64_t last = now_ms();
+    uint64_t last = ps_mono_ms();
     ring_reclaim(p);
     while (p->inflight) {
         uint32_t before = p->inflight;
@@ -285,7 +279,7 @@ static int pkt_flush(ps_sender *s, ps_err *e)
         ring_reclaim(p);
         if (p->inflight < before) {
             step = 0;
-            last = now_ms();
+            last = ps_mono_ms();
         } else if (backoff(p, &step, last)) {
             break;
         }
@@ -412,6 +406,7 @@ fail:
 
 const struct ps_sender_ops ps_sender_packet = {
     .name = "af_packet",
+    .parallel = 1,
     .open = pkt_open,
     .send_batch = pkt_send_batch,
     .flush = pkt_flush,

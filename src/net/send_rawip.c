@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pscan/clock.h"
 #include "pscan/sender.h"
 
 enum { MAX_BATCH = 1024, ETH_HLEN_ = 14 };
@@ -33,13 +34,6 @@ typedef struct raw_sender {
     struct iovec iov[MAX_BATCH];
     struct sockaddr_storage dst[MAX_BATCH];
 } raw_sender;
-
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 static int open_fd(int family)
 {
@@ -108,19 +102,19 @@ static int prepare(raw_sender *s, size_t i, const ps_frame *f, int *family)
 static int push(raw_sender *s, int fd, size_t n, ps_err *e)
 {
     size_t done = 0;
-    uint64_t last = now_ms();
+    uint64_t last = ps_mono_ms();
     while (done < n) {
         int r = sendmmsg(fd, s->msgs + done, (unsigned)(n - done), 0);
         s->base.stats.syscalls++;
         if (r > 0) {
             done += (size_t)r;
             s->base.stats.sent += (uint64_t)r;
-            last = now_ms();
+            last = ps_mono_ms();
             continue;
         }
         if (r < 0 && (errno == EAGAIN || errno == ENOBUFS || errno == EINTR)) {
             s->base.stats.backoffs++;
-            if (now_ms() - last >= (uint64_t)s->stall_ms) break;
+            if (ps_mono_ms() - last >= (uint64_t)s->stall_ms) break;
             struct pollfd pfd = {fd, POLLOUT, 0};
             poll(&pfd, 1, 1);
             continue;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "pscan/clock.h"
 #include "pscan/hostlimits.h"
 #include "pscan/output.h"
 #include "pscan/service.h"
@@ -59,9 +60,7 @@ int ps_writer_open(ps_writer *w, const ps_output_spec *spec, const ps_config *cf
  * of 65,536 hosts must not cost 65,536 write() calls. */
 void ps_writer_flush(ps_writer *w)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    double t = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    double t = ps_mono_s();
     if (t - w->last_flush < 0.05) return;
     fflush(w->fp);
     w->last_flush = t;
@@ -74,11 +73,6 @@ void ps_writer_close(ps_writer *w)
     if (w->owns_fp && w->fp) fclose(w->fp);
     w->fp = NULL;
     w->ops = NULL;
-}
-
-const char *ps_proto_name(enum ps_proto p)
-{
-    return p == PS_UDP ? "udp" : "tcp";
 }
 
 int ps_port_identified(const ps_port_result *p)
@@ -116,17 +110,6 @@ const char *ps_port_version(const ps_port_result *p, char *buf, size_t len)
             n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? " " : "", parts[i]);
     if (in->info[0] && n < len) snprintf(buf + n, len - n, "%s(%s)", n ? " " : "", in->info);
     return buf;
-}
-
-const char *ps_reg_status_name(enum ps_reg_status s)
-{
-    switch (s) {
-    case PS_REG_ASSIGNED: return "assigned";
-    case PS_REG_RESERVED: return "reserved";
-    case PS_REG_UNASSIGNED: return "unassigned";
-    case PS_REG_DYNAMIC: return "dynamic";
-    }
-    return "unassigned";
 }
 
 /* Names nmap's probes use for services IANA registers under another name.

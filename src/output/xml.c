@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "pscan/escape.h"
+#include "pscan/localinfo.h"
 #include "pscan/output.h"
 #include "pscan/service.h"
 

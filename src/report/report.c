@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "pscan/clock.h"
 #include "pscan/localinfo.h"
 #include "pscan/output.h"
 #include "pscan/report.h"
@@ -97,7 +98,7 @@ struct ps_report {
     size_t nports;
     ps_writer writers[PS_MAX_OUTPUTS + 2];
     int nwriters;
-    struct timespec start_mono;
+    double start_s;     /* ps_mono_s() at ps_report_begin */
     uint64_t next_done; /* hosts below this were emitted */
     struct record **slots;
     size_t nslots, nrecords;
@@ -108,28 +109,6 @@ struct ps_report {
     int li_noted;       /* said once that some owners are hidden */
     int hold;           /* an earlier phase of a TCP+UDP run: emit nothing */
 };
-
-const char *ps_state_name(enum ps_state s)
-{
-    static const char *const n[PS_ST_COUNT] = {"filtered", "closed", "open", "filtered", "open|filtered"};
-    return (unsigned)s < PS_ST_COUNT ? n[s] : "unknown";
-}
-
-const char *ps_reason_name(enum ps_reason r)
-{
-    static const char *const n[PS_R_COUNT] = {
-        "unknown", "syn-ack", "reset", "conn-refused", "no-response", "host-unreach",
-        "net-unreach", "admin-prohibited", "port-unreach", "proto-unreach", "udp-response",
-    };
-    return (unsigned)r < PS_R_COUNT ? n[r] : "unknown";
-}
-
-static double mono_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 ps_report *ps_report_new(const ps_config *cfg, const ps_targets *t, const ps_ports *p, ps_err *e)
 {
@@ -271,8 +250,7 @@ void ps_report_begin(ps_report *r, const char *scan_type, int argc, char **argv)
     clock_gettime(CLOCK_REALTIME, &info.start);
     info.nhosts = ps_targets_count(r->targets);
     info.nports = r->nports;
-    r->start_mono.tv_sec = 0;
-    clock_gettime(CLOCK_MONOTONIC, &r->start_mono);
+    r->start_s = ps_mono_s();
     pthread_mutex_lock(&r->lock);
     for (int i = 0; i < r->nwriters; i++)
         if (r->writers[i].ops->begin) r->writers[i].ops->begin(&r->writers[i], &info);
@@ -733,7 +711,7 @@ void ps_report_finish(ps_report *r)
         r->next_done = n;
     }
     r->sum.hosts = r->hosts_total ? r->hosts_total : n;
-    r->sum.elapsed_s = mono_now() - ((double)r->start_mono.tv_sec + (double)r->start_mono.tv_nsec / 1e9);
+    r->sum.elapsed_s = ps_mono_s() - r->start_s;
     for (int i = 0; i < r->nwriters; i++)
         if (r->writers[i].ops->end) r->writers[i].ops->end(&r->writers[i], &r->sum);
     pthread_mutex_unlock(&r->lock);

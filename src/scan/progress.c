@@ -3,14 +3,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pscan/clock.h"
 #include "pscan/progress.h"
-
-static double mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 void ps_progress_init(ps_progress *p, const ps_config *cfg)
 {
@@ -18,7 +12,7 @@ void ps_progress_init(ps_progress *p, const ps_config *cfg)
     p->every_s = cfg->stats_every_ms > 0 ? cfg->stats_every_ms / 1000.0 : p->tty ? 0.25 : 0;
     p->enabled = !cfg->quiet && p->every_s > 0;
     if (cfg->stats_every_ms > 0) p->tty = 0; /* asked for log lines */
-    p->start_s = mono();
+    p->start_s = ps_mono_s();
     p->next_s = p->start_s + (p->tty ? 0.5 : p->every_s);
     p->printed = 0;
 }
@@ -26,7 +20,7 @@ void ps_progress_init(ps_progress *p, const ps_config *cfg)
 void ps_progress_update(ps_progress *p, uint64_t done, uint64_t total, uint64_t found)
 {
     if (!p->enabled) return;
-    double t = mono();
+    double t = ps_mono_s();
     if (t < p->next_s) return;
     p->next_s = t + p->every_s;
     double el = t - p->start_s, rate = el > 0 ? (double)done / el : 0;

@@ -24,12 +24,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pscan/clock.h"
 #include "pscan/hostlimits.h"
 #include "pscan/progress.h"
 #include "pscan/rtt.h"
 #include "pscan/scan.h"
-
-enum { NIL = UINT32_MAX };
+#include "scan_int.h"
 
 struct probe {
     int fd;
@@ -37,7 +37,6 @@ struct probe {
     uint64_t host;
     uint8_t tries;
     double sent;
-    uint32_t prev, next; /* in-flight FIFO, or free list (next) */
 };
 
 struct retry {
@@ -50,8 +49,9 @@ struct cscan {
     const ps_scan_ctx *ctx;
     size_t nports;
     uint64_t nhosts;
-    struct probe *probes;
-    uint32_t width, inflight, head, tail, free_list;
+    struct probe *probes; /* per slot */
+    ps_slots slots;
+    uint32_t width;
     struct retry *retries; /* ring, capacity = width */
     uint32_t rhead, rcount;
     uint64_t next_host; /* cursor: next fresh (host, port) */
@@ -67,13 +67,6 @@ struct cscan {
     uint64_t finished, opened;
     int epfd;
 };
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static double rto(const struct cscan *s)
 {
@@ -104,18 +97,11 @@ static void final(struct cscan *s, uint64_t host, uint32_t port_idx, enum ps_sta
     if (any) ps_report_hosts_done(s->ctx->report, last);
 }
 
-static void fifo_unlink(struct cscan *s, uint32_t i)
+static void release(struct cscan *s, uint32_t i)
 {
-    struct probe *p = &s->probes[i];
-    if (p->prev != NIL) s->probes[p->prev].next = p->next;
-    else s->head = p->next;
-    if (p->next != NIL) s->probes[p->next].prev = p->prev;
-    else s->tail = p->prev;
-    close(p->fd);
-    p->fd = -1;
-    p->next = s->free_list;
-    s->free_list = i;
-    s->inflight--;
+    close(s->probes[i].fd);
+    s->probes[i].fd = -1;
+    ps_slots_release(&s->slots, i);
 }
 
 static void queue_retry(struct cscan *s, uint64_t host, uint32_t port_idx, uint8_t tries)
@@ -163,19 +149,19 @@ static int launch(struct cscan *s, uint64_t host, uint32_t port_idx, uint8_t tri
     if (fd < 0) goto shortage;
     struct linger lg = {1, 0};
     setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-    double t0 = now_s();
+    double t0 = ps_mono_s();
     if (connect(fd, (struct sockaddr *)&ss, len) == 0) {
         int self = self_connected(fd);
         close(fd);
         final(s, host, port_idx, self ? PS_ST_CLOSED : PS_ST_OPEN, self ? PS_R_CONN_REFUSED : PS_R_SYN_ACK,
-              now_s() - t0);
+              ps_mono_s() - t0);
         return 0;
     }
     switch (errno) {
     case EINPROGRESS: break;
     case ECONNREFUSED:
         close(fd);
-        final(s, host, port_idx, PS_ST_CLOSED, PS_R_CONN_REFUSED, now_s() - t0);
+        final(s, host, port_idx, PS_ST_CLOSED, PS_R_CONN_REFUSED, ps_mono_s() - t0);
         return 0;
     case ENETUNREACH:
     case EHOSTUNREACH: /* no route, or no ARP answer: the host did not speak */
@@ -191,23 +177,17 @@ static int launch(struct cscan *s, uint64_t host, uint32_t port_idx, uint8_t tri
         close(fd);
         goto shortage;
     }
-    uint32_t i = s->free_list;
-    struct probe *p = &s->probes[i];
-    s->free_list = p->next;
-    *p = (struct probe){fd, port_idx, host, tries, t0, s->tail, NIL};
-    if (s->tail != NIL) s->probes[s->tail].next = i;
-    else s->head = i;
-    s->tail = i;
-    s->inflight++;
+    uint32_t i = ps_slots_take(&s->slots);
+    s->probes[i] = (struct probe){fd, port_idx, host, tries, t0};
     struct epoll_event ev = {.events = EPOLLOUT, .data.u32 = i};
     if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-        fifo_unlink(s, i);
+        release(s, i);
         goto shortage;
     }
     return 0;
 shortage:
     queue_retry(s, host, port_idx, tries);
-    s->blocked_until = now_s() + 0.005;
+    s->blocked_until = ps_mono_s() + 0.005;
     return -1;
 }
 
@@ -215,8 +195,8 @@ shortage:
 static int fill(struct cscan *s)
 {
     const ps_config *c = s->ctx->cfg;
-    while (s->inflight < s->width) {
-        double t = now_s();
+    while (s->slots.busy < s->width) {
+        double t = ps_mono_s();
         if (*s->ctx->stop) {
             /* Stopping: queued retries will not be sent, so they are final
              * now (no answer); otherwise the loop would wait on them forever. */
@@ -263,11 +243,11 @@ static void completed(struct cscan *s, uint32_t i)
     socklen_t len = sizeof err;
     if (getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) err = errno;
     if (err == 0 && self_connected(p->fd)) err = ECONNREFUSED;
-    double rtt = now_s() - p->sent;
+    double rtt = ps_mono_s() - p->sent;
     uint64_t host = p->host;
     uint32_t port = p->port_idx;
     uint8_t tries = p->tries;
-    fifo_unlink(s, i);
+    release(s, i);
     switch (err) {
     case 0:
         if (tries == 0) ps_rtt_sample(&s->rtt, rtt);
@@ -289,13 +269,13 @@ static void completed(struct cscan *s, uint32_t i)
 
 static void expire(struct cscan *s)
 {
-    double t = now_s(), limit = rto(s);
-    while (s->head != NIL && t - s->probes[s->head].sent >= limit) {
-        struct probe *p = &s->probes[s->head];
+    double t = ps_mono_s(), limit = rto(s);
+    while (s->slots.head != PS_SLOT_NIL && t - s->probes[s->slots.head].sent >= limit) {
+        struct probe *p = &s->probes[s->slots.head];
         uint64_t host = p->host;
         uint32_t port = p->port_idx;
         uint8_t tries = p->tries;
-        fifo_unlink(s, s->head);
+        release(s, s->slots.head);
         if (tries < s->ctx->cfg->max_retries && !*s->ctx->stop)
             queue_retry(s, host, port, (uint8_t)(tries + 1));
         else
@@ -313,21 +293,19 @@ static int connect_run(const ps_scan_ctx *ctx, ps_err *e)
     s.nports = ctx->ports->ntcp;
     s.nhosts = ps_targets_count(ctx->targets);
     s.width = ps_fd_width(ctx->cfg->max_parallelism, 16);
-    s.head = s.tail = NIL;
     s.remaining_cap = 1024;
     s.probes = calloc(s.width, sizeof *s.probes);
+    for (uint32_t i = 0; s.probes && i < s.width; i++) s.probes[i].fd = -1;
     s.retries = calloc(s.width, sizeof *s.retries);
     s.remaining = calloc(s.remaining_cap, sizeof *s.remaining);
     s.epfd = epoll_create1(EPOLL_CLOEXEC);
     int r = PS_OK;
-    if (!s.probes || !s.retries || !s.remaining || s.epfd < 0) {
+    if (!s.probes || !s.retries || !s.remaining || s.epfd < 0 || ps_slots_init(&s.slots, s.width) < 0) {
         r = ps_fail(e, PS_ERUNTIME, "connect scan: cannot allocate %u slots: %s", s.width, strerror(errno));
         goto out;
     }
-    for (uint32_t i = 0; i < s.width; i++) s.probes[i] = (struct probe){.fd = -1, .next = i + 1 < s.width ? i + 1 : NIL};
-    s.free_list = 0;
     ps_rtt_init(&s.rtt, ctx->cfg);
-    s.started_at = now_s();
+    s.started_at = ps_mono_s();
     /* --resume: the hosts before resume_from were finished last time. */
     if (ctx->resume_from && ctx->resume_from <= s.nhosts) {
         s.next_host = s.done_base = ctx->resume_from;
@@ -343,14 +321,14 @@ static int connect_run(const ps_scan_ctx *ctx, ps_err *e)
             r = ps_fail(e, PS_ERUNTIME, "connect scan: out of memory");
             break;
         }
-        if (s.inflight == 0 && s.rcount == 0 && (s.next_host >= s.nhosts || *ctx->stop)) break;
+        if (s.slots.busy == 0 && s.rcount == 0 && (s.next_host >= s.nhosts || *ctx->stop)) break;
         int wait_ms = 1;
-        if (s.head != NIL) {
-            double left = s.probes[s.head].sent + rto(&s) - now_s();
+        if (s.slots.head != PS_SLOT_NIL) {
+            double left = s.probes[s.slots.head].sent + rto(&s) - ps_mono_s();
             wait_ms = left <= 0 ? 0 : (int)(left * 1000) + 1;
             if (wait_ms > 100) wait_ms = 100;
         }
-        if (s.inflight < s.width && (s.rcount || s.next_host < s.nhosts) && wait_ms > 1) wait_ms = 1;
+        if (s.slots.busy < s.width && (s.rcount || s.next_host < s.nhosts) && wait_ms > 1) wait_ms = 1;
         int n = epoll_wait(s.epfd, evs, 256, wait_ms);
         if (n < 0 && errno != EINTR) {
             r = ps_fail(e, PS_ERUNTIME, "epoll_wait: %s", strerror(errno));
@@ -370,6 +348,7 @@ out:
         if (s.probes[i].fd >= 0) close(s.probes[i].fd);
     if (s.epfd >= 0) close(s.epfd);
     free(s.probes);
+    ps_slots_free(&s.slots);
     free(s.retries);
     free(s.remaining);
     return r;

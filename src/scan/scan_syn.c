@@ -36,17 +36,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/capability.h>
 #include <sys/random.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "pscan/caps.h"
 #include "pscan/checksum.h"
+#include "pscan/clock.h"
 #include "pscan/cookie.h"
 #include "pscan/decode.h"
 #include "pscan/hostlimits.h"
-#include "pscan/sender.h"
 #include "pscan/pacer.h"
 #include "pscan/permute.h"
 #include "pscan/progress.h"
@@ -54,6 +53,7 @@
 #include "pscan/route.h"
 #include "pscan/rtt.h"
 #include "pscan/scan.h"
+#include "pscan/sender.h"
 #include "pscan/sendq.h"
 #include "pscan/template.h"
 
@@ -141,13 +141,6 @@ struct syn {
     uint64_t resume_at;  /* after a stop: the first unfinished position */
     uint64_t answered, opened, dup, bad_cookie, foreign, decode_err;
 };
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* The RTT estimate is shared with the receiver thread, which samples it. */
 static double rto(struct syn *s)
@@ -248,7 +241,7 @@ static int work_chunk(struct syn *s, struct chunk *c, int budget, ps_err *e)
         uint64_t i = c->cursor++;
         if (c->pass == 0) {
             if (i % BLOCK == 0) {
-                double t = now_s();
+                double t = ps_mono_s();
                 __atomic_store(&c->block_sent[i / BLOCK], &t, __ATOMIC_RELAXED);
             }
         } else if (is_answered(c, i)) {
@@ -262,7 +255,7 @@ static int work_chunk(struct syn *s, struct chunk *c, int budget, ps_err *e)
      * cut it short: the chunk then retires after one timeout. */
     if (c->cursor >= c->len || *s->ctx->stop) {
         c->sending = 0;
-        c->pass_end = now_s();
+        c->pass_end = ps_mono_s();
     }
     return PS_OK;
 }
@@ -323,7 +316,7 @@ static void note_cut(struct syn *s, const struct chunk *c)
  * -1 on error. */
 static int step(struct syn *s, double *wake, ps_err *e)
 {
-    double t = now_s(), timeout = rto(s);
+    double t = ps_mono_s(), timeout = rto(s);
     *wake = t + 0.001;
     for (uint64_t id = s->next_chunk > NCHUNKS ? s->next_chunk - NCHUNKS : 0; id < s->next_chunk; id++) {
         struct chunk *c = &s->chunks[id % NCHUNKS];
@@ -391,7 +384,7 @@ static double mark(struct syn *s, uint64_t x)
     double sent;
     __atomic_load(&c->block_sent[i / BLOCK], &sent, __ATOMIC_RELAXED);
     if (__atomic_load_n(&c->pass, __ATOMIC_RELAXED) != 0 || sent <= 0) return -1;
-    if (s->rx_now <= 0) s->rx_now = now_s();
+    if (s->rx_now <= 0) s->rx_now = ps_mono_s();
     double rtt = s->rx_now - sent;
     return rtt >= 0 ? rtt : 0;
 }
@@ -516,18 +509,13 @@ static void *recv_main(void *arg)
 static int open_path(struct syn *s, struct path *p, const ps_addr *first, ps_err *e)
 {
     ps_route_opts ro = {.ifname = s->cfg->iface};
-    ps_addr src;
-    if (s->cfg->source_ip) {
-        if (ps_addr_parse(s->cfg->source_ip, &src) != 0)
-            return ps_fail(e, PS_EINPUT, "--source-ip: '%s' is not an IP address", s->cfg->source_ip);
-        if (src.family == first->family) ro.source = &src;
-    }
+    if (s->cfg->has_source_ip && s->cfg->source_ip.family == first->family) ro.source = &s->cfg->source_ip;
     int r = ps_route_lookup(first, &ro, &p->route, e);
     if (r) return r;
     ps_template_opts to = {.link = PS_LINK_ETHERNET, .src = p->route.src};
     memcpy(to.src_mac, p->route.src_mac, 6);
     memcpy(to.dst_mac, p->route.nexthop_mac, 6);
-    if (getrandom(&to.entropy, sizeof to.entropy, 0) != sizeof to.entropy) to.entropy = (uint64_t)now_s();
+    if (getrandom(&to.entropy, sizeof to.entropy, 0) != sizeof to.entropy) to.entropy = (uint64_t)ps_mono_s();
     if ((r = ps_template_build(&p->tpl, &to, e))) return r;
 
     ps_sender_cfg sc = {.ifindex = p->route.ifindex, .ifname = p->route.ifname, .batch = BATCH};
@@ -535,17 +523,15 @@ static int open_path(struct syn *s, struct path *p, const ps_addr *first, ps_err
      * and on-link targets, each of which has its own MAC. */
     int onlink_many = !p->route.has_gateway && !p->route.is_loopback;
     if (p->route.inject_l3 || onlink_many) {
-        sc.l3 = 1;
-        ps_err ignore;
-        r = ps_sender_rawip.open(&sc, &p->sender, &ignore);
-        if (r) r = ps_sender_libnet.open(&sc, &p->sender, e);
+        r = ps_sender_open_l3(&sc, &p->sender, e);
     } else {
-        r = ps_sender_open_any(&sc, &p->sender, e);
-        /* A second AF_PACKET socket for the helper thread, when the scan
-         * is big enough to be worth a thread and there is a second CPU. */
+        r = ps_sender_open_link(&sc, &p->sender, e);
+        /* A second handle for the helper thread, when the back-end gains
+         * from one, the scan is big enough to be worth a thread and there
+         * is a second CPU. */
         ps_err ignore;
-        if (!r && p->sender->ops == &ps_sender_packet && s->count >= HELPER_MIN &&
-            sysconf(_SC_NPROCESSORS_ONLN) > 1 && ps_sender_packet.open(&sc, &p->sender2, &ignore) != PS_OK)
+        if (!r && p->sender->ops->parallel && s->count >= HELPER_MIN && sysconf(_SC_NPROCESSORS_ONLN) > 1 &&
+            p->sender->ops->open(&sc, &p->sender2, &ignore) != PS_OK)
             p->sender2 = NULL;
     }
     if (r) return r;
@@ -564,7 +550,7 @@ static int setup(struct syn *s, ps_err *e)
         return ps_fail(e, PS_EINPUT, "%llu hosts x %llu ports is too many probes to count",
                        (unsigned long long)n, (unsigned long long)s->nports);
     uint64_t seed = s->cfg->seed;
-    if (!s->cfg->seed_given && getrandom(&seed, sizeof seed, 0) != sizeof seed) seed = (uint64_t)now_s();
+    if (!s->cfg->seed_given && getrandom(&seed, sizeof seed, 0) != sizeof seed) seed = (uint64_t)ps_mono_s();
     ps_permute_init(&s->perm, s->total, seed);
     s->ctx->state->seed = seed;
     if ((r = ps_shard_range(s->total, s->cfg->shard, s->cfg->nshards ? s->cfg->nshards : 1,
@@ -681,7 +667,7 @@ static int syn_run(const ps_scan_ctx *ctx, ps_err *e)
         ps_err ignore; /* without the helper, the scheduler sends everything */
         if (ps_sendq_start(&s->helper, &ignore) != PS_OK) s->helper = NULL;
     }
-    s->start = now_s();
+    s->start = ps_mono_s();
     ps_progress prog;
     ps_progress_init(&prog, s->cfg);
     while (!r) {
@@ -703,7 +689,7 @@ static int syn_run(const ps_scan_ctx *ctx, ps_err *e)
         if ((r = ps_sendq_drain(s->helper, e))) break;
         if (s->next_chunk >= s->nchunks && !any_active(s)) break;
         if (*ctx->stop && !any_active(s)) break;
-        double left = wake - now_s();
+        double left = wake - ps_mono_s();
         if (left > 0) {
             struct timespec ts = {0, (long)((left > 0.002 ? 0.002 : left) * 1e9)};
             nanosleep(&ts, NULL);
@@ -722,8 +708,8 @@ static int syn_run(const ps_scan_ctx *ctx, ps_err *e)
          * its way: wait a little (the RTO, 20 ms at most).  When every
          * probe was answered there is nothing left to wait for. */
         double grace = s->gave_up ? (rto(s) < 0.02 ? rto(s) : 0.02) : 0;
-        double until = now_s() + grace;
-        while (now_s() < until) {
+        double until = ps_mono_s() + grace;
+        while (ps_mono_s() < until) {
             struct timespec ts = {0, 1000000};
             nanosleep(&ts, NULL);
         }
@@ -734,7 +720,7 @@ static int syn_run(const ps_scan_ctx *ctx, ps_err *e)
         ps_recv_stats rs = {0};
         ps_err ignore;
         if (s->recv) ps_recv_get_stats(s->recv, &rs, &ignore);
-        double el = now_s() - s->start;
+        double el = ps_mono_s() - s->start;
         fprintf(stderr, "syn: %llu probes sent, %llu resent, %llu answered, %llu duplicate, %llu bad cookie, "
                 "%llu foreign; capture dropped %llu; %.2f s, %.0f probes/s; rto %.1f ms\n",
                 (unsigned long long)s->sent, (unsigned long long)s->resent, (unsigned long long)s->answered,
@@ -747,20 +733,11 @@ static int syn_run(const ps_scan_ctx *ctx, ps_err *e)
     return r;
 }
 
-/* Raw scanning needs CAP_NET_RAW in the effective set.  Asking the kernel
- * (capget) is cheaper than opening a test packet socket, whose close waits
- * for an RCU grace period (10-20 ms). */
+/* Raw scanning needs CAP_NET_RAW in the effective set. */
 static int syn_available(const ps_config *cfg, ps_err *e)
 {
     (void)cfg;
-    struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
-    struct __user_cap_data_struct data[2];
-    memset(data, 0, sizeof data);
-    if (syscall(SYS_capget, &hdr, data) != 0)
-        return ps_fail(e, PS_ERUNTIME, "raw sockets need root or CAP_NET_RAW (capget: %s)", strerror(errno));
-    if (!(data[CAP_NET_RAW / 32].effective & (1u << (CAP_NET_RAW % 32))))
-        return ps_fail(e, PS_ERUNTIME, "raw sockets need root or CAP_NET_RAW");
-    return PS_OK;
+    return ps_can_raw(e);
 }
 
 const struct ps_scanner_ops ps_scan_syn = {

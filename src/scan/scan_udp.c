@@ -83,11 +83,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "pscan/clock.h"
 #include "pscan/hostlimits.h"
 #include "pscan/progress.h"
 #include "pscan/rtt.h"
 #include "pscan/scan.h"
 #include "pscan/udp_payloads.h"
+#include "scan_int.h"
 
 enum {
     NIL = UINT32_MAX,
@@ -117,7 +119,6 @@ struct probe {
     uint32_t port; /* index into ports->udp */
     uint8_t canary, any_src;
     double sent;
-    uint32_t prev, next; /* in-flight FIFO by send time, or free list */
 };
 
 enum phase { H_FREE, H_WAIT, H_SEND, H_COLLECT, H_DONE };
@@ -153,21 +154,15 @@ struct uscan {
     uint64_t nhosts, base, next;
     struct host *hosts;
     uint32_t nslots;
-    struct probe *probes;
-    uint32_t width, inflight, head, tail, free_list;
+    struct probe *probes; /* per slot */
+    ps_slots slots;
+    uint32_t width;
     double blocked_until, started_at;
     uint64_t sent, finished, opened;
     uint64_t cut; /* lowest host a stop left unfinished (--resume starts there) */
     int max_retries, epfd;
     ps_rtt rtt;
 };
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static struct host *slot_host(struct uscan *s, uint64_t idx)
 {
@@ -193,15 +188,9 @@ static void port_final(struct uscan *s, struct host *h, uint32_t port, enum ps_s
 static void probe_unlink(struct uscan *s, uint32_t i)
 {
     struct probe *p = &s->probes[i];
-    if (p->prev != NIL) s->probes[p->prev].next = p->next;
-    else s->head = p->next;
-    if (p->next != NIL) s->probes[p->next].prev = p->prev;
-    else s->tail = p->prev;
     close(p->fd);
     p->fd = -1;
-    p->next = s->free_list;
-    s->free_list = i;
-    s->inflight--;
+    ps_slots_release(&s->slots, i);
     s->hosts[p->host].r.inflight--;
 }
 
@@ -223,7 +212,7 @@ static int launch(struct uscan *s, uint32_t slot, uint32_t port, int canary)
     int one = 1;
     if (ss.ss_family == AF_INET6) setsockopt(fd, SOL_IPV6, IPV6_RECVERR, &one, sizeof one);
     else setsockopt(fd, SOL_IP, IP_RECVERR, &one, sizeof one);
-    double t0 = now_s();
+    double t0 = ps_mono_s();
     ssize_t n;
     if (any_src) {
         n = sendto(fd, pl, plen, 0, (struct sockaddr *)&ss, len);
@@ -245,14 +234,8 @@ static int launch(struct uscan *s, uint32_t slot, uint32_t port, int canary)
         default: goto shortage; /* EAGAIN, ENOBUFS, EADDRNOTAVAIL */
         }
     }
-    uint32_t i = s->free_list;
-    struct probe *p = &s->probes[i];
-    s->free_list = p->next;
-    *p = (struct probe){fd, slot, port, (uint8_t)canary, (uint8_t)any_src, t0, s->tail, NIL};
-    if (s->tail != NIL) s->probes[s->tail].next = i;
-    else s->head = i;
-    s->tail = i;
-    s->inflight++;
+    uint32_t i = ps_slots_take(&s->slots);
+    s->probes[i] = (struct probe){fd, slot, port, (uint8_t)canary, (uint8_t)any_src, t0};
     h->r.inflight++;
     s->sent++;
     struct epoll_event ev = {.events = EPOLLIN, .data.u32 = i};
@@ -264,7 +247,7 @@ static int launch(struct uscan *s, uint32_t slot, uint32_t port, int canary)
     return 1;
 shortage:
 shortage_noclose:
-    s->blocked_until = now_s() + 0.005;
+    s->blocked_until = ps_mono_s() + 0.005;
     return 0;
 }
 
@@ -373,7 +356,7 @@ static void on_ready(struct uscan *s, uint32_t i)
     struct host *h = &s->hosts[p->host];
     uint32_t port = p->port;
     int canary = p->canary;
-    double rtt = now_s() - p->sent;
+    double rtt = ps_mono_s() - p->sent;
     probe_unlink(s, i);
     if (o == O_SILENT) return;
     ps_rtt_sample(&s->rtt, rtt);
@@ -390,7 +373,8 @@ static void on_ready(struct uscan *s, uint32_t i)
 static void expire(struct uscan *s, double t)
 {
     double limit = ps_rtt_timeout(&s->rtt);
-    while (s->head != NIL && t - s->probes[s->head].sent >= limit) probe_unlink(s, s->head);
+    while (s->slots.head != PS_SLOT_NIL && t - s->probes[s->slots.head].sent >= limit)
+        probe_unlink(s, s->slots.head);
 }
 
 /* ---- rounds -------------------------------------------------------------- */
@@ -416,10 +400,10 @@ static void send_round(struct uscan *s, uint32_t slot)
     const ps_config *c = s->ctx->cfg;
     int want_canary = h->canary != NIL && h->rounds > 0;
     uint32_t total = h->r.nbatch + (want_canary ? NCANARY : 0);
-    if (h->limited && h->r.nsent == 0 && s->width - s->inflight < total && s->inflight > 0) return;
+    if (h->limited && h->r.nsent == 0 && s->width - s->slots.busy < total && s->slots.busy > 0) return;
     while (h->r.nsent + h->r.ncanary < total) {
-        double t = now_s();
-        if (s->inflight >= s->width || t < s->blocked_until) return;
+        double t = ps_mono_s();
+        if (s->slots.busy >= s->width || t < s->blocked_until) return;
         if (c->max_rate > 0 && (double)s->sent >= c->max_rate * (t - s->started_at) + 1) return;
         if (h->r.nsent < h->r.nbatch) {
             if (!launch(s, slot, h->batch[h->r.nsent], 0)) return;
@@ -598,6 +582,7 @@ static void free_scan(struct uscan *s)
     if (s->epfd >= 0) close(s->epfd);
     free(s->hosts);
     free(s->probes);
+    ps_slots_free(&s->slots);
 }
 
 static int udp_run(const ps_scan_ctx *ctx, ps_err *e)
@@ -620,22 +605,19 @@ static int udp_run(const ps_scan_ctx *ctx, ps_err *e)
     if (s.nslots > HOST_SLOTS_MAX) s.nslots = HOST_SLOTS_MAX;
     if (s.nslots < 1) s.nslots = 1;
     if (s.nhosts < s.nslots) s.nslots = (uint32_t)s.nhosts;
-    s.head = s.tail = NIL;
     s.probes = calloc(s.width, sizeof *s.probes);
+    for (uint32_t i = 0; s.probes && i < s.width; i++) s.probes[i].fd = -1;
     s.hosts = calloc(s.nslots, sizeof *s.hosts);
     s.epfd = epoll_create1(EPOLL_CLOEXEC);
     int r = PS_OK;
-    if (!s.probes || !s.hosts || s.epfd < 0) goto nomem;
+    if (!s.probes || !s.hosts || s.epfd < 0 || ps_slots_init(&s.slots, s.width) < 0) goto nomem;
     for (uint32_t i = 0; i < s.nslots; i++) {
         s.hosts[i].ps = calloc(s.nports, sizeof(struct pstate));
         s.hosts[i].pend = calloc(s.nports, sizeof(uint32_t));
         s.hosts[i].batch = calloc(s.nports, sizeof(uint32_t));
         if (!s.hosts[i].ps || !s.hosts[i].pend || !s.hosts[i].batch) goto nomem;
     }
-    for (uint32_t i = 0; i < s.width; i++)
-        s.probes[i] = (struct probe){.fd = -1, .next = i + 1 < s.width ? i + 1 : NIL};
-    s.free_list = 0;
-    s.started_at = now_s();
+    s.started_at = ps_mono_s();
     s.cut = UINT64_MAX;
     /* --resume: the hosts before resume_from were finished last time. */
     if (ctx->resume_from && ctx->resume_from <= s.nhosts) {
@@ -647,14 +629,14 @@ static int udp_run(const ps_scan_ctx *ctx, ps_err *e)
     ps_progress prog;
     ps_progress_init(&prog, ctx->cfg);
     for (;;) {
-        double t = now_s();
+        double t = ps_mono_s();
         admit(&s, t);
         double wait = step(&s, t);
         release(&s);
         ps_progress_update(&prog, s.finished, s.nhosts * s.nports, s.opened);
         if (s.base >= s.next && (s.next >= s.nhosts || *ctx->stop)) break;
-        if (s.head != NIL) {
-            double left = s.probes[s.head].sent + ps_rtt_timeout(&s.rtt) - t;
+        if (s.slots.head != PS_SLOT_NIL) {
+            double left = s.probes[s.slots.head].sent + ps_rtt_timeout(&s.rtt) - t;
             if (left < wait) wait = left;
         }
         int wait_ms = wait <= 0 ? 0 : (int)(wait * 1000) + 1;
@@ -664,7 +646,7 @@ static int udp_run(const ps_scan_ctx *ctx, ps_err *e)
             break;
         }
         for (int k = 0; k < n; k++) on_ready(&s, evs[k].data.u32);
-        expire(&s, now_s());
+        expire(&s, ps_mono_s());
     }
     ps_progress_end(&prog);
     if (s.next) ps_report_hosts_done(ctx->report, s.next - 1);

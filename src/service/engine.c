@@ -63,17 +63,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pscan/clock.h"
 #include "svc.h"
 
 #define SVC_FD_RESERVE 64 /* descriptors left for the rest of pscan */
 #define SVC_EVENTS 256
-
-int64_t svc_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 void ps_svc_opts_default(ps_svc_opts *o)
 {
@@ -367,7 +361,7 @@ static void *engine_main(void *arg)
     struct epoll_event evs[SVC_EVENTS];
     for (;;) {
         int finishing = 0;
-        eng->now = svc_now();
+        eng->now = ps_mono_us();
         drain_inbox(eng, &finishing);
         fill(eng);
         reap(eng);
@@ -389,7 +383,7 @@ static void *engine_main(void *arg)
         if (eng->njobs > 0 && eng->nlanes == 0 && (timeout < 0 || timeout > 20))
             timeout = 20; /* jobs waiting for a first lane after a failure */
         int n = epoll_wait(eng->epfd, evs, SVC_EVENTS, timeout);
-        eng->now = svc_now();
+        eng->now = ps_mono_us();
         for (int i = 0; i < n; i++) {
             if (evs[i].data.ptr == eng) {
                 uint64_t v;

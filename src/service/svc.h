@@ -143,7 +143,6 @@ struct ps_svc_engine {
 };
 
 /* engine.c */
-int64_t svc_now(void);
 void svc_heap_set(struct ps_svc_engine *eng, svc_lane *l);
 void svc_heap_del(struct ps_svc_engine *eng, svc_lane *l);
 

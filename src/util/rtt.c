@@ -6,14 +6,19 @@
  * a second for every silent port. */
 #include "pscan/rtt.h"
 
-void ps_rtt_init(ps_rtt *r, const ps_config *cfg)
+void ps_rtt_init_ms(ps_rtt *r, int initial_ms, int min_ms, int max_ms)
 {
     r->srtt = r->rttvar = 0;
     r->have = 0;
-    r->init_s = cfg->initial_rtt_ms > 0 ? cfg->initial_rtt_ms / 1000.0 : 1.0;
-    r->min_s = cfg->min_rtt_ms > 0 ? cfg->min_rtt_ms / 1000.0 : 0.1;
-    r->max_s = cfg->max_rtt_ms > 0 ? cfg->max_rtt_ms / 1000.0 : 10.0;
+    r->init_s = initial_ms > 0 ? initial_ms / 1000.0 : 1.0;
+    r->min_s = min_ms > 0 ? min_ms / 1000.0 : 0.1;
+    r->max_s = max_ms > 0 ? max_ms / 1000.0 : 10.0;
     if (r->min_s > r->max_s) r->min_s = r->max_s;
+}
+
+void ps_rtt_init(ps_rtt *r, const ps_config *cfg)
+{
+    ps_rtt_init_ms(r, cfg->initial_rtt_ms, cfg->min_rtt_ms, cfg->max_rtt_ms);
 }
 
 void ps_rtt_sample(ps_rtt *r, double rtt_s)

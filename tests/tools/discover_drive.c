@@ -62,6 +62,7 @@ static int methods_of(const char *s, unsigned *out)
 int main(int argc, char **argv)
 {
     ps_discover_opts o;
+    ps_addr src;
     ps_discover_opts_default(&o);
     ps_err e = {{0}};
     int c;
@@ -78,7 +79,13 @@ int main(int argc, char **argv)
         case 'x': o.max_rtt_ms = atoi(optarg); break;
         case 'R': o.max_rate = atof(optarg); break;
         case 'e': o.iface = optarg; break;
-        case 's': o.source_ip = optarg; break;
+        case 's':
+            if (ps_addr_parse(optarg, &src) != 0) {
+                fprintf(stderr, "--source-ip: '%s' is not an IP address\n", optarg);
+                return 1; /* bad input, as pscan's own exit status */
+            }
+            o.source_ip = &src;
+            break;
         case 'u': o.unprivileged = 1; break;
         default: return 1;
         }

@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "pscan/discover.h"
+#include "discover/discover_int.h"
 #include "unit.h"
 
 static const uint8_t MAC_US[6] = {0x02, 0x00, 0x5e, 0x10, 0x20, 0x30};

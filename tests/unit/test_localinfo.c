@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "pscan/localinfo.h"
+#include "local/localinfo_int.h"
 #include "unit.h"
 
 /* An array as a plain pointer, for CHECK_STR's NULL test. */

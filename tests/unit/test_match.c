@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../src/probedb/probedb_int.h" /* for the brute-force comparison */
+#include "probedb/probedb_int.h" /* for the brute-force comparison */
 #include "pscan/probedb.h"
 #include "unit.h"
 

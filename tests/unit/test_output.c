@@ -9,6 +9,7 @@
 
 #include "pscan/diff.h"
 #include "pscan/escape.h"
+#include "pscan/localinfo.h"
 #include "pscan/output.h"
 #include "pscan/service.h"
 #include "unit.h"
