@@ -36,7 +36,7 @@ static int parse_rate(const char *opt, const char *s, double *out, ps_err *e)
     errno = 0;
     double v = strtod(s, &end);
     if (!*s || *end || errno || !(v > 0) || v > 1e9)
-        return ps_fail(e, PS_EINPUT, "%s: '%s' is not a rate from 0 to 1e9 per second", opt, s);
+        return ps_fail(e, PS_EINPUT, "%s: '%s' is not a rate (per second, above 0, at most 1e9)", opt, s);
     *out = v;
     return PS_OK;
 }
@@ -122,80 +122,118 @@ static int add_output(struct parse_state *st, enum ps_output_format f, const cha
     return PS_OK;
 }
 
-static int apply(struct parse_state *st, const struct option_row *o, const char *name, const char *arg, ps_err *e)
+/* ---- options with a case of their own ------------------------------------ */
+
+static int push_arg(const char **list, int *n, int cap, const char *arg, const char *what, ps_err *e)
 {
-    ps_config *c = &st->cli->cfg;
+    if (*n == cap) return ps_fail(e, PS_EINPUT, "%s: given too often (at most %d)", what, cap);
+    list[(*n)++] = arg;
+    return PS_OK;
+}
+
+static int help_format(ps_cli *cli, const char *arg, ps_err *e)
+{
+    if (strcmp(arg, "markdown") == 0) cli->action = PS_CLI_DOC_MARKDOWN;
+    else if (strcmp(arg, "man") == 0) cli->action = PS_CLI_DOC_MAN;
+    else return ps_fail(e, PS_EINPUT, "--help-format: '%s' is not markdown or man", arg);
+    return PS_OK;
+}
+
+/* -PS, -PA, -PU: the method, and its ports when given (-PS22,80). */
+static int ping_ports(ps_config *c, unsigned bit, const char *arg, const char **ports)
+{
+    c->ping_methods |= bit;
+    if (arg && *arg) *ports = arg;
+    return PS_OK;
+}
+
+static int scan_type(ps_config *c, enum ps_scan_type want, const char *name, ps_err *e)
+{
+    if (c->scan_type != PS_SCAN_DEFAULT && c->scan_type != want)
+        return ps_fail(e, PS_EINPUT, "%s conflicts with the TCP scan type given before it (-sS and -sT "
+                       "are two ways to the same answer: pick one)", name);
+    c->scan_type = want;
+    return PS_OK;
+}
+
+static int seed(ps_config *c, const char *arg, ps_err *e)
+{
+    if (parse_u64_digits(arg, strlen(arg), &c->seed))
+        return ps_fail(e, PS_EINPUT, "--seed: '%s' is not a decimal number from 0 to 2^64-1", arg);
+    c->seed_given = 1;
+    return PS_OK;
+}
+
+static int shard(ps_config *c, const char *arg, ps_err *e)
+{
+    const char *slash = strchr(arg, '/');
+    uint64_t k, n;
+    if (!slash || parse_u64_digits(arg, (size_t)(slash - arg), &k) ||
+        parse_u64_digits(slash + 1, strlen(slash + 1), &n) || n == 0 || k == 0 || k > n || n > 1000000)
+        return ps_fail(e, PS_EINPUT, "--shard: '%s' is not K/N with 1 <= K <= N <= 1000000", arg);
+    c->shard = (unsigned)(k - 1);
+    c->nshards = (unsigned)n;
+    return PS_OK;
+}
+
+static int timing(struct parse_state *st, const char *arg, ps_err *e)
+{
+    static const char *const names[6] = {"paranoid", "sneaky", "polite", "normal", "aggressive", "insane"};
     long v;
-    int r;
+    for (int i = 0; i < 6; i++)
+        if (strcasecmp(arg, names[i]) == 0) {
+            st->timing = i + 1;
+            return PS_OK;
+        }
+    int r = parse_int("-T", arg, 0, 5, &v, e);
+    if (!r) st->timing = (int)v + 1;
+    return r;
+}
+
+/* -oA BASE: BASE.nmap, BASE.xml, BASE.gnmap and BASE.jsonl. */
+static int output_all(struct parse_state *st, const char *arg, ps_err *e)
+{
+    static const struct { enum ps_output_format f; const char *ext; } all[] = {
+        {PS_OUT_NORMAL, ".nmap"}, {PS_OUT_XML, ".xml"}, {PS_OUT_GREP, ".gnmap"}, {PS_OUT_JSON, ".jsonl"},
+    };
+    if (strcmp(arg, "-") == 0) return ps_fail(e, PS_EINPUT, "-oA needs a file name base, not '-'");
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        if (st->cli->nowned == 8) return ps_fail(e, PS_EINPUT, "-oA given too often");
+        char *path = malloc(strlen(arg) + 8);
+        if (!path) return ps_fail(e, PS_ERUNTIME, "out of memory");
+        sprintf(path, "%s%s", arg, all[i].ext);
+        st->cli->owned[st->cli->nowned++] = path;
+        int r = add_output(st, all[i].f, path, e);
+        if (r) return r;
+    }
+    return PS_OK;
+}
+
+static int apply_call(struct parse_state *st, const struct option_row *o, const char *name, const char *arg,
+                      ps_err *e)
+{
+    ps_cli *cli = st->cli;
+    ps_config *c = &cli->cfg;
     switch (o->id) {
-    case O_HELP: st->cli->action = PS_CLI_HELP; return PS_OK;
+    case O_HELP: cli->action = PS_CLI_HELP; return PS_OK;
+    case O_VERSION: cli->action = PS_CLI_VERSION; return PS_OK;
+    case O_HELP_FORMAT: return help_format(cli, arg, e);
     case O_RESUME: return ps_fail(e, PS_EINPUT, "--resume %s must be the only option: 'pscan --resume FILE'", arg);
-    case O_VERSION: st->cli->action = PS_CLI_VERSION; return PS_OK;
-    case O_HELP_FORMAT:
-        if (strcmp(arg, "markdown") == 0) st->cli->action = PS_CLI_DOC_MARKDOWN;
-        else if (strcmp(arg, "man") == 0) st->cli->action = PS_CLI_DOC_MAN;
-        else return ps_fail(e, PS_EINPUT, "--help-format: '%s' is not markdown or man", arg);
-        return PS_OK;
-    case O_INPUT_LIST:
-        if (st->ntarget_files == 64) return ps_fail(e, PS_EINPUT, "-iL: too many files");
-        st->target_files[st->ntarget_files++] = arg;
-        return PS_OK;
-    case O_EXCLUDE:
-        if (st->nexcludes == 64) return ps_fail(e, PS_EINPUT, "--exclude: given too often");
-        st->excludes[st->nexcludes++] = arg;
-        return PS_OK;
-    case O_EXCLUDE_FILE:
-        if (st->nexclude_files == 16) return ps_fail(e, PS_EINPUT, "--excludefile: too many files");
-        st->exclude_files[st->nexclude_files++] = arg;
-        return PS_OK;
+    case O_INPUT_LIST: return push_arg(st->target_files, &st->ntarget_files, 64, arg, "-iL", e);
+    case O_EXCLUDE: return push_arg(st->excludes, &st->nexcludes, 64, arg, "--exclude", e);
+    case O_EXCLUDE_FILE: return push_arg(st->exclude_files, &st->nexclude_files, 16, arg, "--excludefile", e);
+    case O_PROBE_DB: return push_arg(c->probe_dbs, &c->nprobe_dbs, PS_MAX_PROBE_DBS, arg, "--probe-db", e);
     case O_IPV4: st->saw_ipv4 = 1; c->family = AF_INET; return PS_OK;
     case O_IPV6: st->saw_ipv6 = 1; c->family = AF_INET6; return PS_OK;
-    case O_NO_DNS: c->no_dns = 1; return PS_OK;
-    case O_ALLOW_SPECIAL: c->allow_special = 1; return PS_OK;
-    case O_PING_ONLY: c->ping_only = 1; return PS_OK;
-    case O_PING_ARP: c->ping_methods |= PS_PING_ARP | PS_PING_ND; return PS_OK;
-    case O_PING_ECHO: c->ping_methods |= PS_PING_ECHO; return PS_OK;
-    case O_PING_TIMESTAMP: c->ping_methods |= PS_PING_TIMESTAMP; return PS_OK;
-    case O_PING_SYN:
-        c->ping_methods |= PS_PING_SYN;
-        if (arg && *arg) c->ping_syn_ports = arg;
-        return PS_OK;
-    case O_PING_ACK:
-        c->ping_methods |= PS_PING_ACK;
-        if (arg && *arg) c->ping_ack_ports = arg;
-        return PS_OK;
-    case O_PING_UDP:
-        c->ping_methods |= PS_PING_UDP;
-        if (arg && *arg) c->ping_udp_ports = arg;
-        return PS_OK;
-    case O_NO_ARP_PING: c->disable_arp_ping = 1; return PS_OK;
-    case O_ALLOW_LARGE: c->allow_large = 1; return PS_OK;
-    case O_NO_PING: c->no_ping = 1; return PS_OK;
-    case O_SCAN_UDP: c->udp_scan = 1; return PS_OK;
-    case O_SCAN_CONNECT:
-    case O_SCAN_SYN: {
-        enum ps_scan_type want = o->id == O_SCAN_SYN ? PS_SCAN_SYN : PS_SCAN_CONNECT;
-        if (c->scan_type != PS_SCAN_DEFAULT && c->scan_type != want)
-            return ps_fail(e, PS_EINPUT, "%s conflicts with the TCP scan type given before it (-sS and -sT "
-                           "are two ways to the same answer: pick one)", name);
-        c->scan_type = want;
-        return PS_OK;
-    }
-    case O_SEED:
-        if (parse_u64_digits(arg, strlen(arg), &c->seed))
-            return ps_fail(e, PS_EINPUT, "--seed: '%s' is not a decimal number from 0 to 2^64-1", arg);
-        c->seed_given = 1;
-        return PS_OK;
-    case O_SHARD: {
-        const char *slash = strchr(arg, '/');
-        uint64_t k, n;
-        if (!slash || parse_u64_digits(arg, (size_t)(slash - arg), &k) ||
-            parse_u64_digits(slash + 1, strlen(slash + 1), &n) || n == 0 || k == 0 || k > n || n > 1000000)
-            return ps_fail(e, PS_EINPUT, "--shard: '%s' is not K/N with 1 <= K <= N <= 1000000", arg);
-        c->shard = (unsigned)(k - 1);
-        c->nshards = (unsigned)n;
-        return PS_OK;
-    }
+    case O_PING_SYN: return ping_ports(c, PS_PING_SYN, arg, &c->ping_syn_ports);
+    case O_PING_ACK: return ping_ports(c, PS_PING_ACK, arg, &c->ping_ack_ports);
+    case O_PING_UDP: return ping_ports(c, PS_PING_UDP, arg, &c->ping_udp_ports);
+    case O_SCAN_CONNECT: return scan_type(c, PS_SCAN_CONNECT, name, e);
+    case O_SCAN_SYN: return scan_type(c, PS_SCAN_SYN, name, e);
+    case O_SEED: return seed(c, arg, e);
+    case O_SHARD: return shard(c, arg, e);
+    case O_TIMING: return timing(st, arg, e);
+    case O_OUT_ALL: return output_all(st, arg, e);
     case O_IFACE:
         if (if_nametoindex(arg) == 0)
             return ps_fail(e, PS_EINPUT, "%s: no such network interface '%s' (see 'ip link')", name, arg);
@@ -206,85 +244,40 @@ static int apply(struct parse_state *st, const struct option_row *o, const char 
             return ps_fail(e, PS_EINPUT, "%s: '%s' is not an IP address", name, arg);
         c->has_source_ip = 1;
         return PS_OK;
-    case O_SOURCE_PORT:
-        if ((r = parse_int(name, arg, 1, 65535, &v, e))) return r;
-        c->source_port = (int)v;
-        return PS_OK;
     case O_PORTS:
         if (c->ports) return ps_fail(e, PS_EINPUT, "-p given twice ('%s' and '%s'): combine them with commas", c->ports, arg);
         c->ports = arg;
         st->saw_ports = 1;
         return PS_OK;
-    case O_TOP_PORTS:
-        if ((r = parse_int(name, arg, 1, 65535, &v, e))) return r;
-        c->top_ports = (int)v;
-        return PS_OK;
-    case O_EXCLUDE_PORTS: c->exclude_ports = arg; return PS_OK;
-    case O_TIMING: {
-        const char *a = arg;
-        static const char *const names[6] = {"paranoid", "sneaky", "polite", "normal", "aggressive", "insane"};
-        for (int i = 0; i < 6; i++)
-            if (strcasecmp(a, names[i]) == 0) { st->timing = i + 1; return PS_OK; }
-        if ((r = parse_int("-T", a, 0, 5, &v, e))) return r;
-        st->timing = (int)v + 1;
-        return PS_OK;
-    }
-    case O_MAX_RETRIES:
-        if ((r = parse_int(name, arg, 0, 50, &v, e))) return r;
-        st->explicit_timing.max_retries = (int)v;
-        return PS_OK;
-    case O_INITIAL_RTT: return parse_time_ms(name, arg, &st->explicit_timing.initial_rtt_ms, e);
-    case O_MIN_RTT: return parse_time_ms(name, arg, &st->explicit_timing.min_rtt_ms, e);
-    case O_MAX_RTT: return parse_time_ms(name, arg, &st->explicit_timing.max_rtt_ms, e);
-    case O_MIN_RATE: return parse_rate(name, arg, &c->min_rate, e);
-    case O_MAX_RATE: return parse_rate(name, arg, &c->max_rate, e);
-    case O_MAX_PARALLELISM:
-        if ((r = parse_int(name, arg, 1, 1000000, &v, e))) return r;
-        st->explicit_timing.max_parallelism = (int)v;
-        return PS_OK;
-    case O_OUT_NORMAL: return add_output(st, PS_OUT_NORMAL, arg, e);
-    case O_OUT_JSON: return add_output(st, PS_OUT_JSON, arg, e);
-    case O_OUT_XML: return add_output(st, PS_OUT_XML, arg, e);
-    case O_OUT_GREP: return add_output(st, PS_OUT_GREP, arg, e);
-    case O_OUT_ALL: {
-        static const struct { enum ps_output_format f; const char *ext; } all[] = {
-            {PS_OUT_NORMAL, ".nmap"}, {PS_OUT_XML, ".xml"}, {PS_OUT_GREP, ".gnmap"}, {PS_OUT_JSON, ".jsonl"},
-        };
-        if (strcmp(arg, "-") == 0) return ps_fail(e, PS_EINPUT, "-oA needs a file name base, not '-'");
-        for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
-            if (st->cli->nowned == 8) return ps_fail(e, PS_EINPUT, "-oA given too often");
-            char *path = malloc(strlen(arg) + 8);
-            if (!path) return ps_fail(e, PS_ERUNTIME, "out of memory");
-            sprintf(path, "%s%s", arg, all[i].ext);
-            st->cli->owned[st->cli->nowned++] = path;
-            if ((r = add_output(st, all[i].f, path, e))) return r;
-        }
-        return PS_OK;
-    }
-    case O_QUIET: c->quiet = 1; return PS_OK;
-    case O_STATS_EVERY: return parse_time_ms(name, arg, &c->stats_every_ms, e);
-    case O_EXPECT: c->expect_file = arg; return PS_OK;
-    case O_EXPECT_STRICT: c->expect_strict = 1; return PS_OK;
-    case O_NO_LOCAL_INFO: c->no_local_info = 1; return PS_OK;
-    case O_VERSION_DETECT: c->version_detect = 1; return PS_OK;
-    case O_VERSION_INTENSITY:
-        if ((r = parse_int(name, arg, 0, 9, &v, e))) return r;
-        c->version_intensity = (int)v;
-        return PS_OK;
-    case O_VERSION_LIGHT: c->version_intensity = 2; return PS_OK;
-    case O_VERSION_ALL: c->version_intensity = 9; return PS_OK;
-    case O_PROBE_DB:
-        if (c->nprobe_dbs == PS_MAX_PROBE_DBS) return ps_fail(e, PS_EINPUT, "--probe-db given more than %d times", PS_MAX_PROBE_DBS);
-        c->probe_dbs[c->nprobe_dbs++] = arg;
-        return PS_OK;
     case O_USER:
         if (!*arg || strlen(arg) > 64) return ps_fail(e, PS_EINPUT, "--user: '%s' is not a user name", arg);
         c->run_user = arg;
         return PS_OK;
-    case O_NO_PRIVDROP: c->no_privdrop = 1; return PS_OK;
-    case O_OPEN: c->open_only = 1; return PS_OK;
-    case O_VERBOSE: c->verbose++; return PS_OK;
-    case O_DEBUG: c->debug++; return PS_OK;
+    default: return ps_fail(e, PS_ERUNTIME, "option %s has no handler", name);
+    }
+}
+
+/* One option: the table says where its value goes, or that it has a case
+ * of its own. */
+static int apply(struct parse_state *st, const struct option_row *o, const char *name, const char *arg, ps_err *e)
+{
+    ps_config *c = o->timing ? &st->explicit_timing : &st->cli->cfg;
+    char *f = (char *)c + o->field;
+    long v;
+    int r;
+    switch (o->kind) {
+    case K_CALL: return apply_call(st, o, name, arg, e);
+    case K_SET: *(int *)f = (int)o->lo; return PS_OK;
+    case K_COUNT: (*(int *)f)++; return PS_OK;
+    case K_BITS: *(unsigned *)f |= (unsigned)o->lo; return PS_OK;
+    case K_INT:
+        if ((r = parse_int(name, arg, o->lo, o->hi, &v, e))) return r;
+        *(int *)f = (int)v;
+        return PS_OK;
+    case K_TIME: return parse_time_ms(name, arg, (int *)f, e);
+    case K_RATE: return parse_rate(name, arg, (double *)f, e);
+    case K_STRING: *(const char **)f = arg; return PS_OK;
+    case K_OUTPUT: return add_output(st, (enum ps_output_format)o->lo, arg, e);
     }
     return ps_fail(e, PS_ERUNTIME, "option %s has no handler", name);
 }
@@ -397,11 +390,75 @@ static int build_sets(struct parse_state *st, const char **targets, int ntargets
     return PS_OK;
 }
 
+/* The option a token names, with its argument (attached, or the next
+ * token: *i advances past it). */
+static int read_option(const char *tok, int argc, char **argv, int *i, const struct option_row **row,
+                       const char **argp, int *count, ps_err *e)
+{
+    const char *arg;
+    const struct option_row *o = lookup(tok, &arg, count);
+    if (!o) return ps_fail(e, PS_EINPUT, "unknown option '%s' (see pscan --help)", tok);
+    if ((o->flags & F_OPTJOIN) && (!arg || !*arg)) {
+        arg = NULL; /* -PS alone: the default ports */
+    } else if ((o->flags & F_ARG) && (!arg || !*arg)) {
+        if (arg && !*arg && o->name[1] == '-') return ps_fail(e, PS_EINPUT, "%s needs a value after '='", o->name);
+        if (*i + 1 >= argc) return ps_fail(e, PS_EINPUT, "%s needs an argument (%s)", o->name, o->arg);
+        arg = argv[++*i];
+    }
+    *row = o;
+    *argp = arg;
+    return PS_OK;
+}
+
+/* Every token: options applied in order, the rest kept as targets. */
+static int read_args(struct parse_state *st, int argc, char **argv, const char **targets, int *ntargets, ps_err *e)
+{
+    int only_targets = 0, r = PS_OK;
+    for (int i = 1; i < argc && r == PS_OK; i++) {
+        const char *tok = argv[i], *arg = NULL;
+        const struct option_row *o = NULL;
+        int count;
+        if (only_targets || tok[0] != '-' || tok[1] == 0) {
+            targets[(*ntargets)++] = tok;
+            continue;
+        }
+        if (strcmp(tok, "--") == 0) {
+            only_targets = 1;
+            continue;
+        }
+        if ((r = read_option(tok, argc, argv, &i, &o, &arg, &count, e))) break;
+        for (int k = 0; k < count && r == PS_OK; k++) r = apply(st, o, o->name, arg, e);
+    }
+    return r;
+}
+
+/* Options that exclude each other, and the timing: the -T template first,
+ * explicit values over it. */
+static int settle(struct parse_state *st, ps_err *e)
+{
+    ps_config *c = &st->cli->cfg;
+    const ps_config *x = &st->explicit_timing;
+    if (st->saw_ipv4 && st->saw_ipv6) return ps_fail(e, PS_EINPUT, "-4 and -6 conflict: choose one");
+    if (st->saw_ports && c->top_ports) return ps_fail(e, PS_EINPUT, "-p and --top-ports conflict: choose one");
+    if (c->run_user && c->no_privdrop)
+        return ps_fail(e, PS_EINPUT, "--user %s and --no-privdrop conflict: choose one", c->run_user);
+    if (c->min_rate && c->max_rate && c->min_rate > c->max_rate)
+        return ps_fail(e, PS_EINPUT, "--min-rate %g is above --max-rate %g", c->min_rate, c->max_rate);
+    apply_timing(c, st->timing ? st->timing - 1 : 3);
+    if (x->max_retries >= 0) c->max_retries = x->max_retries;
+    if (x->initial_rtt_ms) c->initial_rtt_ms = x->initial_rtt_ms;
+    if (x->min_rtt_ms) c->min_rtt_ms = x->min_rtt_ms;
+    if (x->max_rtt_ms) c->max_rtt_ms = x->max_rtt_ms;
+    if (x->max_parallelism) c->max_parallelism = x->max_parallelism;
+    if (c->min_rtt_ms > c->max_rtt_ms) return ps_fail(e, PS_EINPUT, "--min-rtt-timeout is above --max-rtt-timeout");
+    return PS_OK;
+}
+
 int ps_cli_parse(ps_cli *cli, int argc, char **argv, ps_err *e)
 {
     struct parse_state st;
     const char **targets = calloc((size_t)argc + 1, sizeof *targets);
-    int ntargets = 0, r = PS_OK, only_targets = 0;
+    int ntargets = 0, r;
 
     memset(cli, 0, sizeof *cli);
     memset(&st, 0, sizeof st);
@@ -412,72 +469,12 @@ int ps_cli_parse(ps_cli *cli, int argc, char **argv, ps_err *e)
     cli->cfg.version_intensity = 7;
     cli->cfg.nshards = 1;
 
-    for (int i = 1; i < argc && r == PS_OK; i++) {
-        const char *tok = argv[i];
-        if (only_targets || tok[0] != '-' || tok[1] == 0) {
-            targets[ntargets++] = tok;
-            continue;
-        }
-        if (strcmp(tok, "--") == 0) {
-            only_targets = 1;
-            continue;
-        }
-        const char *arg;
-        int count;
-        const struct option_row *o = lookup(tok, &arg, &count);
-        if (!o) {
-            r = ps_fail(e, PS_EINPUT, "unknown option '%s' (see pscan --help)", tok);
-            break;
-        }
-        if ((o->flags & F_OPTJOIN) && (!arg || !*arg)) {
-            arg = NULL; /* -PS alone: the default ports */
-        } else if ((o->flags & F_ARG) && (!arg || !*arg)) {
-            if (arg && !*arg && o->name[1] == '-') {
-                r = ps_fail(e, PS_EINPUT, "%s needs a value after '='", o->name);
-                break;
-            }
-            if (i + 1 >= argc) {
-                r = ps_fail(e, PS_EINPUT, "%s needs an argument (%s)", o->name, o->arg);
-                break;
-            }
-            arg = argv[++i];
-        }
-        for (int k = 0; k < count && r == PS_OK; k++)
-            r = apply(&st, o, o->name, arg, e);
+    r = read_args(&st, argc, argv, targets, &ntargets, e);
+    if (!r && cli->action == PS_CLI_SCAN) {
+        r = settle(&st, e);
+        if (!r && ntargets == 0 && st.ntarget_files == 0) r = ps_fail(e, PS_EINPUT, "no targets given (see pscan --help)");
+        if (!r) r = build_sets(&st, targets, ntargets, e);
     }
-    if (r) goto out;
-    if (cli->action != PS_CLI_SCAN) goto out;
-
-    ps_config *c = &cli->cfg;
-    if (st.saw_ipv4 && st.saw_ipv6) { r = ps_fail(e, PS_EINPUT, "-4 and -6 conflict: choose one"); goto out; }
-    if (st.saw_ports && c->top_ports) { r = ps_fail(e, PS_EINPUT, "-p and --top-ports conflict: choose one"); goto out; }
-    if (c->run_user && c->no_privdrop) {
-        r = ps_fail(e, PS_EINPUT, "--user %s and --no-privdrop conflict: choose one", c->run_user);
-        goto out;
-    }
-    if (c->min_rate && c->max_rate && c->min_rate > c->max_rate) {
-        r = ps_fail(e, PS_EINPUT, "--min-rate %g is above --max-rate %g", c->min_rate, c->max_rate);
-        goto out;
-    }
-
-    /* Timing: the template first, then explicit values over it. */
-    apply_timing(c, st.timing ? st.timing - 1 : 3);
-    if (st.explicit_timing.max_retries >= 0) c->max_retries = st.explicit_timing.max_retries;
-    if (st.explicit_timing.initial_rtt_ms) c->initial_rtt_ms = st.explicit_timing.initial_rtt_ms;
-    if (st.explicit_timing.min_rtt_ms) c->min_rtt_ms = st.explicit_timing.min_rtt_ms;
-    if (st.explicit_timing.max_rtt_ms) c->max_rtt_ms = st.explicit_timing.max_rtt_ms;
-    if (st.explicit_timing.max_parallelism) c->max_parallelism = st.explicit_timing.max_parallelism;
-    if (c->min_rtt_ms > c->max_rtt_ms) {
-        r = ps_fail(e, PS_EINPUT, "--min-rtt-timeout is above --max-rtt-timeout");
-        goto out;
-    }
-
-    if (ntargets == 0 && st.ntarget_files == 0) {
-        r = ps_fail(e, PS_EINPUT, "no targets given (see pscan --help)");
-        goto out;
-    }
-    r = build_sets(&st, targets, ntargets, e);
-out:
     free(targets);
     return r;
 }

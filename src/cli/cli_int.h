@@ -31,6 +31,21 @@ enum {
     F_OPTJOIN = 16, /* an optional argument, attached only: -PS, -PS22,80 */
 };
 
+/* What the parser does with an option.  Most options store one value in
+ * one ps_config field (option_row.field, its offset); K_CALL rows have a
+ * case of their own in cli.c's apply_call(). */
+enum opt_kind {
+    K_CALL,   /* a case in apply_call() */
+    K_SET,    /* int field = lo */
+    K_COUNT,  /* int field += 1, once per letter (-vvv) */
+    K_BITS,   /* unsigned field |= lo */
+    K_INT,    /* int field = the argument, a whole number from lo to hi */
+    K_TIME,   /* int field = the argument as a time (500ms, 2s), in ms */
+    K_RATE,   /* double field = the argument, a rate above 0, at most 1e9 */
+    K_STRING, /* const char *field = the argument */
+    K_OUTPUT, /* one more output, format lo (enum ps_output_format), to the argument */
+};
+
 struct option_row {
     enum opt_id id;
     const char *name;  /* as typed: "-p", "--top-ports" */
@@ -40,6 +55,10 @@ struct option_row {
     const char *group;
     const char *help;  /* one line */
     const char *doc;   /* paragraph for the manual, or NULL for `help` */
+    enum opt_kind kind;
+    size_t field;      /* offsetof(ps_config, ...) */
+    long lo, hi;
+    int timing;        /* stored apart, laid over the -T template at the end */
 };
 
 extern const struct option_row ps_cli_options[];

@@ -2,9 +2,29 @@
  *
  * The parser (cli.c) reads these rows; --help and the manual (cli_doc.c)
  * print them, so docs/usage.md and docs/pscan.1 (`make docs`) cannot drift
- * from what the parser does.  Adding an option is adding a row here and a
- * case in cli.c's apply(). */
+ * from what the parser does.  A row that only stores a value into one
+ * ps_config field says which and how (the macros below); the others have
+ * a case in cli.c's apply_call().  Adding an option is adding a row. */
+#include <stddef.h>
+
+#include "pscan/config.h"
+
 #include "cli_int.h"
+
+#define CALL .kind = K_CALL /* a case in cli.c */
+#define AT(f) .field = offsetof(ps_config, f)
+#define FLAG(f) .kind = K_SET, AT(f), .lo = 1
+#define SET(f, v) .kind = K_SET, AT(f), .lo = (v)
+#define COUNT(f) .kind = K_COUNT, AT(f)
+#define BITS(f, b) .kind = K_BITS, AT(f), .lo = (b)
+#define INT(f, a, b) .kind = K_INT, AT(f), .lo = (a), .hi = (b)
+#define TIME(f) .kind = K_TIME, AT(f)
+#define RATE(f) .kind = K_RATE, AT(f)
+#define STRING(f) .kind = K_STRING, AT(f)
+#define OUTPUT(fmt) .kind = K_OUTPUT, .lo = (fmt)
+/* Timing values are kept apart and laid over the -T template at the end. */
+#define TIMING_INT(f, a, b) INT(f, a, b), .timing = 1
+#define TIMING_TIME(f) TIME(f), .timing = 1
 
 #define G_TARGET "TARGET SPECIFICATION"
 #define G_DISCOVERY "HOST DISCOVERY"
@@ -19,35 +39,35 @@ const struct option_row ps_cli_options[] = {
     {O_INPUT_LIST, "-iL", NULL, "FILE", F_ARG, G_TARGET,
      "Read targets from FILE ('-' for standard input)",
      "Read target specifications from FILE, separated by white space or new "
-     "lines; '#' starts a comment. '-' reads standard input."},
+     "lines; '#' starts a comment. '-' reads standard input.", CALL},
     {O_EXCLUDE, "--exclude", NULL, "LIST", F_ARG, G_TARGET,
      "Exclude hosts or networks (comma-separated)",
      "Never scan these targets: a comma-separated list in the same syntax "
      "as targets. Exclusions are subtracted from the target ranges before "
-     "anything is sent."},
+     "anything is sent.", CALL},
     {O_EXCLUDE_FILE, "--excludefile", NULL, "FILE", F_ARG, G_TARGET,
-     "Exclude the targets listed in FILE", NULL},
+     "Exclude the targets listed in FILE", NULL, CALL},
     {O_IPV4, "-4", NULL, NULL, 0, G_TARGET,
-     "Resolve host names to IPv4 addresses only", NULL},
+     "Resolve host names to IPv4 addresses only", NULL, CALL},
     {O_IPV6, "-6", NULL, NULL, 0, G_TARGET,
      "Resolve host names to IPv6 addresses only",
      "Resolve host names to IPv6 addresses only. IPv6 literals and "
-     "networks are accepted without -6."},
+     "networks are accepted without -6.", CALL},
     {O_ALLOW_SPECIAL, "--allow-special", NULL, NULL, 0, G_TARGET,
      "Also scan multicast, broadcast and reserved addresses",
      "Also scan addresses pscan skips by default: 0.0.0.0/8, multicast and "
      "reserved 224.0.0.0/3 (with 255.255.255.255), :: and ff00::/8. Without "
-     "it they are dropped from the target set with a note on standard error."},
+     "it they are dropped from the target set with a note on standard error.", FLAG(allow_special)},
     {O_ALLOW_LARGE, "--allow-large", NULL, NULL, 0, G_TARGET,
-     "Allow a target set larger than a /8 (16,777,216 addresses)", NULL},
+     "Allow a target set larger than a /8 (16,777,216 addresses)", NULL, FLAG(allow_large)},
     {O_NO_DNS, "-n", NULL, NULL, 0, G_DISCOVERY,
      "Never do reverse DNS resolution (pscan never does it; accepted for nmap compatibility)",
-     NULL},
+     NULL, FLAG(no_dns)},
     {O_NO_PING, "-Pn", NULL, NULL, 0, G_DISCOVERY,
      "Treat every target as up: report hosts even when nothing answered",
      "Treat every target as up. Without -Pn a host is reported only if "
      "at least one probe got an answer (an open or closed port, or an ICMP "
-     "error); with it, hosts whose every port is filtered are listed too."},
+     "error); with it, hosts whose every port is filtered are listed too.", FLAG(no_ping)},
     {O_PING_ONLY, "-sn", NULL, NULL, 0, G_DISCOVERY,
      "Host discovery only: list the hosts that are up, scan no port",
      "Host discovery only. With raw-socket rights, targets on the local link "
@@ -59,25 +79,25 @@ const struct option_row ps_cli_options[] = {
      "scan when a -P option is given, or when the targets hold more than 256 "
      "addresses and more than 4 ports are scanned on each (with fewer, the "
      "port probes are the cheaper test of life); -Pn skips it. The port scan "
-     "then covers the hosts found up. See docs/discovery.md."},
-    {O_PING_ARP, "-PR", NULL, NULL, 0, G_DISCOVERY, "Discovery by ARP / neighbour solicitation (local link)", NULL},
-    {O_PING_ECHO, "-PE", NULL, NULL, 0, G_DISCOVERY, "Discovery by ICMP echo request", NULL},
-    {O_PING_TIMESTAMP, "-PP", NULL, NULL, 0, G_DISCOVERY, "Discovery by ICMP timestamp request", NULL},
+     "then covers the hosts found up. See docs/discovery.md.", FLAG(ping_only)},
+    {O_PING_ARP, "-PR", NULL, NULL, 0, G_DISCOVERY, "Discovery by ARP / neighbour solicitation (local link)", NULL, BITS(ping_methods, PS_PING_ARP | PS_PING_ND)},
+    {O_PING_ECHO, "-PE", NULL, NULL, 0, G_DISCOVERY, "Discovery by ICMP echo request", NULL, BITS(ping_methods, PS_PING_ECHO)},
+    {O_PING_TIMESTAMP, "-PP", NULL, NULL, 0, G_DISCOVERY, "Discovery by ICMP timestamp request", NULL, BITS(ping_methods, PS_PING_TIMESTAMP)},
     {O_PING_SYN, "-PS", NULL, "[PORTS]", F_ARG | F_OPTJOIN, G_DISCOVERY,
-     "Discovery by TCP SYN to PORTS (default 443), e.g. -PS22,80", NULL},
+     "Discovery by TCP SYN to PORTS (default 443), e.g. -PS22,80", NULL, CALL},
     {O_PING_ACK, "-PA", NULL, "[PORTS]", F_ARG | F_OPTJOIN, G_DISCOVERY,
-     "Discovery by TCP ACK to PORTS (default 80)", NULL},
+     "Discovery by TCP ACK to PORTS (default 80)", NULL, CALL},
     {O_PING_UDP, "-PU", NULL, "[PORTS]", F_ARG | F_OPTJOIN, G_DISCOVERY,
-     "Discovery by UDP to PORTS (default 40125): a port unreachable means up", NULL},
+     "Discovery by UDP to PORTS (default 40125): a port unreachable means up", NULL, CALL},
     {O_NO_ARP_PING, "--disable-arp-ping", NULL, NULL, 0, G_DISCOVERY,
-     "Do not use ARP / neighbour solicitation, even on the local link", NULL},
+     "Do not use ARP / neighbour solicitation, even on the local link", NULL, FLAG(disable_arp_ping)},
     {O_SCAN_CONNECT, "-sT", NULL, NULL, 0, G_SCAN,
      "TCP connect() scan (needs no privileges)",
      "TCP connect() scan: a full handshake through the kernel for every "
      "port, many at once on non-blocking sockets. Needs no privileges. "
      "A port is open when the handshake completes, closed when the target "
      "answers with a reset, filtered when nothing answers after the "
-     "retries or an ICMP error says the port is unreachable."},
+     "retries or an ICMP error says the port is unreachable.", CALL},
     {O_SCAN_SYN, "-sS", NULL, NULL, 0, G_SCAN,
      "TCP SYN scan: stateless raw packets (the default with raw-socket rights)",
      "TCP SYN scan, the default when pscan may open raw sockets (root or "
@@ -87,7 +107,7 @@ const struct option_row ps_cli_options[] = {
      "validated without a table of outstanding probes. SYN-ACK means open, "
      "RST closed, ICMP unreachable filtered; probes still unanswered after "
      "the round-trip timeout are resent (only those) up to --max-retries "
-     "times, and then reported filtered."},
+     "times, and then reported filtered.", CALL},
     {O_SCAN_UDP, "-sU", NULL, NULL, 0, G_SCAN,
      "UDP scan: protocol payloads, paced to the target's ICMP rate limit",
      "UDP scan with ordinary sockets (no privileges needed). Well-known ports "
@@ -104,20 +124,20 @@ const struct option_row ps_cli_options[] = {
      "then the UDP scan, into one report: bare ports are scanned on both "
      "protocols, and the default is the top 1000 of each. With -sV, the "
      "UDP probes of the probe database go to open and open|filtered ports; "
-     "a reply makes the port open and names its service."},
+     "a reply makes the port open and names its service.", FLAG(udp_scan)},
     {O_PORTS, "-p", NULL, "PORTS", F_ARG | F_JOIN, G_PORTS,
      "Ports to scan: 22; 1-1024; -p- for all; 22,80,T:443,U:53; ssh,http",
      "Ports to scan. A comma-separated list of ports (22), ranges (1-1024, "
      "and open-ended 1- or -1024), service names from the IANA registry "
      "(ssh, http) and protocol prefixes T: and U: that apply to what "
      "follows them. '-p-' is every port from 1 to 65535. Port 0 is not "
-     "scanned."},
+     "scanned.", CALL},
     {O_TOP_PORTS, "--top-ports", NULL, "N", F_ARG, G_PORTS,
      "Scan the N most common ports (default: 1000)",
      "Scan the N most common ports in pscan's own ranking (see "
-     "docs/ports.md). Without -p or --top-ports, pscan scans the top 1000."},
+     "docs/ports.md). Without -p or --top-ports, pscan scans the top 1000.", INT(top_ports, 1, 65535)},
     {O_EXCLUDE_PORTS, "--exclude-ports", NULL, "PORTS", F_ARG, G_PORTS,
-     "Do not scan these ports", NULL},
+     "Do not scan these ports", NULL, STRING(exclude_ports)},
     {O_VERSION_DETECT, "-sV", NULL, NULL, 0, G_SERVICE,
      "Name the service, product and version behind each open port",
      "Talk to every open port until its service is named: the banner first, "
@@ -127,98 +147,98 @@ const struct option_row ps_cli_options[] = {
      "(the service then reads ssl/NAME). Probes come from pscan's own "
      "database (probes/ in the source tree, or PREFIX/share/pscan/probes; "
      "the PSCAN_PROBES environment variable overrides) and --probe-db files. "
-     "It starts on each port as soon as the port scan finds it open."},
+     "It starts on each port as soon as the port scan finds it open.", FLAG(version_detect)},
     {O_VERSION_INTENSITY, "--version-intensity", NULL, "0-9", F_ARG, G_SERVICE,
-     "Try probes up to this rarity (default 7)", NULL},
+     "Try probes up to this rarity (default 7)", NULL, INT(version_intensity, 0, 9)},
     {O_VERSION_LIGHT, "--version-light", NULL, NULL, 0, G_SERVICE,
-     "Intensity 2: the likely probes only", NULL},
+     "Intensity 2: the likely probes only", NULL, SET(version_intensity, 2)},
     {O_VERSION_ALL, "--version-all", NULL, NULL, 0, G_SERVICE,
-     "Intensity 9: every probe", NULL},
+     "Intensity 9: every probe", NULL, SET(version_intensity, 9)},
     {O_PROBE_DB, "--probe-db", NULL, "FILE", F_ARG, G_SERVICE,
      "Load more probes from FILE (nmap-service-probes syntax; repeatable)",
      "Load more probes from FILE, in the nmap-service-probes syntax (see "
      "docs/probes.md); may be given up to 8 times. An installed nmap's "
      "/usr/share/nmap/nmap-service-probes loads this way (it stays under "
-     "nmap's licence and is read, never copied)."},
+     "nmap's licence and is read, never copied).", CALL},
     {O_TIMING, "-T", NULL, "0-5", F_ARG | F_JOIN, G_TIMING,
      "Timing template: 0 paranoid ... 3 normal (default) ... 5 insane",
      "Timing template. Higher is faster and less patient: -T4 and -T5 lower "
      "the round-trip timeouts and retries, -T0 to -T2 raise them and scan "
-     "one probe at a time. Explicit timing options override the template."},
+     "one probe at a time. Explicit timing options override the template.", CALL},
     {O_MAX_RETRIES, "--max-retries", NULL, "N", F_ARG, G_TIMING,
-     "Resend an unanswered probe at most N times (default 2)", NULL},
+     "Resend an unanswered probe at most N times (default 2)", NULL, TIMING_INT(max_retries, 0, 50)},
     {O_INITIAL_RTT, "--initial-rtt-timeout", NULL, "TIME", F_ARG, G_TIMING,
      "Timeout before the first round-trip time is measured (default 1s)",
      "Probe timeout used until round-trip times have been measured "
      "(default 1s). TIME is a number with an optional unit: ms, s, m, h "
-     "(seconds when none is given)."},
+     "(seconds when none is given).", TIMING_TIME(initial_rtt_ms)},
     {O_MIN_RTT, "--min-rtt-timeout", NULL, "TIME", F_ARG, G_TIMING,
-     "Lower bound of the adaptive probe timeout (default 100ms)", NULL},
+     "Lower bound of the adaptive probe timeout (default 100ms)", NULL, TIMING_TIME(min_rtt_ms)},
     {O_MAX_RTT, "--max-rtt-timeout", NULL, "TIME", F_ARG, G_TIMING,
-     "Upper bound of the adaptive probe timeout (default 10s)", NULL},
+     "Upper bound of the adaptive probe timeout (default 10s)", NULL, TIMING_TIME(max_rtt_ms)},
     {O_MIN_RATE, "--min-rate", NULL, "N", F_ARG, G_TIMING,
      "Send at least N probes per second (never limiting: pscan sends as fast as --max-rate allows)",
      "Accepted for nmap compatibility. pscan does not slow down on its own: the SYN scan sends as "
      "fast as --max-rate allows (no limit by default) and the connect scan keeps "
-     "--max-parallelism connections open, so any minimum is met when the network allows it."},
+     "--max-parallelism connections open, so any minimum is met when the network allows it.", RATE(min_rate)},
     {O_MAX_RATE, "--max-rate", "--rate", "N", F_ARG, G_TIMING,
-     "Send at most N probes per second", NULL},
+     "Send at most N probes per second", NULL, RATE(max_rate)},
     {O_MAX_PARALLELISM, "--max-parallelism", NULL, "N", F_ARG, G_TIMING,
      "At most N probes (connections) outstanding at once",
      "At most N probes outstanding at once. For the connect scan this is "
      "the number of sockets open at a time; it is also capped by the "
      "process's file-descriptor limit (RLIMIT_NOFILE), which pscan raises "
-     "to its hard maximum."},
+     "to its hard maximum.", TIMING_INT(max_parallelism, 1, 1000000)},
     {O_SEED, "--seed", NULL, "N", F_ARG, G_TIMING,
      "Seed of the probe order (SYN scan): the same seed gives the same order",
-     NULL},
+     NULL, CALL},
     {O_SHARD, "--shard", NULL, "K/N", F_ARG, G_TIMING,
      "Scan only part K of N of the probe space (1-based; same --seed on every part)",
      "Split one scan across N machines or processes: part K (1 to N) takes "
      "the K-th of N equal slices of the shuffled probe order. The parts do "
      "not overlap and together cover every probe, provided every part is "
-     "given the same --seed and the same targets and ports."},
+     "given the same --seed and the same targets and ports.", CALL},
     {O_IFACE, "-e", NULL, "IFACE", F_ARG, G_TIMING,
-     "Send and capture on this interface (SYN scan)", NULL},
+     "Send and capture on this interface (SYN scan)", NULL, CALL},
     {O_SOURCE_IP, "-S", "--source-ip", "ADDR", F_ARG, G_TIMING,
-     "Source address of the probes (SYN scan)", NULL},
+     "Source address of the probes (SYN scan)", NULL, CALL},
     {O_SOURCE_PORT, "-g", "--source-port", "PORT", F_ARG, G_TIMING,
-     "Use this one source port (SYN scan; default: a range outside the ephemeral ports)", NULL},
+     "Use this one source port (SYN scan; default: a range outside the ephemeral ports)", NULL, INT(source_port, 1, 65535)},
     {O_OUT_NORMAL, "-oN", NULL, "FILE", F_ARG, G_OUTPUT,
-     "Write the normal report to FILE ('-' for standard output)", NULL},
+     "Write the normal report to FILE ('-' for standard output)", NULL, OUTPUT(PS_OUT_NORMAL)},
     {O_OUT_JSON, "-oJ", NULL, "FILE", F_ARG, G_OUTPUT,
      "Write JSON Lines to FILE: one object per result as found, a summary last",
      "Write JSON Lines to FILE: one object per open port as it is found, one "
      "per host when it is complete, and a final summary object. The schema is "
-     "versioned and described in docs/output.md."},
+     "versioned and described in docs/output.md.", OUTPUT(PS_OUT_JSON)},
     {O_OUT_XML, "-oX", NULL, "FILE", F_ARG, G_OUTPUT,
-     "Write XML in nmap's format (valid against nmap.dtd) to FILE", NULL},
+     "Write XML in nmap's format (valid against nmap.dtd) to FILE", NULL, OUTPUT(PS_OUT_XML)},
     {O_OUT_GREP, "-oG", NULL, "FILE", F_ARG, G_OUTPUT,
-     "Write grepable output (one line per host) to FILE", NULL},
+     "Write grepable output (one line per host) to FILE", NULL, OUTPUT(PS_OUT_GREP)},
     {O_OUT_ALL, "-oA", NULL, "BASE", F_ARG, G_OUTPUT,
-     "Write BASE.nmap, BASE.xml, BASE.gnmap and BASE.jsonl at once", NULL},
+     "Write BASE.nmap, BASE.xml, BASE.gnmap and BASE.jsonl at once", NULL, CALL},
     {O_QUIET, "-q", NULL, NULL, 0, G_OUTPUT,
-     "Quiet: no progress line and no notes on standard error", NULL},
+     "Quiet: no progress line and no notes on standard error", NULL, FLAG(quiet)},
     {O_STATS_EVERY, "--stats-every", NULL, "TIME", F_ARG, G_OUTPUT,
      "Print a progress line on standard error every TIME",
      "Print a progress line (rate, percentage done, time left, open ports "
      "found) on standard error every TIME. On a terminal pscan keeps one "
-     "live status line anyway; --stats-every is for logs."},
+     "live status line anyway; --stats-every is for logs.", TIME(stats_every_ms)},
     {O_EXPECT, "--expect", NULL, "FILE", F_ARG, G_OUTPUT,
      "CI policy: open ports allowed per host or network; others exit 3",
      "Check the results against a policy of open ports allowed per host or "
      "network (format in docs/ci.md). Every open port the policy does not "
-     "allow gets one line on standard error and the exit status is 3."},
+     "allow gets one line on standard error and the exit status is 3.", STRING(expect_file)},
     {O_EXPECT_STRICT, "--expect-strict", NULL, NULL, 0, G_OUTPUT,
-     "With --expect: expected ports found closed also fail (exit 3)", NULL},
+     "With --expect: expected ports found closed also fail (exit 3)", NULL, FLAG(expect_strict)},
     {O_NO_LOCAL_INFO, "--no-local-info", NULL, NULL, 0, G_OUTPUT,
-     "Do not name the local process behind open ports of this machine", NULL},
+     "Do not name the local process behind open ports of this machine", NULL, FLAG(no_local_info)},
     {O_OPEN, "--open", NULL, NULL, 0, G_OUTPUT,
-     "Show only open ports", NULL},
+     "Show only open ports", NULL, FLAG(open_only)},
     {O_VERBOSE, "-v", NULL, NULL, F_REPEAT, G_OUTPUT,
-     "More output: open ports as they are found (-vv for more)", NULL},
+     "More output: open ports as they are found (-vv for more)", NULL, COUNT(verbose)},
     {O_DEBUG, "-d", NULL, NULL, F_REPEAT, G_OUTPUT,
-     "Debugging output on standard error (-dd for more)", NULL},
+     "Debugging output on standard error (-dd for more)", NULL, COUNT(debug)},
     {O_USER, "--user", NULL, "NAME", F_ARG, G_MISC,
      "Run as this user once the raw sockets are open (root only; default nobody)",
      "Started as root, pscan does what needs root first (host discovery, "
@@ -228,12 +248,12 @@ const struct option_row ps_cli_options[] = {
      "has opened its raw sockets and capture handle. The scan itself, -sV "
      "included, runs with no rights at all. Without root (file capabilities, "
      "see docs/security.md) the user stays the same and only the capabilities "
-     "are dropped. An unknown NAME is an error."},
+     "are dropped. An unknown NAME is an error.", CALL},
     {O_NO_PRIVDROP, "--no-privdrop", NULL, NULL, 0, G_MISC,
      "Keep root (or the capabilities pscan started with) for the whole scan",
      "Keep the rights pscan started with until it exits, for debugging. The "
      "PROCESS column does not depend on it: who owns local sockets is read "
-     "before any drop."},
+     "before any drop.", FLAG(no_privdrop)},
     {O_RESUME, "--resume", NULL, "FILE", F_ARG, G_MISC,
      "Continue an interrupted scan from its state file (alone on the line)",
      "Continue a scan that was interrupted (Ctrl-C or SIGTERM). An interrupted "
@@ -241,12 +261,12 @@ const struct option_row ps_cli_options[] = {
      "got to pscan.resume in the current directory; 'pscan --resume "
      "pscan.resume' runs the rest without repeating finished work. The resumed "
      "run appends to the first run's normal, grepable and JSON Lines files and "
-     "writes its XML to FILE.resumed. Must be the only option."},
+     "writes its XML to FILE.resumed. Must be the only option.", CALL},
     {O_VERSION, "--version", "-V", NULL, 0, G_MISC,
-     "Print the version and exit", NULL},
-    {O_HELP, "--help", "-h", NULL, 0, G_MISC, "Print this help and exit", NULL},
+     "Print the version and exit", NULL, CALL},
+    {O_HELP, "--help", "-h", NULL, 0, G_MISC, "Print this help and exit", NULL, CALL},
     {O_HELP_FORMAT, "--help-format", NULL, "FORMAT", F_ARG | F_HIDDEN, G_MISC,
-     "Print the manual as markdown or man (troff)", NULL},
+     "Print the manual as markdown or man (troff)", NULL, CALL},
 };
 
 const size_t ps_cli_noptions = sizeof ps_cli_options / sizeof ps_cli_options[0];
