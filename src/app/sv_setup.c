@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sv_setup.h"
+#include "app_int.h"
 
 #ifndef PSCAN_PROBE_DIR
 #define PSCAN_PROBE_DIR "/usr/local/share/pscan/probes"
