@@ -1,5 +1,6 @@
-/* targets_int.h: the target set's representation, shared by the parser
- * and interval vectors (targets.c) and the finished set (targets_set.c). */
+/* targets_int.h: the target set's representation, shared by the set being
+ * built (targets.c), the words that fill it (targets_parse.c) and the
+ * finished set (targets_set.c). */
 #ifndef PSCAN_TARGETS_INT_H
 #define PSCAN_TARGETS_INT_H
 
@@ -38,6 +39,9 @@ struct ps_targets {
     int drop_special;        /* finalize drops multicast, broadcast, 0/8, 240/4 */
     ps_u128 special_removed; /* addresses finalize dropped for being special */
 };
+
+/* Record the name the user gave for a (the first one wins); targets.c. */
+int ps_tg_remember_name(ps_targets *t, const ps_addr *a, const char *name, ps_err *e);
 
 /* Interval vectors (targets.c). */
 void ps_spanvec_merge(spanvec *sv);
