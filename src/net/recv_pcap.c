@@ -66,6 +66,18 @@ static int is_loopback(const char *ifname)
     return lo;
 }
 
+static int set_filter(ps_recv *r, const char *filter, ps_err *e)
+{
+    struct bpf_program prog;
+    if (pcap_compile(r->p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0)
+        return ps_fail(e, PS_EINPUT, "bad capture filter '%s': %s", filter, pcap_geterr(r->p));
+    int fr = pcap_setfilter(r->p, &prog);
+    pcap_freecode(&prog);
+    if (fr < 0)
+        return ps_fail(e, PS_ERUNTIME, "installing capture filter on %s: %s", r->ifname, pcap_geterr(r->p));
+    return PS_OK;
+}
+
 int ps_recv_open(const ps_recv_cfg *cfg, ps_recv **out, ps_err *e)
 {
     *out = NULL;
@@ -119,21 +131,7 @@ int ps_recv_open(const ps_recv_cfg *cfg, ps_recv **out, ps_err *e)
             setsockopt(pcap_fileno(r->p), SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
 #endif
     }
-    if (cfg->filter && cfg->filter[0]) {
-        struct bpf_program prog;
-        if (pcap_compile(r->p, &prog, cfg->filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
-            rc = ps_fail(e, PS_EINPUT, "bad capture filter '%s': %s", cfg->filter,
-                         pcap_geterr(r->p));
-            goto fail;
-        }
-        int fr = pcap_setfilter(r->p, &prog);
-        pcap_freecode(&prog);
-        if (fr < 0) {
-            rc = ps_fail(e, PS_ERUNTIME, "installing capture filter on %s: %s", r->ifname,
-                         pcap_geterr(r->p));
-            goto fail;
-        }
-    }
+    if (cfg->filter && cfg->filter[0] && (rc = set_filter(r, cfg->filter, e))) goto fail;
     if (pcap_setnonblock(r->p, 1, eb) < 0) {
         rc = ps_fail(e, PS_ERUNTIME, "capture on %s: %s", r->ifname, eb);
         goto fail;

@@ -316,6 +316,60 @@ static int pkt_send_batch(ps_sender *s, const ps_frame *f, size_t n, ps_err *e)
     return p->ring ? ring_send(p, f, n, e) : mmsg_send(p, f, n, e);
 }
 
+/* The socket: bound to the device, a big send buffer, bounded blocking
+ * sends, and (if asked) no qdisc. */
+static int socket_setup(pkt_sender *p, const ps_sender_cfg *cfg, int ifindex, ps_err *e)
+{
+    p->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+    if (p->fd < 0) {
+        int err = errno;
+        return ps_fail(e, PS_ERUNTIME, "AF_PACKET socket: %s%s", strerror(err),
+                       err == EPERM ? " (raw sending needs root or CAP_NET_RAW)" : "");
+    }
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    memcpy(ifr.ifr_name, p->ifname, sizeof ifr.ifr_name);
+    if (ioctl(p->fd, SIOCGIFMTU, &ifr) < 0)
+        return ps_fail(e, PS_ERUNTIME, "MTU of %s: %s", p->ifname, strerror(errno));
+    p->max_len = (uint32_t)ifr.ifr_mtu + ETH_HLEN;
+
+    struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = 0,
+                               .sll_ifindex = ifindex };
+    if (bind(p->fd, (struct sockaddr *)&sll, sizeof sll) < 0)
+        return ps_fail(e, PS_ERUNTIME, "binding AF_PACKET to %s: %s", p->ifname, strerror(errno));
+    int sndbuf = SNDBUF_BYTES;
+    if (setsockopt(p->fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof sndbuf) < 0)
+        setsockopt(p->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+    /* A blocking send waits for buffer space, but never longer than this. */
+    struct timeval tv = { .tv_sec = 0, .tv_usec = 100000 };
+    setsockopt(p->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    int one = 1;
+    if (cfg->qdisc_bypass && setsockopt(p->fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof one) < 0)
+        return ps_fail(e, PS_ERUNTIME, "PACKET_QDISC_BYPASS on %s: %s", p->ifname, strerror(errno));
+    return PS_OK;
+}
+
+/* The sending mode: a TX ring, or message vectors for sendmmsg. */
+static int mode_setup(pkt_sender *p, int mode, ps_err *e)
+{
+    if (mode == PS_SEND_RING) {
+        int rc = ring_setup(p, e);
+        if (rc) return rc;
+        snprintf(p->base.mode, sizeof p->base.mode, "tx-ring");
+        return PS_OK;
+    }
+    if (mode != PS_SEND_MMSG) return ps_fail(e, PS_EINPUT, "unknown send mode %d", mode);
+    p->msgs = calloc(p->batch, sizeof *p->msgs);
+    p->iovs = calloc(p->batch, sizeof *p->iovs);
+    if (!p->msgs || !p->iovs) return ps_fail(e, PS_ERUNTIME, "out of memory");
+    for (uint32_t i = 0; i < p->batch; i++) {
+        p->msgs[i].msg_hdr.msg_iov = &p->iovs[i];
+        p->msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+    snprintf(p->base.mode, sizeof p->base.mode, "sendmmsg");
+    return PS_OK;
+}
+
 static int pkt_open(const ps_sender_cfg *cfg, ps_sender **out, ps_err *e)
 {
     *out = NULL;
@@ -338,70 +392,14 @@ static int pkt_open(const ps_sender_cfg *cfg, ps_sender **out, ps_err *e)
         free(p);
         return ps_fail(e, PS_EINPUT, "no interface with index %d", ifindex);
     }
-    int rc;
-    p->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
-    if (p->fd < 0) {
-        int err = errno;
-        rc = ps_fail(e, PS_ERUNTIME, "AF_PACKET socket: %s%s", strerror(err),
-                     err == EPERM ? " (raw sending needs root or CAP_NET_RAW)" : "");
-        goto fail;
-    }
-    struct ifreq ifr;
-    memset(&ifr, 0, sizeof ifr);
-    memcpy(ifr.ifr_name, p->ifname, sizeof ifr.ifr_name);
-    if (ioctl(p->fd, SIOCGIFMTU, &ifr) < 0) {
-        rc = ps_fail(e, PS_ERUNTIME, "MTU of %s: %s", p->ifname, strerror(errno));
-        goto fail;
-    }
-    p->max_len = (uint32_t)ifr.ifr_mtu + ETH_HLEN;
-
-    struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = 0,
-                               .sll_ifindex = ifindex };
-    if (bind(p->fd, (struct sockaddr *)&sll, sizeof sll) < 0) {
-        rc = ps_fail(e, PS_ERUNTIME, "binding AF_PACKET to %s: %s", p->ifname, strerror(errno));
-        goto fail;
-    }
-    int sndbuf = SNDBUF_BYTES;
-    if (setsockopt(p->fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof sndbuf) < 0)
-        setsockopt(p->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
-    /* A blocking send waits for buffer space, but never longer than this. */
-    struct timeval tv = { .tv_sec = 0, .tv_usec = 100000 };
-    setsockopt(p->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    if (cfg->qdisc_bypass) {
-        int one = 1;
-        if (setsockopt(p->fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof one) < 0) {
-            rc = ps_fail(e, PS_ERUNTIME, "PACKET_QDISC_BYPASS on %s: %s", p->ifname,
-                         strerror(errno));
-            goto fail;
-        }
-    }
-
-    int mode = cfg->mode ? cfg->mode : DEFAULT_MODE;
-    if (mode == PS_SEND_RING) {
-        if ((rc = ring_setup(p, e)))
-            goto fail;
-        snprintf(p->base.mode, sizeof p->base.mode, "tx-ring");
-    } else if (mode == PS_SEND_MMSG) {
-        p->msgs = calloc(p->batch, sizeof *p->msgs);
-        p->iovs = calloc(p->batch, sizeof *p->iovs);
-        if (!p->msgs || !p->iovs) {
-            rc = ps_fail(e, PS_ERUNTIME, "out of memory");
-            goto fail;
-        }
-        for (uint32_t i = 0; i < p->batch; i++) {
-            p->msgs[i].msg_hdr.msg_iov = &p->iovs[i];
-            p->msgs[i].msg_hdr.msg_iovlen = 1;
-        }
-        snprintf(p->base.mode, sizeof p->base.mode, "sendmmsg");
-    } else {
-        rc = ps_fail(e, PS_EINPUT, "unknown send mode %d", mode);
-        goto fail;
+    int rc = socket_setup(p, cfg, ifindex, e);
+    if (!rc) rc = mode_setup(p, cfg->mode ? cfg->mode : DEFAULT_MODE, e);
+    if (rc) {
+        pkt_close(&p->base);
+        return rc;
     }
     *out = &p->base;
     return PS_OK;
-fail:
-    pkt_close(&p->base);
-    return rc;
 }
 
 const struct ps_sender_ops ps_sender_packet = {
