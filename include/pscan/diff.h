@@ -61,11 +61,4 @@ int ps_diff_main(int argc, char **argv);
  * it allowed?  PS_OK, or PS_EINPUT with the byte offset and problem. */
 int ps_json_check(const char *buf, size_t len, ps_err *e);
 
-/* Internal to the readers (diff.c): add entries, keeping the model sorted
- * later.  Return PS_ERUNTIME when out of memory. */
-int ps_diff_add_port(ps_diff_result *r, const ps_diff_port *p, ps_err *e);
-int ps_diff_add_host(ps_diff_result *r, const ps_addr *a, ps_err *e);
-/* Copy a decoded string of n bytes into a fixed field (cut, NUL-ended). */
-void ps_diff_copy(char *dst, size_t cap, const char *src, size_t n);
-
 #endif

@@ -66,7 +66,7 @@ void ps_writer_close(ps_writer *w);
 /* Flush unless the last flush was under 50 ms ago (host and port events). */
 void ps_writer_flush(ps_writer *w);
 
-/* ---- what the writers share (writer.c) ---------------------------------- */
+/* ---- what the writers share (row.c) ------------------------------------- */
 
 /* The service name a row shows: the -sV name ("ssl/http" through TLS,
  * "tcpwrapped"), else the registry's ("NAME?" when -sV ran and named

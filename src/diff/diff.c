@@ -27,49 +27,6 @@
 
 enum { MAX_FILE = 512 << 20 };
 
-void ps_diff_copy(char *dst, size_t cap, const char *src, size_t n)
-{
-    if (n >= cap) n = cap - 1;
-    /* Do not leave half a UTF-8 character at the cut. */
-    if (n && n == cap - 1)
-        while (n && ((unsigned char)src[n] & 0xc0) == 0x80) n--;
-    memcpy(dst, src, n);
-    dst[n] = '\0';
-}
-
-int ps_diff_add_port(ps_diff_result *r, const ps_diff_port *p, ps_err *e)
-{
-    if (r->nports == r->capports) {
-        size_t cap = r->capports ? r->capports * 2 : 64;
-        ps_diff_port *v = realloc(r->ports, cap * sizeof *v);
-        if (!v) return ps_fail(e, PS_ERUNTIME, "out of memory");
-        r->ports = v;
-        r->capports = cap;
-    }
-    r->ports[r->nports++] = *p;
-    return PS_OK;
-}
-
-int ps_diff_add_host(ps_diff_result *r, const ps_addr *a, ps_err *e)
-{
-    if (r->nhosts == r->caphosts) {
-        size_t cap = r->caphosts ? r->caphosts * 2 : 16;
-        ps_addr *v = realloc(r->hosts, cap * sizeof *v);
-        if (!v) return ps_fail(e, PS_ERUNTIME, "out of memory");
-        r->hosts = v;
-        r->caphosts = cap;
-    }
-    r->hosts[r->nhosts++] = *a;
-    return PS_OK;
-}
-
-void ps_diff_result_free(ps_diff_result *r)
-{
-    free(r->ports);
-    free(r->hosts);
-    memset(r, 0, sizeof *r);
-}
-
 int ps_diff_read(ps_diff_result *out, const char *buf, size_t len, const char *name, ps_err *e)
 {
     size_t i = 0;

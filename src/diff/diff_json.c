@@ -16,9 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pscan/diff.h"
 #include "pscan/escape.h"
 #include "pscan/ports.h"
+
+#include "diff_int.h"
 
 enum { MAX_DEPTH = 64 };
 enum jtype { J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ };

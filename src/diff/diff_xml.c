@@ -18,9 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pscan/diff.h"
 #include "pscan/escape.h"
 #include "pscan/ports.h"
+
+#include "diff_int.h"
 
 enum { MAX_DEPTH = 64, MAX_ATTRS = 32, MAX_NAME = 64, MAX_VALUE = 65536 };
 

@@ -104,21 +104,6 @@ struct disc {
 
 static const uint16_t default_syn[] = {443}, default_ack[] = {80}, default_udp[] = {40125};
 
-/* ---- shared with discover_connect.c ---------------------------------- */
-
-int ps_disc_stopping(const ps_disc_run *r)
-{
-    return (r->stop && *r->stop) || ps_mono_s() > r->deadline;
-}
-
-void ps_disc_local_up(const ps_disc_run *r, uint64_t idx, const ps_addr *a)
-{
-    ps_discover_result res = {.addr = *a, .up = 1, .reason = "localhost-response", .ttl = -1};
-    r->st->local++;
-    r->st->up++;
-    if (r->cb) r->cb(r->ctx, idx, &res);
-}
-
 /* ---- sending ------------------------------------------------------------ */
 
 static int flush(struct batch *b, ps_sender *s, ps_err *e)

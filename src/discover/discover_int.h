@@ -6,6 +6,7 @@
 #ifndef PSCAN_DISCOVER_INT_H
 #define PSCAN_DISCOVER_INT_H
 
+#include "pscan/clock.h"
 #include "pscan/cookie.h"
 #include "pscan/discover.h"
 #include "pscan/localinfo.h"
@@ -27,9 +28,19 @@ typedef struct ps_disc_run {
 } ps_disc_run;
 
 /* Stop asked for, or the deadline passed. */
-int ps_disc_stopping(const ps_disc_run *r);
+static inline int ps_disc_stopping(const ps_disc_run *r)
+{
+    return (r->stop && *r->stop) || ps_mono_s() > r->deadline;
+}
+
 /* Report a local target as up ("localhost-response"). */
-void ps_disc_local_up(const ps_disc_run *r, uint64_t idx, const ps_addr *a);
+static inline void ps_disc_local_up(const ps_disc_run *r, uint64_t idx, const ps_addr *a)
+{
+    ps_discover_result res = {.addr = *a, .up = 1, .reason = "localhost-response", .ttl = -1};
+    r->st->local++;
+    r->st->up++;
+    if (r->cb) r->cb(r->ctx, idx, &res);
+}
 
 /* The unprivileged engine: TCP connect() to 80 and 443 (or the -PS/-PA ports). */
 int ps_disc_connect_run(const ps_disc_run *r, ps_err *e);

@@ -1,9 +1,10 @@
-/* probedb.c: the probe database as a container -- loading files and
- * directories, merging probes that several files define, resolving
- * fallbacks, and the read-only accessors the scan engine uses.
+/* probedb.c: the probe database as a container -- merging probes that
+ * several files define, resolving fallbacks, and the read-only accessors
+ * the scan engine uses.
  *
- * The text of a file is parsed in probedb_parse.c and replies are matched
- * in probedb_match.c; this file owns what ties them together.
+ * Files and directories are read in probedb_load.c, their text parsed in
+ * probedb_parse.c, and replies matched in probedb_match.c; this file owns
+ * what ties them together.
  *
  * Merging.  pscan's database is a directory of files, one per protocol
  * family, and most of them add match lines to the same NULL probe.  So a
@@ -22,12 +23,9 @@
  * probes of the same protocol first, then of the other one.  The chain is resolved to pointers at
  * the end of every load so matching does no name look-ups; a fallback name
  * that names no probe (yet) is skipped, and ps_probedb_check reports it. */
-#include <dirent.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "probedb_int.h"
 
@@ -87,7 +85,7 @@ const char *ps_pdb_file(const ps_probedb *db, ps_where w)
 }
 
 /* Grow *arr (of *cap elements of size sz) to hold at least want. */
-static int grow(void *arr, size_t *cap, size_t want, size_t sz)
+int ps_pdb_grow(void *arr, size_t *cap, size_t want, size_t sz)
 {
     if (want <= *cap) return 0;
     size_t n = *cap ? *cap * 2 : 8;
@@ -99,9 +97,9 @@ static int grow(void *arr, size_t *cap, size_t want, size_t sz)
     return 0;
 }
 
-static int add_file(ps_probedb *db, const char *name, unsigned *fileno)
+int ps_pdb_add_file(ps_probedb *db, const char *name, unsigned *fileno)
 {
-    if (grow(&db->files, &db->capfiles, db->nfiles + 1, sizeof *db->files))
+    if (ps_pdb_grow(&db->files, &db->capfiles, db->nfiles + 1, sizeof *db->files))
         return -1;
     char *copy = strdup(name);
     if (!copy) return -1;
@@ -117,7 +115,7 @@ ps_probe *ps_pdb_probe_get_or_add(ps_probedb *db, enum ps_proto proto,
     for (size_t i = 0; i < db->nprobes; i++)
         if (db->probes[i]->proto == proto && strcmp(db->probes[i]->name, name) == 0)
             return db->probes[i];
-    if (grow(&db->probes, &db->capprobes, db->nprobes + 1, sizeof *db->probes))
+    if (ps_pdb_grow(&db->probes, &db->capprobes, db->nprobes + 1, sizeof *db->probes))
         return NULL;
     ps_probe *p = calloc(1, sizeof *p);
     if (!p || !(p->name = strdup(name))) {
@@ -135,7 +133,7 @@ ps_probe *ps_pdb_probe_get_or_add(ps_probedb *db, enum ps_proto proto,
  * plain list with a linear look-up is the simplest thing that works. */
 int ps_pdb_rangeset_add(ps_rangeset *s, unsigned lo, unsigned hi)
 {
-    if (grow(&s->r, &s->cap, s->n + 1, sizeof *s->r)) return -1;
+    if (ps_pdb_grow(&s->r, &s->cap, s->n + 1, sizeof *s->r)) return -1;
     s->r[s->n].lo = (uint16_t)lo;
     s->r[s->n].hi = (uint16_t)hi;
     s->n++;
@@ -208,7 +206,7 @@ static int index_first_bytes(ps_probe *p)
 
 /* Rebuild every probe's fallback chain (see the top of this file) and
  * first-byte index. */
-static int resolve_chains(ps_probedb *db)
+int ps_pdb_resolve(ps_probedb *db)
 {
     const ps_probe *null_tcp = find_probe(db, PS_TCP, "NULL");
     for (size_t i = 0; i < db->nprobes; i++) {
@@ -237,92 +235,6 @@ int ps_probedb_check(const ps_probedb *db, ps_err *e)
                                p->fallback_where[f].line, p->fallback[f]);
     }
     return PS_OK;
-}
-
-int ps_probedb_load_buf(ps_probedb *db, const char *name, const char *buf,
-                        size_t len, ps_err *e)
-{
-    unsigned fileno;
-    if (!name) name = "(buffer)";
-    if (!db || (!buf && len)) return ps_fail(e, PS_EINPUT, "%s: no database or buffer", name);
-    if (add_file(db, name, &fileno))
-        return ps_fail(e, PS_ERUNTIME, "%s: out of memory", name);
-    int rc = ps_pdb_parse(db, fileno, buf ? buf : "", len, e);
-    if (resolve_chains(db) && rc == PS_OK)
-        rc = ps_fail(e, PS_ERUNTIME, "%s: out of memory", name);
-    return rc;
-}
-
-int ps_probedb_load_file(ps_probedb *db, const char *path, ps_err *e)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return ps_fail(e, PS_EINPUT, "%s: %s", path, strerror(errno));
-    size_t cap = 1 << 16, len = 0;
-    char *buf = malloc(cap);
-    int rc = PS_OK;
-    while (buf) {
-        if (len == cap) {
-            if (cap >= PS_PDB_MAX_FILE) {
-                rc = ps_fail(e, PS_EINPUT, "%s: larger than %u MiB", path,
-                             PS_PDB_MAX_FILE >> 20);
-                break;
-            }
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) break;
-            buf = nb;
-            cap *= 2;
-        }
-        size_t n = fread(buf + len, 1, cap - len, f);
-        len += n;
-        if (n == 0) break;
-    }
-    if (!buf) rc = ps_fail(e, PS_ERUNTIME, "%s: out of memory", path);
-    else if (rc == PS_OK && ferror(f))
-        rc = ps_fail(e, PS_EINPUT, "%s: read error", path);
-    fclose(f);
-    if (rc == PS_OK) rc = ps_probedb_load_buf(db, path, buf, len, e);
-    free(buf);
-    return rc;
-}
-
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-int ps_probedb_load_dir(ps_probedb *db, const char *dir, ps_err *e)
-{
-    DIR *d = opendir(dir);
-    if (!d) return ps_fail(e, PS_EINPUT, "%s: %s", dir, strerror(errno));
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    int rc = PS_OK;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        size_t l = strlen(de->d_name);
-        if (de->d_name[0] == '.' || l < 7 || strcmp(de->d_name + l - 7, ".probes") != 0)
-            continue;
-        char *path = NULL;
-        if (grow(&names, &cap, n + 1, sizeof *names) ||
-            asprintf(&path, "%s/%s", dir, de->d_name) < 0) {
-            rc = ps_fail(e, PS_ERUNTIME, "%s: out of memory", dir);
-            break;
-        }
-        names[n++] = path;
-    }
-    closedir(d);
-    if (rc == PS_OK && n > 1) qsort(names, n, sizeof *names, by_name);
-    for (size_t i = 0; i < n && rc == PS_OK; i++) {
-        struct stat st;
-        if (stat(names[i], &st) == 0 && !S_ISREG(st.st_mode)) continue;
-        rc = ps_probedb_load_file(db, names[i], e);
-    }
-    for (size_t i = 0; i < n; i++) free(names[i]);
-    free(names);
-    if (rc == PS_OK && n == 0)
-        rc = ps_fail(e, PS_EINPUT, "%s: no *.probes files", dir);
-    if (rc == PS_OK) rc = ps_probedb_check(db, e);
-    return rc;
 }
 
 size_t ps_probedb_count(const ps_probedb *db)

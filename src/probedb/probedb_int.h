@@ -1,6 +1,7 @@
 /* probedb_int.h: the private shape of a probe database, shared by the
- * loader (probedb.c), the line parser (probedb_parse.c) and the matcher
- * (probedb_match.c).  Nothing outside those three files sees these structs.
+ * container (probedb.c), the loader (probedb_load.c), the line parser
+ * (probedb_parse.c) and the matcher (probedb_match.c).  Nothing outside
+ * src/probedb/ (and its unit tests) sees these structs.
  *
  * Lifetime: a database is mutable only while a load function runs; after
  * that every field is read-only, which is what lets ps_probe_match run on
@@ -108,7 +109,13 @@ struct ps_probedb {
 int ps_pdb_parse(ps_probedb *db, unsigned fileno, const char *buf, size_t len,
                  ps_err *e);
 
-/* probedb.c helpers the parser uses. */
+/* probedb.c helpers for the loader and the parser. */
+/* Grow *arr (of *cap elements of size sz) to hold at least want; -1: no memory. */
+int ps_pdb_grow(void *arr, size_t *cap, size_t want, size_t sz);
+/* Remember a file's name; *fileno indexes db->files.  -1: no memory. */
+int ps_pdb_add_file(ps_probedb *db, const char *name, unsigned *fileno);
+/* Rebuild every probe's fallback chain and first-byte index.  -1: no memory. */
+int ps_pdb_resolve(ps_probedb *db);
 const char *ps_pdb_file(const ps_probedb *db, ps_where w);
 ps_probe *ps_pdb_probe_get_or_add(ps_probedb *db, enum ps_proto proto,
                                   const char *name, ps_where w, int *created);

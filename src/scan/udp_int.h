@@ -90,11 +90,10 @@ static inline struct host *slot_host(struct uscan *s, uint64_t idx)
     return &s->hosts[idx % s->nslots];
 }
 
-/* scan_udp.c: a port's outcome is final (PS_ST_NONE: open|filtered). */
+/* udp_probe.c */
+/* A port's outcome is final (PS_ST_NONE: open|filtered). */
 void udp_port_final(struct uscan *s, struct host *h, uint32_t port, enum ps_state st, enum ps_reason why,
                     double rtt);
-
-/* udp_probe.c */
 /* Send one probe.  Returns 1 if it left (or the port is settled by a local
  * error), 0 on a local shortage (try again soon). */
 int udp_launch(struct uscan *s, uint32_t slot, uint32_t port, int canary);

@@ -17,6 +17,20 @@
 
 #include "udp_int.h"
 
+/* A port's outcome is final.  PS_ST_NONE reports nothing: open|filtered. */
+void udp_port_final(struct uscan *s, struct host *h, uint32_t port, enum ps_state st, enum ps_reason why,
+                       double rtt)
+{
+    if (h->ps[port].done) return;
+    h->ps[port].done = 1;
+    if (st != PS_ST_NONE)
+        ps_report_port(s->ctx->report, h->idx, s->port_base + port, st, why, -1, rtt);
+    else if (!*s->ctx->stop)
+        ps_report_silent(s->ctx->report, h->idx, s->port_base + port);
+    s->finished++;
+    s->opened += st == PS_ST_OPEN;
+}
+
 static void probe_unlink(struct uscan *s, uint32_t i)
 {
     struct probe *p = &s->probes[i];

@@ -96,60 +96,6 @@ const char *ps_svc_status_name(enum ps_svc_status st)
     return "?";
 }
 
-/* ---- timer heap (key: lane->wake) ------------------------------------ */
-
-static void heap_swap(struct ps_svc_engine *eng, size_t a, size_t b)
-{
-    svc_lane *t = eng->heap[a];
-    eng->heap[a] = eng->heap[b];
-    eng->heap[b] = t;
-    eng->heap[a]->heap_i = a;
-    eng->heap[b]->heap_i = b;
-}
-
-static void heap_fix(struct ps_svc_engine *eng, size_t i)
-{
-    while (i > 0 && eng->heap[(i - 1) / 2]->wake > eng->heap[i]->wake) {
-        heap_swap(eng, i, (i - 1) / 2);
-        i = (i - 1) / 2;
-    }
-    for (;;) {
-        size_t l = 2 * i + 1, r = l + 1, m = i;
-        if (l < eng->nheap && eng->heap[l]->wake < eng->heap[m]->wake)
-            m = l;
-        if (r < eng->nheap && eng->heap[r]->wake < eng->heap[m]->wake)
-            m = r;
-        if (m == i)
-            return;
-        heap_swap(eng, i, m);
-        i = m;
-    }
-}
-
-void svc_heap_set(struct ps_svc_engine *eng, svc_lane *l)
-{
-    if (l->heap_i == SIZE_MAX) {
-        /* capheap >= max lanes (allocated in ps_svc_new): never grows */
-        l->heap_i = eng->nheap;
-        eng->heap[eng->nheap++] = l;
-    }
-    heap_fix(eng, l->heap_i);
-}
-
-void svc_heap_del(struct ps_svc_engine *eng, svc_lane *l)
-{
-    size_t i = l->heap_i;
-    if (i == SIZE_MAX)
-        return;
-    l->heap_i = SIZE_MAX;
-    eng->nheap--;
-    if (i == eng->nheap)
-        return;
-    eng->heap[i] = eng->heap[eng->nheap];
-    eng->heap[i]->heap_i = i;
-    heap_fix(eng, i);
-}
-
 /* ---- hosts ----------------------------------------------------------- */
 
 static size_t addr_hash(const ps_addr *a)

@@ -73,39 +73,6 @@ static void lane_arm(svc_lane *l)
     svc_heap_set(l->eng, l);
 }
 
-void svc_lane_close(svc_lane *l)
-{
-    if (l->st == LANE_DEAD)
-        return;
-    struct ps_svc_engine *eng = l->eng;
-    svc_job *job = l->job;
-    if (l->ev)
-        epoll_ctl(eng->epfd, EPOLL_CTL_DEL, l->c.fd, NULL);
-    l->ev = 0;
-    l->c.t->close(&l->c);
-    svc_heap_del(eng, l);
-    if (l->prev)
-        l->prev->next = l->next;
-    else
-        job->lanes = l->next;
-    if (l->next)
-        l->next->prev = l->prev;
-    l->next = l->prev = NULL;
-    job->nlanes--;
-    job->tr[l->track].lanes--;
-    job->host->nlanes--;
-    eng->nlanes--;
-    l->st = LANE_DEAD;
-    l->dead_next = eng->dead;
-    eng->dead = l;
-}
-
-void svc_lane_free(svc_lane *l)
-{
-    free(l->buf);
-    free(l);
-}
-
 /* Try the matches on what has arrived; 1 when that finished the job. */
 static int lane_match(svc_lane *l)
 {

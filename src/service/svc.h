@@ -1,6 +1,7 @@
 /* svc.h: the service engine's private types, shared by engine.c (loop,
- * scheduling, hosts), lane.c (one connection running one probe) and job.c
- * (one port: which probes, TLS or not, what the answer is).  Everything
+ * scheduling, hosts), lane.c (one connection running one probe), job.c
+ * (one port: which probes, TLS or not, what the answer is) and lane_set.c
+ * (the timer heap, closing lanes).  Everything
  * here is touched by the engine thread only, except the inbox fields of
  * struct ps_svc_engine, which the mutex guards. */
 #ifndef PSCAN_SVC_INTERNAL_H
@@ -142,9 +143,13 @@ struct ps_svc_engine {
     svc_job *done;
 };
 
-/* engine.c */
+/* lane_set.c */
+/* Put l in the timer heap at its wake time, or move it there. */
 void svc_heap_set(struct ps_svc_engine *eng, svc_lane *l);
 void svc_heap_del(struct ps_svc_engine *eng, svc_lane *l);
+/* Close without reporting to the job (cancel); freed at the reap. */
+void svc_lane_close(svc_lane *l);
+void svc_lane_free(svc_lane *l);
 
 /* lane.c */
 /* Open a lane for the job's next probe on track.  0 on success (the lane
@@ -153,9 +158,6 @@ void svc_heap_del(struct ps_svc_engine *eng, svc_lane *l);
 int svc_lane_start(svc_job *job, int track);
 void svc_lane_event(svc_lane *l, uint32_t events);
 void svc_lane_timeout(svc_lane *l);
-/* Close without reporting to the job (cancel). */
-void svc_lane_close(svc_lane *l);
-void svc_lane_free(svc_lane *l);
 
 /* job.c */
 svc_job *svc_job_new(struct ps_svc_engine *eng, svc_host *h, svc_pending *p);
