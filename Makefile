@@ -138,7 +138,7 @@ unit: $(UNIT_BIN)
 integration: pscan $(TOOL_BIN)
 
 test: $(PSCAN_BIN) $(UNIT_BIN) $(TOOL_BIN)
-	@PSCAN=$(abspath $(PSCAN_BIN)) PSCAN_PROBES=$(abspath probes) UNIT_DIR=$(B)/tests tests/run.sh
+	@PSCAN=$(abspath $(PSCAN_BIN)) PSCAN_PROBES=$(abspath probes) UNIT_DIR=$(B)/tests OBJ_DIR=$(abspath $(B)/obj) tests/run.sh
 
 docs: pscan
 	./pscan --help-format=markdown > docs/usage.md

@@ -6,16 +6,23 @@
 Link level: every object's undefined symbols (nm -u) are resolved to the
 object that defines them (nm --defined-only), giving a graph of files; each
 file belongs to the folder it sits in under SRCDIR (src/main.c to "main").
-A cycle between folders fails, naming the folders and the symbols that tie
-them.  Each source file (.c, .h under SRCDIR and include/) over 600 lines
-fails too.  --graph prints the folder graph and the file-level cycles that
-stay inside one folder.  Prints TAP lines for tests/run.sh.
+Objects whose source no longer exists (a build directory from before a
+move) are left out.  Fails, naming the offenders:
+  - a cycle between folders, with the symbols that tie them;
+  - a cycle between files, even inside one folder;
+  - a source file (.c, .h under SRCDIR and include/) over 600 lines;
+  - a function over 80 lines (a definition starts at column 0 and its
+    body is the lines from a "{" alone on a line to the next "}" alone on
+    a line, as clang-format lays out this tree).
+--graph also prints the folder graph.  Prints TAP lines for tests/run.sh.
 """
 import os
+import re
 import subprocess
 import sys
 
 MAX_LINES = 600
+MAX_FUNCTION = 80
 
 
 def nm(path, *flags):
@@ -70,6 +77,28 @@ def sccs(graph):
     return out
 
 
+def long_functions(path):
+    """Functions of path longer than MAX_FUNCTION lines, as 'path:line name (n lines)'."""
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        lines = fh.read().split("\n")
+    out, i = [], 0
+    while i < len(lines):
+        if lines[i] == "{" and i > 0:
+            j = i - 1
+            while j > 0 and not re.match(r"[A-Za-z_]", lines[j]):
+                j -= 1
+            m = re.search(r"(\w+)\s*\(", lines[j])
+            k = i + 1
+            while k < len(lines) and lines[k] != "}":
+                k += 1
+            n = k - j + 1
+            if n > MAX_FUNCTION:
+                out.append(f"{path}:{j + 1} {m.group(1) if m else lines[j]} ({n} lines)")
+            i = k
+        i += 1
+    return out
+
+
 def main():
     if len(sys.argv) < 3:
         print(__doc__.strip(), file=sys.stderr)
@@ -79,7 +108,7 @@ def main():
     defs, undef = {}, {}
     for o in objects(objdir):
         rel = os.path.relpath(o, objdir)[:-2] + ".c"
-        if rel.startswith("gen" + os.sep):
+        if rel.startswith("gen" + os.sep) or not os.path.exists(os.path.join(srcdir, rel)):
             continue
         undef[rel] = {s for t, s in nm(o, "-u") if t in ("U", "w")}
         for t, s in nm(o, "--defined-only"):
@@ -115,6 +144,14 @@ def main():
                         print(f"#     {w}")
     else:
         print(f"ok - no link-level cycle between the {len(folders)} folders of {srcdir}")
+    fcycles = sccs(files)
+    if fcycles:
+        failed += 1
+        print(f"not ok - no link-level cycle between files of {srcdir}")
+        for c in fcycles:
+            print(f"#   cycle: {' <-> '.join(c)}")
+    else:
+        print(f"ok - no link-level cycle between the {len(files)} files of {srcdir}")
     big = []
     for top in (srcdir, "include"):
         for root, _, names in os.walk(top):
@@ -132,11 +169,21 @@ def main():
             print(f"#   {b}")
     else:
         print(f"ok - every source file is at most {MAX_LINES} lines")
+    long_fns = []
+    for root, _, names in os.walk(srcdir):
+        for n in sorted(names):
+            if n.endswith(".c"):
+                long_fns += long_functions(os.path.join(root, n))
+    if long_fns:
+        failed += 1
+        print(f"not ok - every function is at most {MAX_FUNCTION} lines")
+        for f in long_fns:
+            print(f"#   {f}")
+    else:
+        print(f"ok - every function is at most {MAX_FUNCTION} lines")
     if show:
         for a in sorted(folders):
             print(f"# {a} -> {' '.join(sorted(folders[a])) or '-'}")
-        for c in sccs(files):
-            print(f"# file cycle: {' <-> '.join(c)}")
     return 1 if failed else 0
 
 
