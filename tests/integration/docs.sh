@@ -26,3 +26,18 @@ if $PSCAN --version | grep -qE '^pscan [0-9]+\.[0-9]+\.[0-9]+$'; then
 else
     echo "not ok - --version output: $($PSCAN --version)"
 fi
+# docs/architecture.md is the module map: every folder of src/ has its row,
+# and every source file is named in it (and every file it names exists).
+arch=docs/architecture.md
+bad=0
+for d in src/*/; do
+    d=${d#src/}
+    grep -q "^| \`$d\` |" "$arch" || { echo "#   folder $d has no row in $arch"; bad=1; }
+done
+for f in $(cd src && ls */*.c */*.h); do
+    grep -q "\`$(basename "$f")\`" "$arch" || { echo "#   $f is not in $arch"; bad=1; }
+done
+for f in $(sed -n 's/^| `\([a-z]*\)\/` |.*| \(.*\) |$/\1 \2/p' "$arch" | awk '{d=$1; for (i = 2; i <= NF; i++) { gsub(/`/, "", $i); print d "/" $i }}'); do
+    [ -f "src/$f" ] || { echo "#   $arch names src/$f, which does not exist"; bad=1; }
+done
+[ $bad = 0 ] && echo "ok - docs/architecture.md maps every folder and file of src/" || echo "not ok - docs/architecture.md does not match src/"
