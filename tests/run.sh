@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # tests/run.sh: the whole suite, as `make test` runs it.
 #
-# Runs every unit test binary (build/tests/test_*) and every integration
-# script (tests/integration/*.sh).  Each prints TAP-style lines, "ok - name"
+# Runs tests/deps.sh first (every command the tests, benches and .ci/run
+# call comes from `make deps`), then every unit test binary
+# (build/tests/test_*) and every integration script (tests/integration/*.sh).  Each prints TAP-style lines, "ok - name"
 # or "not ok - name" (and "ok - name # SKIP why" for a skip); this script
 # echoes them, counts them and ends with the line "N passed, N failed".
 # A test program that crashes or exits non-zero without reporting a failure
@@ -33,6 +34,8 @@ run_one() {
     fi
     passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
 }
+
+run_one "deps: tests/deps.sh" bash tests/deps.sh
 
 for t in "${UNIT_DIR:-build/tests}"/test_*; do
     [ -x "$t" ] || continue
