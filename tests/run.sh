@@ -3,7 +3,8 @@
 #
 # Runs, in this order: tests/deps.sh (every command the tests, benches and
 # .ci/run call comes from `make deps`), every unit test binary
-# (build/tests/test_*) and every integration script (tests/integration/*.sh).
+# (build/tests/test_*), every integration script (tests/integration/*.sh),
+# and a last check that the suite left nothing new in the git work tree.
 # Each prints TAP-style lines, "ok - name" or "not ok - name" (and "ok - name
 # # SKIP why" for a skip); this script echoes them, counts them and ends with
 # the line "N passed, N failed".  A test program that crashes or exits
@@ -41,6 +42,15 @@ run_one() {
     passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
 }
 
+# What git shows before: the last check compares with it.  (--ignored: a
+# state file such as pscan.resume is ignored, and must not appear either.)
+git_state() { git status --porcelain --ignored 2>/dev/null | LC_ALL=C sort; }
+in_git=0
+if command -v git >/dev/null 2>&1 && git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    in_git=1
+    git_before=$(git_state)
+fi
+
 run_one "deps: tests/deps.sh" bash tests/deps.sh
 
 for t in "${UNIT_DIR:-build/tests}"/test_*; do
@@ -72,6 +82,21 @@ for t in tests/integration/*.sh; do
     [ -f "$t" ] || continue
     run_one "integration: $(basename "$t")" "${ISOLATE[@]}" bash "$t"
 done
+
+# Tests write their state and output under their own temporary directory
+# (TEST_TMP): nothing may appear in the work tree, ignored files included.
+if [ "$in_git" -eq 1 ]; then
+    echo "# git: nothing new in the work tree"
+    new=$(LC_ALL=C comm -13 <(echo "$git_before") <(git_state))
+    if [ -z "$new" ]; then
+        echo "ok - the suite left nothing new in the work tree (git status --ignored)"
+        passed=$((passed + 1))
+    else
+        echo "not ok - the suite left files in the work tree:"
+        printf '%s\n' "$new" | sed 's/^/#   /'
+        failed=$((failed + 1))
+    fi
+fi
 
 echo
 if [ "$skipped" -gt 0 ]; then
