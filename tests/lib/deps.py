@@ -145,7 +145,7 @@ class Scanner:
             self.adv()
         return text
 
-    def skip_arith(self, closing):
+    def skip_arith(self):
         """Inside $(( or ((: up to the closing "))", with $( ) inside parsed."""
         depth = 0
         while self.i < len(self.s):
@@ -200,7 +200,7 @@ class Scanner:
         if c == "(":
             if self.peek(1) == "(":
                 self.adv(2)
-                self.skip_arith("))")
+                self.skip_arith()
             else:
                 self.adv()
                 self.read_until_paren()
@@ -273,7 +273,6 @@ class Scanner:
         value = []
         expands = False
         dq = None
-        parts = 0
         while self.i < len(self.s):
             c = self.peek()
             if c in META:
@@ -285,7 +284,6 @@ class Scanner:
                     continue
                 # extglob/pattern characters inside a word, e.g. +(..): rare, ignored
                 break
-            parts += 1
             if c == "\\":
                 if self.peek(1) == "\n":
                     self.adv(2)
@@ -391,7 +389,7 @@ class Scanner:
                 continue
             if c == "(" and self.peek(1) == "(":
                 self.adv(2)
-                self.skip_arith("))")
+                self.skip_arith()
                 yield self._tok(Word("((...))", None, line), start)
                 continue
             op = next((o for o in OPS if self.s.startswith(o, self.i)), None)
@@ -426,7 +424,6 @@ class Scanner:
         brace_stack = []  # "{" / "(" groups; function bodies marked
         expect_func_body = None
         toks = self.tokens(stop_at_paren)
-        prev_op = None
         for t in toks:
             if case_stack and case_stack[-1] and not words:
                 # Reading a case pattern: up to ")".
@@ -443,22 +440,18 @@ class Scanner:
                     if words and re.fullmatch(r"\d+|\{\w+\}", words[-1].raw or "") and words[-1].end == t.start:
                         words.pop()
                     pending_redirect = op
-                    prev_op = op
                     continue
                 if op in ("<<", "<<-"):
                     pending_redirect = op
-                    prev_op = op
                     continue
                 if op == "(" and len(words) == 1 and words[0].value and re.fullmatch(r"[\w:.-]+", words[0].value):
                     func_name = words[0].value
-                    prev_op = op
                     continue
                 if op == ")" and func_name:
                     self.ctx.define_function(func_name)
                     expect_func_body = func_name
                     func_name = None
                     words = []
-                    prev_op = op
                     continue
                 self.flush(words, case_stack, brace_stack)
                 words = []
@@ -475,10 +468,8 @@ class Scanner:
                 elif op in (";;", ";&", ";;&"):
                     if case_stack:
                         case_stack[-1] = True
-                prev_op = op
                 continue
             # a word
-            prev_op = None
             if pending_redirect:
                 op = pending_redirect
                 pending_redirect = None
