@@ -115,11 +115,15 @@ fuzz: build/gen/iana_table.c
 			$$seeds 2>&1 | grep -E '^(Done|==|SUMMARY)' || exit 1; \
 	done
 
-# Debian packages: build, tests (namespaces, nftables, real daemons), benchmarks (peers).
+# Debian packages: build (all that building and running pscan needs: `make
+# deps-build` installs only these), tests (namespaces, nftables, real daemons,
+# and every other command the test and bench scripts run: tests/deps.sh checks
+# that each comes from one of these lists), benchmarks (peers).
 DEPS_BUILD := build-essential pkg-config libpcap-dev libnet1-dev libpcre2-dev libssl-dev
 DEPS_TEST  := iproute2 nftables python3 libxml2-utils jq openssl procps ndiff util-linux \
               openssh-server nginx-light redis-server memcached vsftpd postfix dovecot-imapd \
-              dovecot-pop3d mariadb-server postgresql dnsmasq tftpd-hpa chrony snmpd
+              dovecot-pop3d mariadb-server postgresql dnsmasq tftpd-hpa chrony snmpd \
+              ncat time valgrind libcap2-bin git
 DEPS_PEERS := nmap masscan zmap
 
 # Daemons the tests start by hand on odd ports must not start on their
@@ -133,6 +137,12 @@ deps:
 		$(DEPS_BUILD) $(DEPS_TEST) $(DEPS_PEERS); rc=$$?; \
 	if [ -e build-policy-rc.d.stamp ]; then rm -f /usr/sbin/policy-rc.d build-policy-rc.d.stamp; fi; \
 	exit $$rc
+
+# Only what `make` and running ./pscan need; no test daemons, no peers.
+.PHONY: deps-build
+deps-build:
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEPS_BUILD)
 
 unit: $(UNIT_BIN)
 integration: pscan $(TOOL_BIN)

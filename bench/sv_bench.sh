@@ -32,6 +32,10 @@
 # the daemon sends one, right when the tool's version contains it.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# Everything below runs in a network namespace of its own (only lo, no route
+# out; tests/lib/isolate.sh): nothing on the host can disturb the test bed.
+. "$ROOT/tests/lib/isolate.sh"
+isolate_reexec "$ROOT/bench/sv_bench.sh" "$@"
 cd "$ROOT" || exit 2
 # common.sh names its temp dir after $0; keep the bench's apart.
 . tests/lib/common.sh

@@ -43,6 +43,10 @@
 # Figures and discussion: docs/security.md, "Resources".
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# Everything below runs in a network namespace of its own (only lo, no route
+# out; tests/lib/isolate.sh): nothing on the host can disturb the test bed.
+. "$ROOT/tests/lib/isolate.sh"
+isolate_reexec "$ROOT/bench/svc_resources.sh" "$@"
 cd "$ROOT" || exit 2
 . tests/lib/common.sh
 

@@ -44,6 +44,10 @@
 set -u
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$BENCH_DIR/.." && pwd)
+# Everything below runs in a network namespace of its own (only lo, no route
+# out; tests/lib/isolate.sh): nothing on the host can disturb the test bed.
+. "$ROOT/tests/lib/isolate.sh"
+isolate_reexec "$ROOT/bench/udp_bench.sh" "$@"
 
 ARGS="$*"
 RUNS=1

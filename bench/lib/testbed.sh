@@ -22,7 +22,10 @@
 # our route.  BT_SIDE=host puts the scanner end in the root namespace
 # instead; it refuses to start if any route of the host already overlaps
 # 198.19.0.0/16.  Both are a veth pair in the same kernel: the packet
-# path and its cost are the same.
+# path and its cost are the same.  (The bench scripts re-exec themselves in
+# a network namespace of their own, tests/lib/isolate.sh, so "the host"
+# and "the root namespace" here are that private namespace, with only lo
+# and no route out, not the machine's.)
 #
 # bt_create sets BT_TGT, BT_SCN ("" for host), BT_SIF, BT_TIF, BT_SRC (the
 # scanner's address), BT_GW (the target's veth address), BT_GW_MAC and

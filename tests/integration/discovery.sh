@@ -20,6 +20,9 @@
 # nftables filters input in the namespace only; ARP is not IP and passes.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/netns.sh"
+# Whatever pscan writes in its working directory (pscan.resume when it is
+# stopped, -oA files) lands in the test's own directory, never in the work tree.
+cd "$TEST_TMP" || bail "cannot enter $TEST_TMP"
 need_root
 need_cmd ip nft timeout setpriv
 DRIVE=${DRIVE:-$TEST_ROOT/build/tests/tools/discover_drive}

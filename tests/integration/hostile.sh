@@ -31,6 +31,9 @@
 # before every scan.  Measured figures are in docs/security.md.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/netns.sh"
+# Whatever pscan writes in its working directory (pscan.resume when it is
+# stopped, -oA files) lands in the test's own directory, never in the work tree.
+cd "$TEST_TMP" || bail "cannot enter $TEST_TMP"
 need_root
 need_cmd ip jq xmllint timeout nft python3
 [ -x /usr/bin/time ] || { skip "$TEST_NAME" "needs /usr/bin/time (GNU time)"; exit 0; }

@@ -11,6 +11,9 @@
 # diff` exits 0 / 1 / 2 on scans before and after a listener starts.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/netns.sh"
+# Whatever pscan writes in its working directory (pscan.resume when it is
+# stopped, -oA files) lands in the test's own directory, never in the work tree.
+cd "$TEST_TMP" || bail "cannot enter $TEST_TMP"
 need_root
 need_cmd ip jq xmllint timeout
 need_file "$LISTENER" "listener"

@@ -16,6 +16,9 @@
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/netns.sh"
 . "$(dirname "$0")/../lib/syn.sh"
+# Whatever pscan writes in its working directory (pscan.resume when it is
+# stopped, -oA files) lands in the test's own directory, never in the work tree.
+cd "$TEST_TMP" || bail "cannot enter $TEST_TMP"
 need_root
 need_cmd ip ss timeout setpriv
 need_file "$LISTENER" "listener"

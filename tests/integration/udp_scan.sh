@@ -18,6 +18,9 @@
 # JSON summary (a note, never a timed assertion).
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/netns.sh"
+# Whatever pscan writes in its working directory (pscan.resume when it is
+# stopped, -oA files) lands in the test's own directory, never in the work tree.
+cd "$TEST_TMP" || bail "cannot enter $TEST_TMP"
 need_root
 need_cmd ip nft jq timeout
 need_file "$PSCAN" "pscan"

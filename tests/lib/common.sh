@@ -5,8 +5,10 @@
 #     check_set NAME GOT WANT (whitespace-separated numbers, order and
 #     duplicates ignored), check_cmd / check_not NAME CMD..., bail WHY (one "not ok" line, then exit 1);
 #   - need_root / need_cmd: skip the whole script (exit 0) when it cannot run;
-#   - PSCAN (./pscan) and LISTENER (build/tests/tools/listener), TEST_TMP (a
-#     private temp dir);
+#   - PSCAN (./pscan) and LISTENER (build/tests/tools/listener), as absolute
+#     paths, TEST_TMP (a private temp dir; the integration scripts cd there
+#     first, so that whatever pscan leaves in its working directory, such as
+#     pscan.resume, never lands in the work tree);
 #   - pscan_run TAG ARGS...: runs pscan under `timeout 60`, with stdin passed
 #     through, inside PSCAN_NS when that is set, leaving OUT, ERR (files) and RC;
 #   - listener_start [-n NS] TAG ARGS...: starts a listener, waits (at most
@@ -28,6 +30,9 @@ set -u
 TEST_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 PSCAN=${PSCAN:-$TEST_ROOT/pscan}
 LISTENER=${LISTENER:-$TEST_ROOT/build/tests/tools/listener}
+# The scripts cd to TEST_TMP: a relative path given from outside must not break.
+case "$PSCAN" in /*) ;; */*) PSCAN=$PWD/$PSCAN ;; esac
+case "$LISTENER" in /*) ;; */*) LISTENER=$PWD/$LISTENER ;; esac
 TEST_NAME=$(basename "$0" .sh)
 TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/pscan-$TEST_NAME.XXXXXX") || exit 2
 PSCAN_TIMEOUT=${PSCAN_TIMEOUT:-60}
