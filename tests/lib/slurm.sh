@@ -423,9 +423,10 @@ slurm_stop() {
     # Running jobs first, while slurmctld can still end them cleanly (2 s).
     if [ -n "$_slurm_ctld_pid" ] && kill -0 "$_slurm_ctld_pid" 2>/dev/null; then
         PSCAN_SLURM_CMD_TIMEOUT=3 _slurm_run scancel --user="$(id -un)" >/dev/null 2>&1
-        local i
+        local i deadline=$((SECONDS + 3))
         for i in $(seq 20); do
-            [ -z "$(_slurm_run squeue -h -t running,completing -o %i 2>/dev/null)" ] && break
+            [ -z "$(PSCAN_SLURM_CMD_TIMEOUT=2 _slurm_run squeue -h -t running,completing -o %i 2>/dev/null)" ] && break
+            [ "$SECONDS" -ge "$deadline" ] && break
             sleep 0.1
         done
     fi
@@ -527,10 +528,11 @@ slurm_kill_task() {
         note "slurm_kill_task ${job}_$task ($how) failed: $out"
         return 1
     }
-    local i st=""
+    local i st="" deadline=$((SECONDS + 10))
     for i in $(seq 100); do
         st=$(slurm_task_state "$job" "$task")
         _slurm_terminal "$st" && return 0
+        [ "$SECONDS" -ge "$deadline" ] && break
         sleep 0.1
     done
     note "slurm_kill_task ${job}_$task ($how): still '${st:-unknown}' after 10s"
@@ -547,11 +549,13 @@ slurm_requeue() {
         return 1
     }
     # Asynchronous for a running task: COMPLETING first, then PENDING.
+    local deadline=$((SECONDS + 10))
     for i in $(seq 100); do
         st=$(slurm_task_state "$job" "$task")
         [ "$st" = PENDING ] && return 0
         # Quick enough to have run again already (a short cred_expire).
         [ "$st" = RUNNING ] || [ "$st" = COMPLETED ] && return 0
+        [ "$SECONDS" -ge "$deadline" ] && break
         sleep 0.1
     done
     note "slurm_requeue ${job}_$task: not PENDING 10s after the requeue (is '${st:-unknown}')"
