@@ -60,9 +60,21 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
             echo "isolate.sh: still in the outer network namespace" >&2
             exit 125
         fi
+        # The cgroup file systems under /sys survive the new sysfs (a
+        # scheduler's slurmd needs them): kept aside, then put back.
+        cg=""
+        if mountpoint -q /sys/fs/cgroup 2>/dev/null && cg=$(mktemp -d /run/pscan-isolate-cg.XXXXXX); then
+            mount --rbind /sys/fs/cgroup "$cg" 2>/dev/null || { rmdir "$cg"; cg=""; }
+        fi
         if ! umount -l /sys 2>/dev/null || ! mount -t sysfs -o nosuid,nodev,noexec sysfs /sys; then
             echo "isolate.sh: cannot mount /sys for the new namespace" >&2
             exit 125
+        fi
+        if [ -n "$cg" ]; then
+            mount --move "$cg" /sys/fs/cgroup 2>/dev/null || mount --rbind "$cg" /sys/fs/cgroup 2>/dev/null ||
+                echo "isolate.sh: note: no cgroup file system in the namespace" >&2
+            umount -l "$cg" 2>/dev/null
+            rmdir "$cg" 2>/dev/null
         fi
         ip link set lo up || { echo "isolate.sh: cannot bring lo up" >&2; exit 125; }
         export PSCAN_NETNS_ISOLATED=$cur

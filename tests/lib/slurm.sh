@@ -88,6 +88,20 @@ _slurm_munged_pid=""
 _slurm_ctld_pid=""
 _slurmd_pid=""
 _slurm_hooked=0
+_slurm_addr_link=""
+
+# Slurm's daemons resolve their own listening address with AI_ADDRCONFIG,
+# which in a namespace that holds only lo (tests/run.sh runs every
+# integration script in one) finds no address at all.  Give the namespace
+# one: a veth pair with 198.18.255.254/32 on one end.  Both ends stay in
+# this namespace, so nothing can leave by it; slurm_stop removes it.
+_slurm_need_addr() {
+    ip -o addr show scope global 2>/dev/null | grep -q . && return 0
+    local l=pslm$$
+    ip link add "$l" type veth peer name "${l}p" 2>/dev/null || return 1
+    _slurm_addr_link=$l
+    ip addr add 198.18.255.254/32 dev "$l" && ip link set "$l" up && ip link set "${l}p" up
+}
 _slurm_conf_path=""
 
 SLURM_PROGRAMS=(mungekey munged munge unmunge slurmctld slurmd slurmstepd
@@ -319,6 +333,10 @@ slurm_start() {
     for v in $(compgen -e | grep -E '^(SLURM_|SBATCH_|SQUEUE_|SINFO_|SCONTROL_|SALLOC_|SRUN_)'); do
         unset "$v"
     done
+    if ! _slurm_need_addr; then
+        note "slurm_start: this namespace has no address but lo, and none could be added"
+        return 1
+    fi
     if ! _slurm_start_munge; then
         slurm_logs 10
         slurm_stop
@@ -437,6 +455,10 @@ slurm_stop() {
         _slurm_munged_pid=""
     fi
     return 0
+    if [ -n "$_slurm_addr_link" ]; then
+        ip link del "$_slurm_addr_link" 2>/dev/null
+        _slurm_addr_link=""
+    fi
 }
 
 # slurm_submit_array ARGS...: sbatch --parsable ARGS; prints the job id.
