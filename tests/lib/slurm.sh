@@ -454,11 +454,11 @@ slurm_stop() {
         wait "$_slurm_munged_pid" 2>/dev/null
         _slurm_munged_pid=""
     fi
-    return 0
     if [ -n "$_slurm_addr_link" ]; then
         ip link del "$_slurm_addr_link" 2>/dev/null
         _slurm_addr_link=""
     fi
+    return 0
 }
 
 # slurm_submit_array ARGS...: sbatch --parsable ARGS; prints the job id.
