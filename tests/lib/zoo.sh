@@ -94,7 +94,6 @@ declare -A ZOO_TABLE=(
     [ngircd]="ngircd tcp 6667 0 irc"
     [inspircd]="inspircd tcp 6667 0 irc"
     [bitlbee]="bitlbee-common tcp 6667 0 irc"
-    [ergo]="ergo tcp 6667 0 irc"
     [znc]="znc tcp 6667 0 irc"
     [prosody]="prosody tcp 5222 0 xmpp-client"
     [mumble-server]="mumble-server tcp+udp 64738 1 mumble"
@@ -204,11 +203,15 @@ _zoo_have() {
     done
 }
 
-# _zoo_launch KIND CMD...: CMD in the background; it execs the daemon.
+# _zoo_launch KIND CMD...: CMD in the background, in a session of its own;
+# it execs the daemon (setsid does not fork here: a background job is no
+# process group leader), so the job's PID is the daemon's.
 _zoo_launch() {
     local kind=$1
     shift
-    "$@" >"$ZOO_DIR/$kind.out" 2>&1 </dev/null &
+    # Its own session: a daemon that signals its process group on the way
+    # out (kill(0, ...)) must not reach the test script.
+    setsid "$@" >"$ZOO_DIR/$kind.out" 2>&1 </dev/null &
     ZOO_PID_OF[$kind]=$!
 }
 
@@ -292,6 +295,7 @@ _zoo_lighttpd() {
     _zoo_have lighttpd || return 2
     d=$(_zoo_dir lighttpd)
     _zoo_webroot "$d/root"
+    chown www-data "$d"
     cat >"$d/lighttpd.conf" <<EOF
 server.document-root = "$d/root"
 server.bind = "$ZOO_ADDR"
@@ -355,7 +359,7 @@ _zoo_varnish() {
     _zoo_have varnishd || return 2
     d=$(_zoo_dir varnish)
     # No backend listens on 127.0.0.1:9: every request gets Varnish's own 503.
-    _zoo_sh varnish "exec varnishd -F -a $ZOO_ADDR:$port -b 127.0.0.1:9 -n $d/work -s malloc,16m -T none -f ''"
+    _zoo_sh varnish "exec varnishd -F -a $ZOO_ADDR:$port -b 127.0.0.1:9 -n $d/work -s malloc,16m -T none"
 }
 
 _zoo_haproxy() {
@@ -429,10 +433,12 @@ _zoo_h2o() {
     _zoo_have h2o || return 2
     d=$(_zoo_dir h2o)
     _zoo_webroot "$d/root"
+    chown nobody "$d"
     cat >"$d/h2o.conf" <<EOF
 listen:
   host: $ZOO_ADDR
   port: $port
+user: nobody
 pid-file: $d/h2o.pid
 error-log: $d/error.log
 hosts:
@@ -490,7 +496,7 @@ _zoo_twisted_web() {
     /usr/bin/python3 -c 'import twisted' 2>/dev/null || return 2
     d=$(_zoo_dir twisted-web)
     _zoo_webroot "$d/root"
-    _zoo_sh twisted-web "cd $d && exec /usr/bin/python3 -m twisted --pidfile $d/twistd.pid --logfile - --nodaemon web --listen tcp:$port:interface=$ZOO_ADDR --path $d/root"
+    _zoo_sh twisted-web "cd $d && exec /usr/bin/python3 -m twisted --log-file - web --listen tcp:$port:interface=$ZOO_ADDR --path $d/root"
 }
 
 _zoo_trafficserver() {
@@ -710,8 +716,8 @@ _zoo_fossil() {
     local port=$1 d
     _zoo_have fossil || return 2
     d=$(_zoo_dir fossil)
-    _zoo_sh fossil "cd $d && HOME=$d fossil init $d/repo.fossil >$d/init.log 2>&1 &&
-        HOME=$d exec fossil server $d/repo.fossil --port $port"
+    _zoo_sh fossil "cd $d && HOME=$d USER=root fossil init --admin-user pscan $d/repo.fossil >$d/init.log 2>&1 &&
+        HOME=$d USER=root exec fossil server $d/repo.fossil --port $port"
 }
 
 _zoo_stunnel() {
@@ -957,59 +963,6 @@ _zoo_bitlbee() {
     chown bitlbee "$d/lib" 2>/dev/null
     printf '[settings]\nRunMode = ForkDaemon\nUser = bitlbee\n' >"$d/bitlbee.conf"
     _zoo_sh bitlbee "exec bitlbee -F -n -i $ZOO_ADDR -p $port -c $d/bitlbee.conf -d $d/lib -P $d/bitlbee.pid"
-}
-
-_zoo_ergo() {
-    local port=$1 d
-    _zoo_have ergo || return 2
-    d=$(_zoo_dir ergo)
-    cat >"$d/ircd.yaml" <<EOF
-network:
-    name: pscan
-server:
-    name: irc.pscan.example
-    listeners:
-        "$ZOO_ADDR:$port": {}
-    casemapping: ascii
-    enforce-utf8: true
-    lookup-hostnames: false
-    check-ident: false
-    max-sendq: 96k
-    relaymsg:
-        enabled: false
-datastore:
-    path: $d/ircd.db
-    autoupgrade: true
-accounts:
-    registration:
-        enabled: false
-    authentication-enabled: false
-    nick-reservation:
-        enabled: false
-channels:
-    default-modes: +nt
-limits:
-    nicklen: 32
-    identlen: 20
-    channellen: 64
-    awaylen: 390
-    kicklen: 390
-    topiclen: 390
-    monitor-entries: 100
-    whowas-entries: 100
-    chan-list-modes: 60
-    registration-messages: 1024
-    multiline:
-        max-bytes: 4096
-        max-lines: 100
-history:
-    enabled: false
-logging:
-    - method: stderr
-      type: "* -userinput -useroutput"
-      level: info
-EOF
-    _zoo_sh ergo "cd $d && ergo initdb --conf $d/ircd.yaml --quiet >$d/initdb.log 2>&1; exec ergo run --conf $d/ircd.yaml"
 }
 
 _zoo_znc() {
@@ -1309,7 +1262,7 @@ rocommunity public 198.18.0.0/15
 sysLocation pscan zoo
 sysContact pscan@pscan.example
 EOF
-    _zoo_sh snmpd "export SNMP_PERSISTENT_DIR=$d/persist MIBS= && exec snmpd -f -Lo -C -c $d/snmpd.conf -p $d/snmpd.pid udp:$ZOO_ADDR:$port"
+    _zoo_sh snmpd "export SNMP_PERSISTENT_DIR=$d/persist MIBS= && exec snmpd -f -Lo -C -c $d/snmpd.conf -p $d/snmpd.pid"
 }
 
 _zoo_munin() {
@@ -1330,7 +1283,7 @@ cidr_allow 198.18.0.0/15
 host $ZOO_ADDR
 port $port
 EOF
-    _zoo_sh munin-node "exec munin-node --config $d/munin-node.conf --servicedir $d/plugins --sconfdir $d/plugin-conf.d"
+    _zoo_sh munin-node "exec munin-node --config $d/munin-node.conf"
 }
 
 _zoo_zabbix() {
@@ -1379,16 +1332,18 @@ _zoo_gpsd() {
 
 _zoo_nut() {
     local port=$1 d
-    _zoo_have upsd || return 2
+    # /sbin/upsd is a wrapper that reads /etc/nut/nut.conf: the real one.
+    _zoo_have /lib/nut/upsd || return 2
     d=$(_zoo_dir nut-server)
     mkdir -p "$d/etc" "$d/state"
     printf 'LISTEN %s %s\n' "$ZOO_ADDR" "$port" >"$d/etc/upsd.conf"
-    : >"$d/etc/ups.conf"
+    # upsd wants one UPS defined; its driver need not run.
+    printf '[zoo]\n    driver = dummy-ups\n    port = zoo.dev\n    desc = "pscan zoo"\n' >"$d/etc/ups.conf"
     : >"$d/etc/upsd.users"
     echo "MODE=netserver" >"$d/etc/nut.conf"
     chown -R nut "$d" 2>/dev/null
     chmod -R a+rX "$d"
-    _zoo_sh nut-server "export NUT_CONFPATH=$d/etc NUT_STATEPATH=$d/state && exec upsd -F -u nut"
+    _zoo_sh nut-server "export NUT_CONFPATH=$d/etc NUT_STATEPATH=$d/state && exec /lib/nut/upsd -F -u nut"
 }
 
 _zoo_chrony() {
@@ -1485,6 +1440,7 @@ rev_dns=no
 log_stderror=yes
 mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
 loadmodule "sl.so"
+loadmodule "textops.so"
 loadmodule "pv.so"
 loadmodule "xlog.so"
 request_route {
@@ -1536,6 +1492,7 @@ _zoo_mosquitto() {
     local port=$1 d
     _zoo_have mosquitto || return 2
     d=$(_zoo_dir mosquitto)
+    chown mosquitto "$d" 2>/dev/null
     cat >"$d/mosquitto.conf" <<EOF
 listener $port $ZOO_ADDR
 allow_anonymous true
@@ -1613,7 +1570,7 @@ pcp_port = $((port + 1))
 unix_socket_directories = '$d'
 pcp_socket_dir = '$d'
 backend_hostname0 = '127.0.0.1'
-backend_port0 = 9
+backend_port0 = 1025
 num_init_children = 2
 pid_file_name = '$d/pgpool.pid'
 logdir = '$d/log'
@@ -1805,6 +1762,7 @@ _zoo_conserver() {
     cat >"$d/conserver.cf" <<EOF
 config * { }
 default full { rw *; }
+console zoo { master localhost; type exec; exec /bin/cat; options ondemand; }
 access * { trusted 127.0.0.1; allowed 198.18.0.0/15; }
 EOF
     : >"$d/conserver.passwd"
@@ -1817,8 +1775,8 @@ _zoo_twisted_ftp() {
     d=$(_zoo_dir twisted-ftp)
     mkdir -p "$d/root"
     : >"$d/passwd"
-    _zoo_sh twisted-ftp "cd $d && exec /usr/bin/python3 -m twisted --pidfile $d/twistd.pid --logfile - --nodaemon ftp \
-        --port tcp:$port:interface=$ZOO_ADDR --root $d/root --password-file $d/passwd"
+    _zoo_sh twisted-ftp "cd $d && exec /usr/bin/python3 -m twisted --log-file - ftp \
+        --port $port --root $d/root --password-file $d/passwd"
 }
 
 _zoo_twisted_mail() {
@@ -1826,7 +1784,7 @@ _zoo_twisted_mail() {
     /usr/bin/python3 -c 'import twisted' 2>/dev/null || return 2
     d=$(_zoo_dir twisted-mail)
     mkdir -p "$d/maildir"
-    _zoo_sh twisted-mail "cd $d && exec /usr/bin/python3 -m twisted --pidfile $d/twistd.pid --logfile - --nodaemon mail \
+    _zoo_sh twisted-mail "cd $d && exec /usr/bin/python3 -m twisted --log-file - mail \
         --smtp tcp:$port:interface=$ZOO_ADDR --no-pop3 --maildirdbmdomain pscan.example=$d/maildir"
 }
 
@@ -1880,7 +1838,6 @@ zoo_start() {
     ngircd) _zoo_ngircd "$port" ;;
     inspircd) _zoo_inspircd "$port" ;;
     bitlbee) _zoo_bitlbee "$port" ;;
-    ergo) _zoo_ergo "$port" ;;
     znc) _zoo_znc "$port" ;;
     prosody) _zoo_prosody "$port" ;;
     mumble-server) _zoo_mumble "$port" ;;
@@ -2077,7 +2034,6 @@ zoo_truth() {
     ngircd) echo "irc|ngircd|$(_zoo_up ngircd)" ;;
     inspircd) echo "irc|InspIRCd|$(_zoo_up inspircd)" ;;
     bitlbee) echo "irc|BitlBee IRC gateway|$(_zoo_up bitlbee-common)" ;;
-    ergo) echo "irc|Ergo|$(_zoo_up ergo)" ;;
     znc) echo "irc|ZNC IRC bouncer|" ;;
     prosody) echo "xmpp-client|Prosody XMPP server|" ;;
     mumble-server) echo "mumble|Mumble server|$(_zoo_up mumble-server)" ;;

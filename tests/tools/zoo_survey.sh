@@ -13,6 +13,7 @@
 #                   a kind: kind, port, transport, truth, nmap's service,
 #                   product, version, extra info, wall seconds
 #   --pscan TSV     the same with ./pscan -sV -Pn -p PORT (-sU for UDP)
+#   --logs DIR      keep each daemon's output (KIND.out) and logs in DIR
 # The scanners and capture.py run here, on the host side of the veth, and
 # reach the daemons through it (the route is checked first).  Root only;
 # everything is removed on exit.
@@ -29,6 +30,7 @@ NMAP_TSV=""
 PSCAN_TSV=""
 PSCAN_BIN=$PSCAN
 WAIT=90
+LOGDIR=""
 while [ $# -gt 0 ]; do
     case "$1" in
     --kinds) KINDS=$2; shift 2 ;;
@@ -37,6 +39,7 @@ while [ $# -gt 0 ]; do
     --pscan) PSCAN_TSV=$2; shift 2 ;;
     --pscan-bin) PSCAN_BIN=$2; shift 2 ;;
     --wait) WAIT=$2; shift 2 ;;
+    --logs) LOGDIR=$2; shift 2 ;;
     -h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "zoo_survey: unknown option $1" >&2; exit 2 ;;
     esac
@@ -57,6 +60,8 @@ done
 PORT[xvfb]=6017
 PORT[pptpd]=1723
 
+# Registered first, so it runs last: the daemons' output after they stopped.
+[ -n "$LOGDIR" ] && mkdir -p "$LOGDIR" && at_exit 'cp -r "$ZOO_DIR"/*.out "$LOGDIR"/ 2>/dev/null; for f in "$ZOO_DIR"/*/*.log "$ZOO_DIR"/*/log/*; do [ -f "$f" ] && cp "$f" "$LOGDIR/$(basename "$(dirname "$f")")-$(basename "$f")"; done'
 tb_create zoo || bail "cannot create the test namespace"
 zoo_setup || bail "zoo_setup failed"
 tb_route_check "$TB_IP4" "$TB_VH" || bail "route to $TB_IP4 does not leave through $TB_VH"
