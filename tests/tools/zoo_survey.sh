@@ -97,6 +97,26 @@ done
 # Give slow talkers (Java, Erlang) a moment after their port opens.
 [ -n "$CAPDIR$NMAP_TSV$PSCAN_TSV" ] && sleep 3
 
+# Jobs at once (captures, scanner runs): different daemons side by side.
+# Each scanner's wall time is then an upper bound (2 cores shared).
+JOBS=${ZOO_JOBS:-4}
+_jobpids=()
+_slot() {
+    local p live
+    while :; do
+        live=()
+        for p in "${_jobpids[@]}"; do kill -0 "$p" 2>/dev/null && live+=("$p"); done
+        _jobpids=("${live[@]}")
+        [ "${#_jobpids[@]}" -lt "$JOBS" ] && return 0
+        sleep 0.2
+    done
+}
+_drain() {
+    local p
+    for p in "${_jobpids[@]}"; do wait "$p" 2>/dev/null; done
+    _jobpids=()
+}
+
 # scan_row TOOL KIND PORT TRANSPORT: one scanner run, one TSV row.
 # nmap's and pscan's normal output share the layout "PORT STATE SERVICE VERSION".
 scan_row() {
@@ -105,43 +125,62 @@ scan_row() {
     if [ "$tr" = udp ]; then args=(-sU); fi
     t0=$(date +%s.%N)
     if [ "$tool" = nmap ]; then
-        timeout 600 nmap -sV -Pn -n "${args[@]}" -p "$port" "$TB_IP4" >"$out" 2>&1
+        timeout 900 nmap -sV -Pn -n "${args[@]}" -p "$port" "$TB_IP4" >"$out" 2>&1
     else
-        timeout 600 "$PSCAN_BIN" -sV -Pn -n "${args[@]}" -p "$port" "$TB_IP4" >"$out" 2>&1
+        timeout 900 "$PSCAN_BIN" -sV -Pn -n "${args[@]}" -p "$port" "$TB_IP4" >"$out" 2>&1
     fi
     t1=$(date +%s.%N)
     line=$(grep -E "^$port/(tcp|udp) " "$out" | head -n 1)
     svc=$(awk '{ print $3 }' <<<"$line")
     rest=$(awk '{ $1 = $2 = $3 = ""; sub(/^ +/, ""); print }' <<<"$line")
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.1f\n' "$k" "$port" "$tr" "$(zoo_truth "$k")" \
-        "$(awk '{ print $2 }' <<<"$line")" "$svc" "$rest" "$(echo "$t1 - $t0" | bc)"
-    cp "$out" "${CAPDIR:-$TEST_TMP}/$k.$tool.txt" 2>/dev/null
+        "$(awk '{ print $2 }' <<<"$line")" "$svc" "$rest" "$(echo "$t1 - $t0" | bc)" >"$TEST_TMP/$tool-$k.row"
+    if [ -n "$CAPDIR" ]; then mkdir -p "$CAPDIR/$k"; cp "$out" "$CAPDIR/$k/$tool.txt"; fi
 }
 
-if [ -n "$CAPDIR" ]; then mkdir -p "$CAPDIR"; fi
-[ -n "$NMAP_TSV" ] && printf '# kind\tport\ttransport\ttruth(service|product|version)\tstate\tservice\tproduct/version/info\tseconds\n' >"$NMAP_TSV"
-[ -n "$PSCAN_TSV" ] && printf '# kind\tport\ttransport\ttruth(service|product|version)\tstate\tservice\tproduct/version/info\tseconds\n' >"$PSCAN_TSV"
-
-for k in "${SEL[@]}"; do
-    [ "${STATUS[$k]}" = up ] || continue
+# capture KIND: capture.py against KIND (tcp, udp or both).
+capture() {
+    local k=$1 pkg tr std tls proto port fl=()
     read -r pkg tr std tls proto <<<"$(zoo_info "$k")"
     port=${PORT[$k]}
-    if [ -n "$CAPDIR" ]; then
-        mkdir -p "$CAPDIR/$k"
-        fl=()
-        [ "$tls" = 1 ] && fl+=(--tls)
-        if [ "$tr" != udp ]; then
-            /usr/bin/python3 tests/tools/capture.py --host "$TB_IP4" --port "$port" --proto "$proto" \
-                --std-port "$std" --kind "$k" --package "$pkg" --out "$CAPDIR/$k/tcp" "${fl[@]}" \
-                --note "tests/lib/zoo.sh zoo_start $k $port" | sed 's/^/# /'
-        fi
-        if [ "$tr" != tcp ]; then
-            /usr/bin/python3 tests/tools/capture.py --udp --host "$TB_IP4" --port "$port" --proto "$proto" \
-                --std-port "$std" --kind "$k" --package "$pkg" --out "$CAPDIR/$k/udp" \
-                --note "tests/lib/zoo.sh zoo_start $k $port" | sed 's/^/# /'
-        fi
+    [ "$tls" = 1 ] && fl+=(--tls)
+    if [ "$tr" != udp ]; then
+        /usr/bin/python3 tests/tools/capture.py --host "$TB_IP4" --port "$port" --proto "$proto" \
+            --std-port "$std" --kind "$k" --package "$pkg" --out "$CAPDIR/$k/tcp" "${fl[@]}" \
+            --note "tests/lib/zoo.sh zoo_start $k $port" 2>&1 | sed 's/^/# /'
     fi
-    [ -n "$NMAP_TSV" ] && scan_row nmap "$k" "$port" "${tr%%+*}" >>"$NMAP_TSV"
-    [ -n "$PSCAN_TSV" ] && scan_row pscan "$k" "$port" "${tr%%+*}" >>"$PSCAN_TSV"
+    if [ "$tr" != tcp ]; then
+        /usr/bin/python3 tests/tools/capture.py --udp --host "$TB_IP4" --port "$port" --proto "$proto" \
+            --std-port "$std" --kind "$k" --package "$pkg" --out "$CAPDIR/$k/udp" \
+            --note "tests/lib/zoo.sh zoo_start $k $port" 2>&1 | sed 's/^/# /'
+    fi
+}
+
+UP=()
+for k in "${SEL[@]}"; do [ "${STATUS[$k]}" = up ] && UP+=("$k"); done
+
+if [ -n "$CAPDIR" ]; then
+    mkdir -p "$CAPDIR"
+    for k in "${UP[@]}"; do
+        _slot
+        capture "$k" &
+        _jobpids+=($!)
+    done
+    _drain
+fi
+
+HDR='# kind\tport\ttransport\ttruth(service|product|version)\tstate\tservice\tproduct/version/info\tseconds\n'
+for tool in nmap pscan; do
+    if [ "$tool" = nmap ]; then tsv=$NMAP_TSV; else tsv=$PSCAN_TSV; fi
+    [ -n "$tsv" ] || continue
+    for k in "${UP[@]}"; do
+        read -r pkg tr std tls proto <<<"$(zoo_info "$k")"
+        _slot
+        scan_row "$tool" "$k" "${PORT[$k]}" "${tr%%+*}" &
+        _jobpids+=($!)
+    done
+    _drain
+    { printf "$HDR"; for k in "${UP[@]}"; do cat "$TEST_TMP/$tool-$k.row" 2>/dev/null; done; } >"$tsv"
+    note "$tool: $(($(wc -l <"$tsv") - 1)) rows in $tsv"
 done
 exit 0
