@@ -149,9 +149,42 @@ declare -A ZOO_TABLE=(
     [twisted-mail]="python3-twisted tcp 25 0 smtp"
     [stunnel]="stunnel4 tcp 443 1 http"
     [strongswan]="strongswan-charon udp 500 0 isakmp"
+    # Packages that conflict with the ones tests/lib/daemons.sh needs
+    # (postfix, vsftpd, dovecot, chrony, tftpd-hpa) or with each other: used
+    # when installed, else from $ZOO_EXTRACT/PACKAGE/ (dpkg-deb -x of the
+    # .deb that `apt-get download` fetched; see zoo_extract).
+    [exim4]="exim4-daemon-light tcp 25 0 smtp"
+    [opensmtpd]="opensmtpd tcp 25 0 smtp"
+    [proftpd]="proftpd-core tcp 21 0 ftp"
+    [pure-ftpd]="pure-ftpd tcp 21 0 ftp"
+    [ircd-hybrid]="ircd-hybrid tcp 6667 0 irc"
+    [ntpsec]="ntpsec udp 123 0 ntp"
+    [atftpd]="atftpd udp 69 0 tftp"
 )
 
-zoo_kinds() { printf '%s\n' "${!ZOO_TABLE[@]}" | sort; }
+# Where zoo_extract unpacked the conflicting packages (outside git).
+ZOO_EXTRACT=${ZOO_EXTRACT:-}
+
+# Every kind, in a fixed order: a new kind goes at the end, so that a
+# caller that numbers ports by position (tests/tools/zoo_survey.sh) keeps
+# the old kinds' ports.
+ZOO_ORDER=(
+    apache2 apt-cacher-ng beanstalkd bind9 bitlbee chrony conserver coturn
+    cups cvs-pserver dante distcc dnsdist dnsmasq dropbear epmd etcd fingerd
+    fossil freeradius gearman git-daemon gpsd gunicorn h2o haproxy icecast2
+    influxdb inspircd jetty9 kamailio knot krb5-kdc lighttpd mercurial
+    mini-httpd minidlna monit mosquitto mpd mumble-server munin-node
+    nats-server nbd-server nghttpd ngircd nnrpd nrpe nsd nut-server oidentd
+    openvpn openvpn-udp pdns-recursor pdns-server pgbouncer pgpool2 pptpd
+    privoxy prometheus prometheus-node-exporter prosody python-http rabbitmq
+    redis-sentinel rsync samba slapd snmpd spamd sphinxsearch squid
+    strongswan stunnel svnserve tarantool telnetd tftpd-hpa tgt tigervnc
+    tinyproxy tinysshd tomcat10 trafficserver twisted-ftp twisted-mail
+    twisted-web unbound uwsgi varnish webfs xrdp xvfb zabbix-agent znc
+    zookeeper exim4 opensmtpd proftpd pure-ftpd ircd-hybrid ntpsec atftpd
+)
+
+zoo_kinds() { printf '%s\n' "${ZOO_ORDER[@]}"; }
 zoo_info() { echo "${ZOO_TABLE[$1]:-}"; }
 
 # zoo_setup: after tb_create.
@@ -200,6 +233,30 @@ _zoo_have() {
         else
             command -v "$p" >/dev/null 2>&1 || return 1
         fi
+    done
+}
+
+# _zoo_bin PACKAGE PATH: PATH when installed, else the same file unpacked
+# under $ZOO_EXTRACT/PACKAGE; fails when neither is there.
+_zoo_bin() {
+    if [ -x "$2" ]; then echo "$2"; return 0; fi
+    if [ -n "$ZOO_EXTRACT" ] && [ -x "$ZOO_EXTRACT/$1$2" ]; then echo "$ZOO_EXTRACT/$1$2"; return 0; fi
+    return 1
+}
+
+# zoo_extract DIR PACKAGE...: fetch PACKAGEs with `apt-get download` and
+# unpack each into DIR/PACKAGE (dpkg-deb -x: nothing is installed, no
+# maintainer script runs), with its version in DIR/PACKAGE/.version.
+zoo_extract() {
+    local dir=$1 p f
+    shift
+    mkdir -p "$dir/debs" || return 1
+    for p in "$@"; do
+        [ -s "$dir/$p/.version" ] && continue
+        (cd "$dir/debs" && apt-get download "$p" >/dev/null 2>&1) || { note "zoo_extract: cannot download $p"; return 1; }
+        f=$(ls "$dir/debs/${p}_"*.deb 2>/dev/null | head -n 1)
+        [ -n "$f" ] || return 1
+        mkdir -p "$dir/$p" && dpkg-deb -x "$f" "$dir/$p" && dpkg-deb -f "$f" Version >"$dir/$p/.version" || return 1
     done
 }
 
@@ -1788,6 +1845,169 @@ _zoo_twisted_mail() {
         --smtp tcp:$port:interface=$ZOO_ADDR --no-pop3 --maildirdbmdomain pscan.example=$d/maildir"
 }
 
+# --------------------------------------- conflicting packages (see ZOO_TABLE)
+
+# _zoo_users D NAME...: for a private mount namespace, copies of /etc/passwd
+# and /etc/group with system users NAME added (the package was unpacked, not
+# installed: no postinst made its users); prints the commands that mount them.
+_zoo_users() {
+    local d=$1 n uid=64000
+    shift
+    cp /etc/passwd "$d/passwd"
+    cp /etc/group "$d/group"
+    for n in "$@"; do
+        echo "$n:x:$uid:$uid:zoo:/nonexistent:/usr/sbin/nologin" >>"$d/passwd"
+        echo "$n:x:$uid:" >>"$d/group"
+        uid=$((uid + 1))
+    done
+    chmod 0644 "$d/passwd" "$d/group"
+    echo "mount --bind $d/passwd /etc/passwd && mount --bind $d/group /etc/group"
+}
+
+_zoo_exim4() {
+    local port=$1 d bin users
+    bin=$(_zoo_bin exim4-daemon-light /usr/sbin/exim4) || return 2
+    d=$(_zoo_dir exim4)
+    users=$(_zoo_users "$d" Debian-exim)
+    mkdir -p "$d/spool" "$d/log"
+    chown nobody:nogroup "$d/spool" "$d/log"
+    cat >"$d/exim.conf" <<EOF
+primary_hostname = pscan-test.example
+daemon_smtp_ports = $port
+local_interfaces = $ZOO_ADDR
+spool_directory = $d/spool
+log_file_path = $d/log/%slog
+pid_file_path = $d/exim.pid
+exim_user = nobody
+exim_group = nogroup
+never_users =
+host_lookup =
+rfc1413_hosts =
+acl_smtp_rcpt = acl_check_rcpt
+begin acl
+acl_check_rcpt:
+  deny message = pscan zoo accepts no mail
+begin routers
+begin transports
+EOF
+    # Its compiled-in user Debian-exim must exist (private /etc/passwd).
+    _zoo_psh exim4 "$users && exec $bin -bdf -C $d/exim.conf"
+}
+
+_zoo_opensmtpd() {
+    local port=$1 d bin users
+    bin=$(_zoo_bin opensmtpd /usr/sbin/smtpd) || return 2
+    d=$(_zoo_dir opensmtpd)
+    mkdir -p "$d/spool"
+    users=$(_zoo_users "$d" opensmtpd opensmtpq)
+    cat >"$d/smtpd.conf" <<EOF
+listen on $ZOO_ADDR port $port hostname pscan-test.example
+action "reject" relay host smtp://127.0.0.1:9
+match from any for any action "reject"
+EOF
+    # Its queue (/var/spool/smtpd), chroot (/var/lib/opensmtpd/empty) and
+    # users are compiled in: private ones.
+    _zoo_psh opensmtpd "$users && mount --bind $d/spool /var/spool && mkdir -m 0711 -p /var/spool/smtpd &&
+        chmod 0711 /var/spool/smtpd && mount -t tmpfs zoo-varlib /var/lib && mkdir -p /var/lib/opensmtpd/empty &&
+        exec $bin -d -f $d/smtpd.conf"
+}
+
+_zoo_proftpd() {
+    local port=$1 d bin
+    bin=$(_zoo_bin proftpd-core /usr/sbin/proftpd) || return 2
+    d=$(_zoo_dir proftpd)
+    cat >"$d/proftpd.conf" <<EOF
+ServerType standalone
+ServerName "pscan zoo"
+DefaultServer on
+DefaultAddress $ZOO_ADDR
+SocketBindTight on
+Port $port
+UseIPv6 off
+User nobody
+Group nogroup
+PidFile $d/proftpd.pid
+ScoreboardFile $d/proftpd.scoreboard
+DelayTable none
+WtmpLog off
+UseReverseDNS off
+EOF
+    _zoo_sh proftpd "exec $bin -n -c $d/proftpd.conf"
+}
+
+_zoo_pure_ftpd() {
+    local port=$1 bin
+    bin=$(_zoo_bin pure-ftpd /usr/sbin/pure-ftpd) || return 2
+    _zoo_dir pure-ftpd >/dev/null
+    _zoo_sh pure-ftpd "exec $bin -S $ZOO_ADDR,$port -A -E -H"
+}
+
+_zoo_ircd_hybrid() {
+    local port=$1 d bin
+    bin=$(_zoo_bin ircd-hybrid /usr/sbin/ircd-hybrid) || return 2
+    d=$(_zoo_dir ircd-hybrid)
+    chown nobody "$d"
+    local mods=${bin%/sbin/ircd-hybrid}/lib/ircd-hybrid/modules
+    cat >"$d/ircd.conf" <<EOF
+serverinfo {
+    name = "irc.pscan.example";
+    sid = "0ZO";
+    description = "pscan zoo";
+    network_name = "pscan";
+    network_desc = "pscan zoo";
+    hub = no;
+};
+admin { name = "pscan"; description = "pscan zoo"; email = "<pscan@pscan.example>"; };
+class { name = "users"; ping_time = 90 seconds; number_per_ip_local = 20; max_number = 100; sendq = 100 kbytes; };
+listen { host = "$ZOO_ADDR"; port = $port; };
+auth { user = "*@*"; class = "users"; };
+general { disable_auth = yes; throttle_time = 0; };
+modules { path = "$mods"; path = "$mods/autoload"; };
+motd { mask = "*"; file = "$d/ircd.motd"; };
+EOF
+    echo "pscan zoo" >"$d/ircd.motd"
+    local ovl=":"
+    # Its core modules load from the compiled-in /usr/lib/ircd-hybrid: when
+    # unpacked, a read-only overlay of the unpacked /usr/lib on the real one.
+    if [ "$mods" != /usr/lib/ircd-hybrid/modules ]; then
+        ovl="mount -t overlay zoo-ircd -o lowerdir=${bin%/sbin/ircd-hybrid}/lib:/usr/lib /usr/lib"
+    fi
+    _zoo_psh ircd-hybrid "$ovl && cd $d && exec runuser -u nobody -- $bin -foreground -configfile $d/ircd.conf -pidfile $d/ircd.pid -logfile $d/ircd.log"
+}
+
+_zoo_ntpsec() {
+    local port=$1 d bin
+    bin=$(_zoo_bin ntpsec /usr/sbin/ntpd) || return 2
+    if [ "$port" != 123 ]; then
+        note "zoo ntpsec: ntpd listens on 123 only"
+        return 1
+    fi
+    d=$(_zoo_dir ntpsec)
+    # The local clock as its only source; "disable kernel ntp": it never
+    # touches the system clock.
+    cat >"$d/ntp.conf" <<EOF
+driftfile $d/ntp.drift
+server 127.127.1.0
+fudge 127.127.1.0 stratum 10
+restrict default kod nomodify noquery limited
+restrict 198.18.0.0 mask 255.254.0.0 nomodify
+restrict 127.0.0.1
+disable kernel ntp
+EOF
+    _zoo_sh ntpsec "exec $bin -n -c $d/ntp.conf -I $TB_VN -p $d/ntpd.pid"
+}
+
+_zoo_atftpd() {
+    local port=$1 d bin
+    bin=$(_zoo_bin atftpd /usr/sbin/atftpd) || return 2
+    d=$(_zoo_dir atftpd)
+    mkdir -p "$d/root"
+    echo "pscan zoo" >"$d/root/hello.txt"
+    chmod -R a+rX "$d/root"
+    _zoo_sh atftpd "exec $bin --daemon --no-fork --port $port --bind-address $ZOO_ADDR --user nobody.nogroup \
+        --logfile - --pidfile $d/atftpd.pid $d/root"
+}
+
 # ------------------------------------------------------------------- control
 
 zoo_start() {
@@ -1892,6 +2112,13 @@ zoo_start() {
     conserver) _zoo_conserver "$port" ;;
     twisted-ftp) _zoo_twisted_ftp "$port" ;;
     twisted-mail) _zoo_twisted_mail "$port" ;;
+    exim4) _zoo_exim4 "$port" ;;
+    opensmtpd) _zoo_opensmtpd "$port" ;;
+    proftpd) _zoo_proftpd "$port" ;;
+    pure-ftpd) _zoo_pure_ftpd "$port" ;;
+    ircd-hybrid) _zoo_ircd_hybrid "$port" ;;
+    ntpsec) _zoo_ntpsec "$port" ;;
+    atftpd) _zoo_atftpd "$port" ;;
     *) note "zoo_start: no launcher for $kind"; return 1 ;;
     esac
     rc=$?
@@ -1980,7 +2207,13 @@ zoo_stop() {
 
 # ------------------------------------------------------------------- truth
 
-_zoo_pkgver() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null | sed 's/^[0-9]*://'; }
+# _zoo_pkgver PACKAGE: the installed version, or the unpacked one (zoo_extract).
+_zoo_pkgver() {
+    local v
+    v=$(dpkg-query -W -f '${db:Status-Abbrev} ${Version}' "$1" 2>/dev/null | awk '$1 ~ /^.i/ { print $2 }')
+    if [ -z "$v" ] && [ -n "$ZOO_EXTRACT" ] && [ -s "$ZOO_EXTRACT/$1/.version" ]; then v=$(cat "$ZOO_EXTRACT/$1/.version"); fi
+    sed 's/^[0-9]*://' <<<"$v"
+}
 # Upstream: without the Debian revision, "+dfsg"/"+ds"/"~..." suffixes.
 _zoo_up() { _zoo_pkgver "$1" | sed 's/-[^-]*$//; s/+dfsg.*//; s/+ds.*//; s/~.*//; s/+really.*//'; }
 
@@ -2087,6 +2320,13 @@ zoo_truth() {
     conserver) echo "conserver|Conserver|" ;;
     twisted-ftp) echo "ftp|Twisted FTPd|$(_zoo_up python3-twisted)" ;;
     twisted-mail) echo "smtp|Twisted SMTPd|" ;;
+    exim4) echo "smtp|Exim smtpd|$(_zoo_up exim4-daemon-light)" ;;
+    opensmtpd) echo "smtp|OpenSMTPD|" ;;
+    proftpd) echo "ftp|ProFTPD|$(_zoo_up proftpd-core)" ;;
+    pure-ftpd) echo "ftp|Pure-FTPd|" ;;
+    ircd-hybrid) echo "irc|Hybrid ircd|$(_zoo_up ircd-hybrid)" ;;
+    ntpsec) echo "ntp|NTP|v4" ;;
+    atftpd) echo "tftp||" ;;
     *) return 1 ;;
     esac
 }
