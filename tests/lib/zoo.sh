@@ -621,6 +621,8 @@ _zoo_cups() {
     mkdir -p "$d/spool/tmp" "$d/cache" "$d/state" "$d/log" "$d/ssl" "$d/ppd"
     cat >"$d/cupsd.conf" <<EOF
 Listen $ZOO_ADDR:$port
+# cupsd refuses to start without a way in from localhost.
+Listen 127.0.0.1:$((port + 1))
 LogLevel warn
 Browsing No
 BrowseLocalProtocols none
@@ -879,8 +881,6 @@ server:
     rundir: $d
     pidfile: $d/knot.pid
     user: knot:knot
-    version:
-    identity:
 database:
     storage: $d/db
 log:
@@ -1002,7 +1002,7 @@ _zoo_inspircd() {
 <server name="irc.pscan.example" description="pscan zoo" network="pscan">
 <admin name="pscan" nick="pscan" email="pscan@pscan.example">
 <bind address="$ZOO_ADDR" port="$port" type="clients">
-<connect allow="*" timeout="60" maxchans="20" localmax="20" globalmax="20">
+<connect allow="*" timeout="60" maxchans="20" localmax="20" globalmax="20" resolvehostnames="no">
 <pid file="$d/inspircd.pid">
 <dns server="127.0.0.1" timeout="1">
 <options>
@@ -1501,6 +1501,10 @@ loadmodule "textops.so"
 loadmodule "pv.so"
 loadmodule "xlog.so"
 request_route {
+    # Answer to the source address and port, as the stock kamailio.cfg does
+    # for clients behind NAT (a Via without rport would send the reply to
+    # the Via host).
+    force_rport();
     if (is_method("OPTIONS")) {
         sl_send_reply("200", "OK");
         exit;
@@ -1712,7 +1716,15 @@ _zoo_nnrpd() {
     d=$(_zoo_dir nnrpd)
     mkdir -p "$d/etc"
     cp -a /etc/news/. "$d/etc/"
-    sed -i "s|^pathetc:.*|pathetc: $d/etc|; s|^#* *domain:.*|domain: pscan.example|" "$d/etc/inn.conf"
+    # readerswhenstopped: innd itself does not run, nnrpd must serve anyway.
+    mkdir -p "$d/run"
+    chown news "$d/run" 2>/dev/null
+    sed -i "s|^pathetc:.*|pathetc: $d/etc|; s|^pathrun:.*|pathrun: $d/run|; s|^#* *domain:.*|domain: pscan.example|;
+        s|^readerswhenstopped:.*|readerswhenstopped: true|; s|^pathoverview:.*|pathoverview: $d/overview|" "$d/etc/inn.conf"
+    grep -q '^pathoverview:' "$d/etc/inn.conf" || echo "pathoverview: $d/overview" >>"$d/etc/inn.conf"
+    # An empty tradindexed overview of our own: innd never ran to make one.
+    mkdir -p "$d/overview"
+    chown news "$d/overview" 2>/dev/null
     grep -q '^domain:' "$d/etc/inn.conf" || echo "domain: pscan.example" >>"$d/etc/inn.conf"
     cat >"$d/etc/readers.conf" <<EOF
 auth "all" {
@@ -1726,7 +1738,9 @@ access "all" {
 }
 EOF
     chmod -R a+rX "$d"
-    _zoo_sh nnrpd "export INNCONF=$d/etc/inn.conf && exec runuser -u news -- /usr/lib/news/bin/nnrpd -D -f -b $ZOO_ADDR -p $port"
+    # makehistory -O -x: the (empty) overview from the (empty) spool, no history written.
+    _zoo_sh nnrpd "export INNCONF=$d/etc/inn.conf && runuser -u news -- /usr/lib/news/bin/makehistory -O -x >$d/makehistory.log 2>&1 &&
+        exec runuser -u news -- /usr/lib/news/bin/nnrpd -D -f -b $ZOO_ADDR -p $port"
 }
 
 _zoo_spamd() {
@@ -2238,7 +2252,12 @@ zoo_truth() {
     h2o) echo "http|h2o|$(_zoo_up h2o)" ;;
     nghttpd) echo "http|nghttpd|$(_zoo_up nghttp2-server)" ;;
     python-http) echo "http|SimpleHTTPServer|0.6" ;;
-    trafficserver) echo "http-proxy|Apache Traffic Server|$(_zoo_up trafficserver)" ;;
+    trafficserver)
+        # Debian 12's 9.2.5+ds-0+deb12u4 is upstream 9.2.9 inside (a security
+        # update took the newer release): the binary says which.
+        v=$(traffic_server -V 2>/dev/null | awk '/^Traffic Server/ { print $3; exit }')
+        echo "http-proxy|Apache Traffic Server|${v:-$(_zoo_up trafficserver)}"
+        ;;
     jetty9) echo "http|Jetty|$(_zoo_up jetty9)" ;;
     tomcat10) echo "http|Apache Tomcat|$(_zoo_up tomcat10)" ;;
     gunicorn) echo "http|Gunicorn|" ;;
@@ -2265,7 +2284,11 @@ zoo_truth() {
     dnsmasq) echo "domain|dnsmasq|$(_zoo_up dnsmasq-base)" ;;
     dnsdist) echo "domain|dnsdist|" ;;
     ngircd) echo "irc|ngircd|$(_zoo_up ngircd)" ;;
-    inspircd) echo "irc|InspIRCd|$(_zoo_up inspircd)" ;;
+    inspircd)
+        # 004 and VERSION say "InspIRCd-3": the major version only.
+        v=$(_zoo_up inspircd)
+        echo "irc|InspIRCd|${v%%.*}"
+        ;;
     bitlbee) echo "irc|BitlBee IRC gateway|$(_zoo_up bitlbee-common)" ;;
     znc) echo "irc|ZNC IRC bouncer|" ;;
     prosody) echo "xmpp-client|Prosody XMPP server|" ;;
@@ -2274,7 +2297,11 @@ zoo_truth() {
     coturn) echo "stun|coturn|$(_zoo_up coturn)" ;;
     strongswan) echo "isakmp|strongSwan|" ;;
     samba) echo "microsoft-ds|Samba smbd|" ;;
-    rsync) echo "rsync||31" ;;
+    rsync)
+        # The protocol version in "@RSYNCD: 32.0": 31 up to rsync 3.2.3, 32 after.
+        v=$(_zoo_up rsync)
+        if [ "$(printf '%s\n3.2.4\n' "$v" | sort -V | head -n 1)" = 3.2.4 ]; then echo "rsync||32"; else echo "rsync||31"; fi
+        ;;
     tftpd-hpa) echo "tftp||" ;;
     nbd-server) echo "nbd|nbd-server|" ;;
     tgt) echo "iscsi|tgt|" ;;
@@ -2291,7 +2318,11 @@ zoo_truth() {
     gpsd) echo "gpsd|gpsd|$(_zoo_up gpsd)" ;;
     nut-server) echo "nut|Network UPS Tools upsd|$(_zoo_up nut-server)" ;;
     chrony) echo "ntp|NTP|v4" ;;
-    mpd) echo "mpd|Music Player Daemon|" ;;
+    mpd)
+        # "OK MPD 0.23.5": the protocol version, not the package's (0.23.12).
+        v=$(_zoo_up mpd)
+        case "$v" in 0.23.*) echo "mpd|Music Player Daemon|0.23.5" ;; *) echo "mpd|Music Player Daemon|" ;; esac
+        ;;
     telnetd) echo "telnet|Linux telnetd|" ;;
     fingerd) echo "finger|Linux fingerd|" ;;
     oidentd) echo "ident|oidentd|" ;;

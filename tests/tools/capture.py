@@ -136,6 +136,10 @@ NATURAL = {
     "upnp": [],
 }
 
+# Silence that ends an answer, where the protocol's servers pause mid-answer
+# (an IRC server looks the client up before it says welcome).
+IDLE = {"irc": 3.0, "smtp": 1.5}
+
 GENERIC_TCP = [
     ("get", r"GET / HTTP/1.0\r\n\r\n"),
     ("rtsp-options", r"OPTIONS / RTSP/1.0\r\n\r\n"),
@@ -411,6 +415,8 @@ def main():
     ap.add_argument("--jobs", type=int, default=4, help="exchanges at once")
     a = ap.parse_args()
 
+    if a.idle == 1.0 and a.proto in IDLE:
+        a.idle = IDLE[a.proto]
     out = a.out or "capture-%d" % a.port
     os.makedirs(out, exist_ok=True)
     proto = "udp" if a.udp else "tcp"
