@@ -768,7 +768,9 @@ _zoo_mercurial() {
     local port=$1 d
     _zoo_have hg || return 2
     d=$(_zoo_dir mercurial)
-    _zoo_sh mercurial "hg init $d/repo && exec hg serve -R $d/repo --address $ZOO_ADDR --port $port --config ui.username=pscan"
+    # HGDEMANDIMPORT=disable: hg's lazy imports race between the threads of
+    # concurrent requests (AttributeError, then "500 Internal Server Error").
+    _zoo_sh mercurial "export HGDEMANDIMPORT=disable && hg init $d/repo && exec hg serve -R $d/repo --address $ZOO_ADDR --port $port --config ui.username=pscan"
 }
 
 _zoo_fossil() {
@@ -2243,7 +2245,7 @@ zoo_truth() {
     lighttpd) echo "http|lighttpd|$(_zoo_up lighttpd)" ;;
     squid) echo "http-proxy|Squid http proxy|$(_zoo_up squid)" ;;
     tinyproxy) echo "http-proxy|tinyproxy|$(_zoo_up tinyproxy-bin)" ;;
-    varnish) echo "http|Varnish|" ;;
+    varnish) echo "http-proxy|Varnish http accelerator|" ;;
     haproxy) echo "http|HAProxy http proxy|" ;;
     privoxy) echo "http-proxy|Privoxy http proxy|$(_zoo_up privoxy)" ;;
     apt-cacher-ng) echo "http|Apt-Cacher NG|$(_zoo_up apt-cacher-ng)" ;;
@@ -2266,7 +2268,7 @@ zoo_truth() {
     cups) v=$(_zoo_up cups-daemon); echo "ipp|CUPS|${v%.*}" ;;
     prometheus-node-exporter) echo "http|Prometheus Node Exporter|" ;;
     prometheus) echo "http|Prometheus|" ;;
-    monit) echo "http|Monit httpd|" ;;
+    monit) echo "http|Monit httpd|$(_zoo_up monit)" ;;
     etcd) echo "http|etcd|$(_zoo_up etcd-server)" ;;
     influxdb) echo "http|InfluxDB|$(_zoo_up influxdb)" ;;
     icecast2) echo "http|Icecast streaming media server|$(_zoo_up icecast2)" ;;
@@ -2306,7 +2308,7 @@ zoo_truth() {
     nbd-server) echo "nbd|nbd-server|" ;;
     tgt) echo "iscsi|tgt|" ;;
     git-daemon) echo "git||" ;;
-    svnserve) echo "svn|Subversion|" ;;
+    svnserve) echo "svnserve|Subversion|" ;;
     cvs-pserver) echo "cvspserver|CVS pserver|" ;;
     xrdp) echo "ms-wbt-server|xrdp|" ;;
     tigervnc) echo "vnc|VNC|3.8" ;;
@@ -2315,8 +2317,8 @@ zoo_truth() {
     munin-node) echo "munin|Munin|$(_zoo_up munin-node)" ;;
     zabbix-agent) echo "zabbix-agent|Zabbix agent|$(_zoo_up zabbix-agent)" ;;
     nrpe) echo "ssl/nrpe|Nagios NRPE|" ;;
-    gpsd) echo "gpsd|gpsd|$(_zoo_up gpsd)" ;;
-    nut-server) echo "nut|Network UPS Tools upsd|$(_zoo_up nut-server)" ;;
+    gpsd) echo "gpsd-ng|gpsd|$(_zoo_up gpsd)" ;;
+    nut-server) echo "upsd|Network UPS Tools upsd|$(_zoo_up nut-server)" ;;
     chrony) echo "ntp|NTP|v4" ;;
     mpd)
         # "OK MPD 0.23.5": the protocol version, not the package's (0.23.12).

@@ -14,6 +14,9 @@
 #                   product, version, extra info, wall seconds
 #   --pscan TSV     the same with ./pscan -sV -Pn -p PORT (-sU for UDP)
 #   --logs DIR      keep each daemon's output (KIND.out) and logs in DIR
+# ZOO_EXTRACT=DIR: where zoo_extract unpacked the conflicting packages
+# (exim4, opensmtpd, proftpd, pure-ftpd, ircd-hybrid, ntpsec, atftpd).
+# ZOO_JOBS=N: captures and scanner runs at once (default 4).
 # The scanners and capture.py run here, on the host side of the veth, and
 # reach the daemons through it (the route is checked first).  Root only;
 # everything is removed on exit.
@@ -49,7 +52,7 @@ done
 mapfile -t ALL < <(zoo_kinds)
 if [ -n "$KINDS" ]; then IFS=, read -r -a SEL <<<"$KINDS"; else SEL=("${ALL[@]}"); fi
 
-# Ports: 21001, 21011, ... by the kind's place in the full sorted list (so a
+# Ports: 21001, 21011, ... by the kind's place in zoo_kinds (ZOO_ORDER: a
 # kind keeps its port whatever the selection); fixed where the daemon is.
 declare -A PORT=()
 i=0
@@ -59,6 +62,7 @@ for k in "${ALL[@]}"; do
 done
 PORT[xvfb]=6017
 PORT[pptpd]=1723
+PORT[ntpsec]=123
 
 # Registered first, so it runs last: the daemons' output after they stopped.
 [ -n "$LOGDIR" ] && mkdir -p "$LOGDIR" && at_exit 'cp -r "$ZOO_DIR"/*.out "$LOGDIR"/ 2>/dev/null; for f in "$ZOO_DIR"/*/*.log "$ZOO_DIR"/*/log/*; do [ -f "$f" ] && cp "$f" "$LOGDIR/$(basename "$(dirname "$f")")-$(basename "$f")"; done'
