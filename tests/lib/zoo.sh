@@ -46,6 +46,7 @@ ZOO_ADDR=""
 declare -A ZOO_PID_OF=()     # kind -> pid of the launched job
 declare -A ZOO_PORT_OF=()    # kind -> port
 declare -A ZOO_UP=()         # kind -> 1 once listening
+declare -A ZOO_PIDFILE=()    # kind -> pid file of a daemon that detaches
 ZOO_STARTED=()
 _zoo_hooked=0
 
@@ -968,7 +969,10 @@ _zoo_dnsdist() {
     cat >"$d/dnsdist.conf" <<EOF
 setLocal("$ZOO_ADDR:$port")
 setSecurityPollSuffix("")
-newServer({address="127.0.0.1:9", healthCheckMode="down"})
+-- No backend: every query gets REFUSED from dnsdist itself (with a backend
+-- that is down, it would drop UDP queries and close TCP connections).
+addACL("198.18.0.0/15")
+addAction(AllRule(), RCodeAction(DNSRCode.REFUSED))
 EOF
     _zoo_sh dnsdist "exec dnsdist --supervised --disable-syslog -C $d/dnsdist.conf"
 }
@@ -1106,12 +1110,22 @@ EOF
 # ------------------------------------------------------------------- VPN, NAT
 
 _zoo_openvpn() {
-    local kind=$1 port=$2 proto=$3 d
+    local kind=$1 port=$2 proto=$3 d mode
     _zoo_have openvpn || return 2
     _zoo_cert || return 1
     d=$(_zoo_dir "$kind")
-    # TLS mode (what answers the reset probe), no tun device: --dev null.
-    _zoo_sh "$kind" "exec openvpn --dev null --proto $proto --local $ZOO_ADDR --lport $port --tls-server \
+    if [ "$proto" = udp ]; then
+        # Point to point, TLS mode (what answers the reset probe), no tun
+        # device (--dev null): over UDP it answers every new peer.
+        mode="--dev null"
+    else
+        # Over TCP a point-to-point instance serves one connection and then
+        # restarts (refusing meanwhile): server mode, which needs a tun
+        # device; it lives in the namespace, with test addresses
+        # (198.19.253.0/24: above netns.sh's slots 1..250).
+        mode="--mode server --dev tun --server 198.19.253.0 255.255.255.0 --topology subnet"
+    fi
+    _zoo_sh "$kind" "exec openvpn $mode --proto $proto --local $ZOO_ADDR --lport $port --tls-server \
         --ca $ZOO_DIR/cert.pem --cert $ZOO_DIR/cert.pem --key $ZOO_DIR/key.pem --dh none \
         --verb 3 --writepid $d/openvpn.pid"
 }
@@ -1221,7 +1235,11 @@ _zoo_nbd() {
     exportname = $d/disk.img
     readonly = true
 EOF
-    _zoo_sh nbd-server "exec nbd-server -d -C $d/nbd.conf -p $d/nbd.pid"
+    # With -d (no fork) it serves one client and exits on the first failed
+    # negotiation; its inetd mode closes at once: so it daemonizes, and
+    # zoo_stop finds it by its pid file (checked to be in our namespace).
+    ZOO_PIDFILE[nbd-server]=$d/nbd.pid
+    _zoo_sh nbd-server "exec nbd-server -C $d/nbd.conf -p $d/nbd.pid"
 }
 
 _zoo_tgt() {
@@ -2200,7 +2218,7 @@ _zoo_tree() {
 
 # zoo_stop: end every daemon (registered with at_exit by zoo_setup).
 zoo_stop() {
-    local pids=() pid alive
+    local pids=() pid alive p
     for pid in "${ZOO_PID_OF[@]}"; do
         pids+=($(_zoo_tree "$pid"))
     done
@@ -2212,6 +2230,17 @@ zoo_stop() {
         sleep 0.1
     done
     for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null; done
+    # Daemons that detach (nbd-server): by pid file, and only when that PID
+    # lives in our namespace.
+    local f
+    for f in "${ZOO_PIDFILE[@]}"; do
+        pid=$(cat "$f" 2>/dev/null)
+        case "$pid" in '' | *[!0-9]*) continue ;; esac
+        if [ "$(ip netns identify "$pid" 2>/dev/null)" = "$ZOO_NS" ]; then
+            for p in $(_zoo_tree "$pid"); do kill -KILL "$p" 2>/dev/null; done
+        fi
+    done
+    ZOO_PIDFILE=()
     if [ "${ZOO_SWEEP:-0}" = 1 ] && [ -n "$ZOO_NS" ]; then
         for pid in $(ip netns pids "$ZOO_NS" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
     fi
@@ -2275,7 +2304,7 @@ zoo_truth() {
     minidlna) echo "upnp|MiniDLNA|$(_zoo_up minidlna)" ;;
     mercurial) echo "http|Mercurial hg serve|" ;;
     fossil) echo "http|Fossil|" ;;
-    stunnel) echo "ssl/tcpwrapped||" ;;
+    stunnel) echo "ssl/unknown||" ;;
     slapd) echo "ldap|OpenLDAP|" ;;
     bind9) v=$(_zoo_pkgver bind9); echo "domain|ISC BIND|${v%%-*}" ;;
     unbound) echo "domain|Unbound|$(_zoo_up unbound)" ;;
@@ -2355,7 +2384,7 @@ zoo_truth() {
     twisted-mail) echo "smtp|Twisted SMTPd|" ;;
     exim4) echo "smtp|Exim smtpd|$(_zoo_up exim4-daemon-light)" ;;
     opensmtpd) echo "smtp|OpenSMTPD|" ;;
-    proftpd) echo "ftp|ProFTPD|$(_zoo_up proftpd-core)" ;;
+    proftpd) echo "ftp|ProFTPD|" ;;
     pure-ftpd) echo "ftp|Pure-FTPd|" ;;
     ircd-hybrid) echo "irc|Hybrid ircd|$(_zoo_up ircd-hybrid)" ;;
     ntpsec) echo "ntp|NTP|v4" ;;
