@@ -2281,7 +2281,9 @@ zoo_truth() {
     webfs) echo "http|webfs httpd|$(_zoo_up webfs)" ;;
     mini-httpd) echo "http|mini_httpd|$(_zoo_up mini-httpd)" ;;
     h2o) echo "http|h2o|$(_zoo_up h2o)" ;;
-    nghttpd) echo "http|nghttpd|$(_zoo_up nghttp2-server)" ;;
+    # HTTP/2 only (prior knowledge, no TLS): whatever comes, it answers with a
+    # SETTINGS and a GOAWAY frame, which name nothing.
+    nghttpd) echo "http||" ;;
     python-http) echo "http|SimpleHTTPServer|0.6" ;;
     trafficserver)
         # Debian 12's 9.2.5+ds-0+deb12u4 is upstream 9.2.9 inside (a security
