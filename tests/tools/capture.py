@@ -362,14 +362,20 @@ def udp_exchange(host, port, payload, wait, idle):
 
 
 def s_client(host, port, out):
-    """openssl s_client: certificate subject and issuer, protocol and cipher."""
+    """openssl s_client: certificate subject and issuer, protocol and cipher.
+
+    When the default handshake agrees on no cipher (NRPE offers anonymous DH
+    only), once more with every cipher, anonymous ones included."""
     target = "[%s]:%d" % (host, port) if ":" in host else "%s:%d" % (host, port)
-    try:
-        p = subprocess.run(["openssl", "s_client", "-connect", target, "-showcerts"],
-                           stdin=subprocess.DEVNULL, capture_output=True, timeout=10)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        return "s_client failed: %s" % e
-    text = p.stdout.decode("latin-1")
+    for extra in ([], ["-cipher", "ALL:aNULL:@SECLEVEL=0", "-tls1_2"]):
+        try:
+            p = subprocess.run(["openssl", "s_client", "-connect", target, "-showcerts"] + extra,
+                               stdin=subprocess.DEVNULL, capture_output=True, timeout=10)
+        except (OSError, subprocess.TimeoutExpired) as e:
+            return "s_client failed: %s" % e
+        text = p.stdout.decode("latin-1")
+        if "Cipher is (NONE)" not in text:
+            break
     lines = []
     m = re.search(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----", text, re.S)
     if m:
@@ -379,6 +385,8 @@ def s_client(host, port, out):
             lines += x.stdout.decode("latin-1").strip().splitlines()
         except (OSError, subprocess.TimeoutExpired):
             pass
+    if extra:
+        lines.append("with -cipher ALL:aNULL")
     for pat in (r"^New, (.*)$", r"^\s*Protocol\s*:\s*(.*)$", r"^\s*Cipher\s*:\s*(.*)$"):
         mm = re.search(pat, text, re.M)
         if mm:
