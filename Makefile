@@ -53,7 +53,7 @@ TOOL_BIN := $(patsubst tests/tools/%.c,build/tests/tools/%,$(TOOL_SRC))
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_TIME ?= 30
 
-.PHONY: all deps test unit integration install uninstall docs check-docs clean fuzz bench
+.PHONY: all deps deps-build deps-zoo test unit integration install uninstall docs check-docs clean fuzz bench
 
 all: $(PSCAN_BIN)
 
@@ -126,6 +126,22 @@ DEPS_TEST  := iproute2 nftables python3 libxml2-utils jq openssl procps ndiff ut
               ncat time valgrind libcap2-bin git \
               slurm-wlm munge python3-yaml python3-kubernetes
 DEPS_PEERS := nmap masscan zmap
+# The daemon zoo (tests/lib/zoo.sh, docs/zoo.md): -sV against 100 real
+# services nobody else starts.  Packages that conflict with DEPS_TEST
+# (exim4, opensmtpd, proftpd, pure-ftpd, ircd-hybrid, ntpsec, atftpd) are
+# not installed: make deps fetches and unpacks them into ZOO_EXTRACT.
+DEPS_ZOO   := apache2 lighttpd squid tinyproxy varnish haproxy privoxy apt-cacher-ng webfs mini-httpd \
+              nghttp2-server h2o trafficserver jetty9 tomcat10 gunicorn uwsgi uwsgi-plugin-python3 \
+              python3-twisted cups prometheus-node-exporter prometheus monit etcd-server influxdb icecast2 \
+              minidlna mercurial fossil stunnel4 slapd bind9 unbound knot nsd pdns-server pdns-backend-bind \
+              pdns-recursor dnsdist ngircd inspircd bitlbee znc prosody mumble-server openvpn coturn \
+              strongswan-charon samba nbd-server tgt xrdp tigervnc-standalone-server xvfb munin-node \
+              zabbix-agent nagios-nrpe-server gpsd subversion cvs mpd inetutils-telnetd fingerd oidentd \
+              distcc gearman-job-server kamailio freeradius dropbear-bin tinysshd nut-server mosquitto \
+              beanstalkd nats-server redis-sentinel pgbouncer pgpool2 krb5-kdc dante-server pptpd \
+              spamd rabbitmq-server zookeeperd sphinxsearch tarantool conserver-server socat libmemcachedutil2
+ZOO_UNPACKED := exim4-daemon-light opensmtpd proftpd-core pure-ftpd ircd-hybrid ntpsec atftpd
+ZOO_EXTRACT ?= /var/cache/pscan/zoo
 
 # Daemons the tests start by hand on odd ports must not start on their
 # standard ports when installed: a temporary policy-rc.d says no.
@@ -135,9 +151,19 @@ deps:
 		printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && \
 		touch build-policy-rc.d.stamp; fi
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-		$(DEPS_BUILD) $(DEPS_TEST) $(DEPS_PEERS); rc=$$?; \
+		$(DEPS_BUILD) $(DEPS_TEST) $(DEPS_PEERS) $(DEPS_ZOO); rc=$$?; \
 	if [ -e build-policy-rc.d.stamp ]; then rm -f /usr/sbin/policy-rc.d build-policy-rc.d.stamp; fi; \
-	exit $$rc
+	[ $$rc -eq 0 ] && $(MAKE) --no-print-directory deps-zoo; rc2=$$?; [ $$rc -eq 0 ] && rc=$$rc2; exit $$rc
+
+# The zoo's conflicting daemons, unpacked (dpkg-deb -x: no maintainer
+# script runs, nothing is installed); cheap when they are there already.
+deps-zoo:
+	@mkdir -p $(ZOO_EXTRACT)/debs && cd $(ZOO_EXTRACT)/debs && for p in $(ZOO_UNPACKED); do \
+		[ -s ../$$p/.version ] && continue; \
+		apt-get download -qq $$p >/dev/null 2>&1 && f=$$(ls $${p}_*.deb | head -n 1) && [ -n "$$f" ] && \
+		mkdir -p ../$$p && dpkg-deb -x $$f ../$$p && dpkg-deb -f $$f Version > ../$$p/.version || \
+		{ echo "deps-zoo: cannot fetch $$p"; exit 1; }; \
+	done
 
 # Only what `make` and running ./pscan need; no test daemons, no peers.
 .PHONY: deps-build

@@ -164,7 +164,7 @@ declare -A ZOO_TABLE=(
 )
 
 # Where zoo_extract unpacked the conflicting packages (outside git).
-ZOO_EXTRACT=${ZOO_EXTRACT:-}
+ZOO_EXTRACT=${ZOO_EXTRACT:-/var/cache/pscan/zoo} # make deps-zoo unpacks them there
 
 # Every kind, in a fixed order: a new kind goes at the end, so that a
 # caller that numbers ports by position (tests/tools/zoo_survey.sh) keeps
