@@ -138,7 +138,6 @@ declare -A ZOO_TABLE=(
     [krb5-kdc]="krb5-kdc udp 88 0 kerberos"
     [dante]="dante-server tcp 1080 0 socks5"
     [pptpd]="pptpd tcp 1723 0 pptp"
-    [nnrpd]="inn2 tcp 119 0 nntp"
     [spamd]="spamd tcp 783 0 spamd"
     [rabbitmq]="rabbitmq-server tcp 5672 0 amqp"
     [epmd]="erlang-base tcp 4369 0 epmd"
@@ -175,7 +174,7 @@ ZOO_ORDER=(
     fossil freeradius gearman git-daemon gpsd gunicorn h2o haproxy icecast2
     influxdb inspircd jetty9 kamailio knot krb5-kdc lighttpd mercurial
     mini-httpd minidlna monit mosquitto mpd mumble-server munin-node
-    nats-server nbd-server nghttpd ngircd nnrpd nrpe nsd nut-server oidentd
+    nats-server nbd-server nghttpd ngircd nrpe nsd nut-server oidentd
     openvpn openvpn-udp pdns-recursor pdns-server pgbouncer pgpool2 pptpd
     privoxy prometheus prometheus-node-exporter prosody python-http rabbitmq
     redis-sentinel rsync samba slapd snmpd spamd sphinxsearch squid
@@ -1730,39 +1729,6 @@ _zoo_pptpd() {
     _zoo_sh pptpd "exec pptpd -f -c $d/pptpd.conf -l $ZOO_ADDR -p $d/pptpd.pid"
 }
 
-_zoo_nnrpd() {
-    local port=$1 d
-    [ -x /usr/lib/news/bin/nnrpd ] || return 2
-    d=$(_zoo_dir nnrpd)
-    mkdir -p "$d/etc"
-    cp -a /etc/news/. "$d/etc/"
-    # readerswhenstopped: innd itself does not run, nnrpd must serve anyway.
-    mkdir -p "$d/run"
-    chown news "$d/run" 2>/dev/null
-    sed -i "s|^pathetc:.*|pathetc: $d/etc|; s|^pathrun:.*|pathrun: $d/run|; s|^#* *domain:.*|domain: pscan.example|;
-        s|^readerswhenstopped:.*|readerswhenstopped: true|; s|^pathoverview:.*|pathoverview: $d/overview|" "$d/etc/inn.conf"
-    grep -q '^pathoverview:' "$d/etc/inn.conf" || echo "pathoverview: $d/overview" >>"$d/etc/inn.conf"
-    # An empty tradindexed overview of our own: innd never ran to make one.
-    mkdir -p "$d/overview"
-    chown news "$d/overview" 2>/dev/null
-    grep -q '^domain:' "$d/etc/inn.conf" || echo "domain: pscan.example" >>"$d/etc/inn.conf"
-    cat >"$d/etc/readers.conf" <<EOF
-auth "all" {
-    hosts: "*"
-    default: "<all>"
-}
-access "all" {
-    users: "*"
-    newsgroups: "*"
-    access: R
-}
-EOF
-    chmod -R a+rX "$d"
-    # makehistory -O -x: the (empty) overview from the (empty) spool, no history written.
-    _zoo_sh nnrpd "export INNCONF=$d/etc/inn.conf && runuser -u news -- /usr/lib/news/bin/makehistory -O -x >$d/makehistory.log 2>&1 &&
-        exec runuser -u news -- /usr/lib/news/bin/nnrpd -D -f -b $ZOO_ADDR -p $port"
-}
-
 _zoo_spamd() {
     local port=$1 d
     _zoo_have spamd || return 2
@@ -2136,7 +2102,6 @@ zoo_start() {
     krb5-kdc) _zoo_krb5kdc "$port" ;;
     dante) _zoo_dante "$port" ;;
     pptpd) _zoo_pptpd "$port" ;;
-    nnrpd) _zoo_nnrpd "$port" ;;
     spamd) _zoo_spamd "$port" ;;
     rabbitmq) _zoo_rabbitmq "$port" ;;
     epmd) _zoo_epmd "$port" ;;
@@ -2374,7 +2339,6 @@ zoo_truth() {
     krb5-kdc) echo "kerberos-sec|MIT Kerberos|" ;;
     dante) echo "socks5|Dante socks5|" ;;
     pptpd) echo "pptp|linux|" ;;
-    nnrpd) echo "nntp|INN nnrpd|$(_zoo_up inn2)" ;;
     spamd) echo "spamassassin|SpamAssassin spamd|" ;;
     rabbitmq) echo "amqp|RabbitMQ|$(_zoo_up rabbitmq-server)" ;;
     epmd) echo "epmd|Erlang Port Mapper Daemon|" ;;
