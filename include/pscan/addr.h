@@ -38,5 +38,8 @@ ps_u128 ps_addr6_to_u128(const uint8_t v6[16]);
 void ps_u128_to_addr6(ps_u128 x, uint8_t v6[16]);
 /* Fill a sockaddr_storage for connect()/sendto(); returns its length. */
 socklen_t ps_addr_to_sockaddr(const ps_addr *a, uint16_t port, struct sockaddr_storage *ss);
+/* -S for ordinary sockets: bind fd, a socket of family, to src (any port)
+ * when src is given and of that family.  0, or -1 with errno. */
+int ps_addr_bind_source(int fd, int family, const ps_addr *src);
 
 #endif

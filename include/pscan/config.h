@@ -51,6 +51,8 @@ typedef struct ps_config {
     int no_dns;             /* -n */
     int no_ping;            /* -Pn: report hosts even if nothing answered */
     int ping_only;          /* -sn: host discovery, no port scan */
+    int list_only;          /* -sL: list the targets, send nothing */
+    int reverse_dns;        /* -R: -sL looks up each address's name */
     unsigned ping_methods;  /* PS_PING_* from -PR/-PE/-PP/-PS/-PA/-PU; 0: default */
     const char *ping_syn_ports, *ping_ack_ports, *ping_udp_ports;
     int disable_arp_ping;   /* --disable-arp-ping */

@@ -35,7 +35,11 @@ typedef struct ps_proc_info {
     int visible;         /* its owner could be read (else: no rights) */
     int other_netns;     /* the listener is in another network namespace */
     int pid;
-    char name[64];       /* comm */
+    char name[64];       /* program name: see name_source */
+    /* Where name came from: "exe" (basename of /proc/PID/exe) or "cmdline"
+     * (basename of argv[0]) when the kernel's comm was cut at 15 bytes and
+     * that name starts with it; else "comm". */
+    const char *name_source;
     char cmdline[256];   /* arguments joined by spaces, escaped */
     char user[64];
     char bind[PS_ADDRSTRLEN + 8]; /* address the socket is bound to: "0.0.0.0", "127.0.0.2", "::" */

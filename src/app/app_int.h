@@ -32,6 +32,17 @@ int ps_detect_finish(ps_detect *d, ps_err *e);
  * service results point into it (the name of the probe that matched). */
 void ps_detect_free(ps_detect *d);
 
+/* ---- the list scan (list.c) --------------------------------------------- */
+
+/* -sL: print every target, send nothing. */
+int ps_app_list(const ps_cli *cli, ps_err *e);
+
+/* ---- -e and -S against the routes (route_check.c) ------------------------ */
+
+/* PS_EINPUT, naming the target and the route, when -e or -S cannot work
+ * for the targets: replies could never come back. */
+int ps_app_check_routes(const ps_cli *cli, ps_err *e);
+
 /* ---- host discovery before the scan (run_discover.c) --------------------- */
 
 /* Hosts host discovery found up, in the order it found them. */

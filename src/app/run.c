@@ -223,12 +223,14 @@ static int run_phases(struct run *r, ps_err *e)
 int ps_app_scan(ps_cli *cli, const ps_resume *resume, int argc, char **argv, ps_err *e)
 {
     struct run r = {.cli = cli, .resume = resume, .argc = argc, .argv = argv};
+    if (cli->cfg.list_only) return ps_app_list(cli, e);
     uint64_t special = ps_targets_special_removed(cli->targets);
     if (special && !cli->cfg.quiet)
         fprintf(stderr, "pscan: skipping %llu multicast, broadcast or reserved address%s (--allow-special scans them)\n",
                 (unsigned long long)special, special == 1 ? "" : "es");
     install_signals();
-    int rc = ps_priv_plan(&r.priv, &cli->cfg, e);
+    int rc = ps_app_check_routes(cli, e);
+    if (!rc) rc = ps_priv_plan(&r.priv, &cli->cfg, e);
     if (!rc) rc = plan(&r, e);
     if (!rc) rc = discover_and_report(&r, e);
     if (rc) return rc;

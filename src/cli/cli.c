@@ -432,16 +432,36 @@ static int read_args(struct parse_state *st, int argc, char **argv, const char *
     return r;
 }
 
+/* -sL sends nothing: an option that would send, or an output it does
+ * not write, is a mistake.  -R only means something with -sL. */
+static int check_list(const struct parse_state *st, ps_err *e)
+{
+    const ps_config *c = &st->cli->cfg;
+    if (c->reverse_dns && !c->list_only) return ps_fail(e, PS_EINPUT, "-R (reverse DNS) works only with -sL");
+    if (!c->list_only) return PS_OK;
+    const char *clash = c->scan_type == PS_SCAN_SYN ? "-sS" : c->scan_type == PS_SCAN_CONNECT ? "-sT"
+                        : c->udp_scan ? "-sU" : c->version_detect ? "-sV" : c->ping_only ? "-sn"
+                        : c->ping_methods ? "-P" : st->saw_ports ? "-p" : c->top_ports ? "--top-ports"
+                        : c->expect_file ? "--expect" : NULL;
+    if (clash) return ps_fail(e, PS_EINPUT, "-sL lists the targets and sends nothing: %s does not go with it", clash);
+    for (int i = 0; i < c->noutputs; i++)
+        if (c->outputs[i].format != PS_OUT_NORMAL && c->outputs[i].format != PS_OUT_JSON)
+            return ps_fail(e, PS_EINPUT, "-sL writes the normal output (-oN) and JSON Lines (-oJ) only");
+    return PS_OK;
+}
+
 /* Options that exclude each other, and the timing: the -T template first,
  * explicit values over it. */
 static int settle(struct parse_state *st, ps_err *e)
 {
     ps_config *c = &st->cli->cfg;
     const ps_config *x = &st->explicit_timing;
+    int r;
     if (st->saw_ipv4 && st->saw_ipv6) return ps_fail(e, PS_EINPUT, "-4 and -6 conflict: choose one");
     if (st->saw_ports && c->top_ports) return ps_fail(e, PS_EINPUT, "-p and --top-ports conflict: choose one");
     if (c->run_user && c->no_privdrop)
         return ps_fail(e, PS_EINPUT, "--user %s and --no-privdrop conflict: choose one", c->run_user);
+    if ((r = check_list(st, e))) return r;
     if (c->min_rate && c->max_rate && c->min_rate > c->max_rate)
         return ps_fail(e, PS_EINPUT, "--min-rate %g is above --max-rate %g", c->min_rate, c->max_rate);
     apply_timing(c, st->timing ? st->timing - 1 : 3);

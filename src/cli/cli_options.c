@@ -68,6 +68,21 @@ const struct option_row ps_cli_options[] = {
      "Treat every target as up. Without -Pn a host is reported only if "
      "at least one probe got an answer (an open or closed port, or an ICMP "
      "error); with it, hosts whose every port is filtered are listed too.", FLAG(no_ping)},
+    {O_LIST_SCAN, "-sL", NULL, NULL, 0, G_DISCOVERY,
+     "List scan: print every target a scan would probe, send nothing",
+     "List scan: print each address a scan would probe, after --exclude, the "
+     "special-address rule and the size limit, in scan order, one line each, "
+     "and end. Not one packet is sent (with -R, only the name look-ups). The "
+     "way to check a target list before scanning it. Writes the normal output "
+     "and, with -oJ, one JSON line per target; no port, ping or -sV option "
+     "goes with it.",
+     FLAG(list_only)},
+    {O_REVERSE_DNS, "-R", NULL, NULL, 0, G_DISCOVERY,
+     "With -sL: look up the name of every address (reverse DNS)",
+     "With -sL, ask the system's resolver for each address's name (PTR). "
+     "This queries DNS servers, so the list is no longer silent; names are "
+     "escaped like any other text from the network.",
+     FLAG(reverse_dns)},
     {O_PING_ONLY, "-sn", NULL, NULL, 0, G_DISCOVERY,
      "Host discovery only: list the hosts that are up, scan no port",
      "Host discovery only. With raw-socket rights, targets on the local link "

@@ -79,7 +79,8 @@ static void start_try(struct cdisc *c, struct cslot *s, uint64_t host)
         struct sockaddr_storage ss;
         socklen_t len = ps_addr_to_sockaddr(&s->addr, c->ports[i], &ss);
         int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        if (fd < 0) {
+        if (fd < 0 || ps_addr_bind_source(fd, ss.ss_family, c->run->o->source_ip) < 0) {
+            if (fd >= 0) close(fd);
             failed++;
             continue;
         }

@@ -35,6 +35,7 @@
 #define LI_MAX_REFS (1u << 22)     /* socket descriptors kept (64 MB at most) */
 #define LI_MAX_FDS_PER_PID (1u << 20)
 #define LI_CMDLINE_READ 4096       /* more than cmdline[] can show anyway */
+#define LI_COMM_CUT 15             /* TASK_COMM_LEN - 1: a comm this long may be cut */
 #define LI_PW_BUF_MAX (1u << 20)
 
 /* ------------------------------------------------------------ escaping */
@@ -399,6 +400,46 @@ static int li_euid(const char *procdir, int pid, uint32_t *uid)
     return 0;
 }
 
+/* The last path component of s[0, n). */
+static const char *base_of(const char *s, size_t n, size_t *len)
+{
+    const char *b = s;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == '/') b = s + i + 1;
+    *len = n - (size_t)(b - s);
+    return b;
+}
+
+/* comm is cut at TASK_COMM_LEN - 1 bytes: a program named
+ * "pscan-bar8-listener-full" shows as "pscan-bar8-list".  Take the whole
+ * name from the executable's path, else from argv[0], when it starts with
+ * comm (a name that does not is another thing: an interpreter, a process
+ * that renamed itself); keep comm otherwise. */
+static void full_name(const char *procdir, int pid, const char *comm, size_t ncomm, const char *cmdline,
+                      size_t ncmd, ps_proc_info *out)
+{
+    char path[512], exe[512];
+    size_t len;
+    snprintf(path, sizeof path, "%s/%d/exe", procdir, pid);
+    ssize_t n = readlink(path, exe, sizeof exe - 1);
+    if (n > 0) {
+        const char *b = base_of(exe, (size_t)n, &len);
+        /* A deleted executable reads "/path/name (deleted)". */
+        if (len > 10 && memcmp(b + len - 10, " (deleted)", 10) == 0) len -= 10;
+        if (len > ncomm && memcmp(b, comm, ncomm) == 0) {
+            ps_li_escape(b, len, out->name, sizeof out->name);
+            out->name_source = "exe";
+            return;
+        }
+    }
+    size_t a0 = strnlen(cmdline, ncmd);
+    const char *b = base_of(cmdline, a0, &len);
+    if (len > ncomm && memcmp(b, comm, ncomm) == 0) {
+        ps_li_escape(b, len, out->name, sizeof out->name);
+        out->name_source = "cmdline";
+    }
+}
+
 int ps_li_proc_fill(const char *procdir, int pid, ps_proc_info *out)
 {
     char path[512], buf[LI_CMDLINE_READ];
@@ -414,13 +455,18 @@ int ps_li_proc_fill(const char *procdir, int pid, ps_proc_info *out)
         return PS_ERUNTIME;
     if (n > 0 && buf[n - 1] == '\n')
         n--;
-    ps_li_escape(buf, (size_t)n, out->name, sizeof out->name);
+    char comm[64] = "";
+    size_t ncomm = (size_t)n;
+    memcpy(comm, buf, ncomm);
+    ps_li_escape(comm, ncomm, out->name, sizeof out->name);
+    out->name_source = "comm";
 
     /* Kernel threads and zombies have an empty cmdline: leave it empty. */
     snprintf(path, sizeof path, "%s/%d/cmdline", procdir, pid);
     n = li_read_small(path, buf, sizeof buf);
     if (n > 0)
         ps_li_escape(buf, (size_t)n, out->cmdline, sizeof out->cmdline);
+    if (ncomm == LI_COMM_CUT) full_name(procdir, pid, comm, ncomm, buf, n > 0 ? (size_t)n : 0, out);
 
     if (li_euid(procdir, pid, &uid) < 0)
         return PS_ERUNTIME;

@@ -166,6 +166,7 @@ static void write_process(FILE *fp, const ps_proc_info *pi)
     if (pi->visible) {
         jnum(fp, &first, "pid", pi->pid);
         jfield(fp, &first, "name", pi->name, sizeof pi->name);
+        if (pi->name_source) jfield(fp, &first, "name_source", pi->name_source, 8);
         jfield(fp, &first, "cmdline", pi->cmdline, sizeof pi->cmdline);
         jfield(fp, &first, "user", pi->user, sizeof pi->user);
     }

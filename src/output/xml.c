@@ -217,6 +217,7 @@ static void write_extras(ps_writer *w, const ps_port_result *p)
         if (pi->visible) {
             xelem(fp, "pid", pid, sizeof pid);
             xelem(fp, "name", pi->name, sizeof pi->name);
+            if (pi->name_source) xelem(fp, "name_source", pi->name_source, 8);
             xelem(fp, "cmdline", pi->cmdline, sizeof pi->cmdline);
             xelem(fp, "user", pi->user, sizeof pi->user);
         }

@@ -147,6 +147,11 @@ static int launch(struct cscan *s, uint64_t host, uint32_t port_idx, uint8_t tri
 
     int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) goto shortage;
+    const ps_config *c = s->ctx->cfg;
+    if (ps_addr_bind_source(fd, ss.ss_family, c->has_source_ip ? &c->source_ip : NULL) < 0) {
+        close(fd);
+        goto shortage;
+    }
     struct linger lg = {1, 0};
     setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
     double t0 = ps_mono_s();

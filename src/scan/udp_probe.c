@@ -53,6 +53,11 @@ int udp_launch(struct uscan *s, uint32_t slot, uint32_t port, int canary)
 
     int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) goto shortage;
+    const ps_config *c = s->ctx->cfg;
+    if (ps_addr_bind_source(fd, ss.ss_family, c->has_source_ip ? &c->source_ip : NULL) < 0) {
+        close(fd);
+        goto shortage;
+    }
     int one = 1;
     if (ss.ss_family == AF_INET6) setsockopt(fd, SOL_IPV6, IPV6_RECVERR, &one, sizeof one);
     else setsockopt(fd, SOL_IP, IP_RECVERR, &one, sizeof one);

@@ -136,3 +136,11 @@ socklen_t ps_addr_to_sockaddr(const ps_addr *a, uint16_t port, struct sockaddr_s
     }
     return 0;
 }
+
+int ps_addr_bind_source(int fd, int family, const ps_addr *src)
+{
+    if (!src || src->family != family) return 0;
+    struct sockaddr_storage ss;
+    socklen_t len = ps_addr_to_sockaddr(src, 0, &ss);
+    return bind(fd, (struct sockaddr *)&ss, len);
+}

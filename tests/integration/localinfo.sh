@@ -142,6 +142,27 @@ expect "escape bytes in argv are escaped" found=1 pid="$evil_pid" \
     cmdline="$BIN/listener -t 120 -b \\x1b[2J\\x1b]0;pwned\\x07 127.0.0.1 0"
 check_not "no raw ESC byte in the output" grep -q $'\e' <<<"$Q"
 
+# Program names longer than comm's 15 bytes: from the executable's path
+# (a copy of the listener), or from argv[0] (a link to it, whose exe is
+# "listener"); a process that renamed itself keeps its comm.
+cp "$LISTENER" "$TEST_TMP/pscan-bar8-listener-full"
+ln -s "$LISTENER" "$TEST_TMP/pscan-bar8-listener-link"
+LISTENER=$TEST_TMP/pscan-bar8-listener-full start longexe 127.0.0.1 0
+longexe=${L_PORTS[0]}
+LISTENER=$TEST_TMP/pscan-bar8-listener-link start longarg 127.0.0.1 0
+longarg=${L_PORTS[0]}
+q -n "$NS" query 127.0.0.1 "$longexe" tcp
+expect "a 24-byte program name, from /proc/PID/exe" found=1 name=pscan-bar8-listener-full name_source=exe
+q -n "$NS" query 127.0.0.1 "$longarg" tcp
+expect "a 24-byte program name, from argv[0]" found=1 name=pscan-bar8-listener-link name_source=cmdline
+q -n "$NS" query 127.0.0.1 "$any4" tcp
+expect "a short name stays comm" found=1 name=listener name_source=comm
+PSCAN_NS=$NS pscan_run longname -sT --no-privdrop 127.0.0.1 -p "$longexe,$longarg" -oJ "$TEST_TMP/long.jsonl"
+check_cmd "scan: the text shows the whole name" grep -q "/pscan-bar8-listener-full (root)" "$OUT"
+check_cmd "scan: and the one from argv[0]" grep -q "/pscan-bar8-listener-link (root)" "$OUT"
+check_cmd "scan: JSONL says where the name came from" \
+    grep -q '"name":"pscan-bar8-listener-full","name_source":"exe"' "$TEST_TMP/long.jsonl"
+
 # Without rights: root's sockets are there, their owner is not.
 q -n "$NS" --nobody query 127.0.0.1 "$any4" tcp
 expect "as nobody: root's listener found, owner hidden" found=1 visible=0 complete=0 pid=0 name= user=root \

@@ -637,9 +637,10 @@ static int cmd_query(int argc, char **argv)
         ps_localinfo_free(li);
         return 2;
     }
-    printf("found=%d visible=%d other_netns=%d complete=%d local=%d pid=%d user=%s name=%s bind=%s cmdline=%s\n",
+    printf("found=%d visible=%d other_netns=%d complete=%d local=%d pid=%d user=%s name=%s name_source=%s "
+           "bind=%s cmdline=%s\n",
            pi.found, pi.visible, pi.other_netns, ps_localinfo_complete(li), ps_localinfo_is_local(li, &a), pi.pid,
-           pi.user, pi.name, pi.bind, pi.cmdline);
+           pi.user, pi.name, pi.name_source ? pi.name_source : "", pi.bind, pi.cmdline);
     ps_localinfo_free(li);
     return 0;
 }
