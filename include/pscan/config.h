@@ -65,6 +65,8 @@ typedef struct ps_config {
 
     /* Timing.  Milliseconds; 0 means "derive it". */
     int max_retries;        /* -1 = default */
+    int loss_retries;       /* -sS: passes beyond max_retries on a lossy path; -1 = default (10) */
+    int loss_time_ms;       /* -sS: ...and the time they may take per chunk; 0 = default (10 s) */
     int initial_rtt_ms, min_rtt_ms, max_rtt_ms;
     int host_timeout_ms;
     double min_rate, max_rate; /* packets (or connects) per second */

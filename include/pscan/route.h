@@ -47,7 +47,9 @@ typedef struct ps_route {
 typedef struct ps_route_opts {
     const char *ifname;       /* -e: force this interface (NULL: the kernel's choice) */
     const ps_addr *source;    /* --source-ip: use this source (NULL: preferred source) */
-    int resolve_timeout_ms;   /* bound on the ARP/NDP wait; 0 means 1000 */
+    int resolve_timeout_ms;   /* bound on the ARP/NDP wait; 0 means 5000 (the kernel
+                                 asks once a second: on a lossy link one try
+                                 may not be enough) */
     int skip_neigh;           /* route and interface only: leave nexthop_mac zero
                                  and send nothing (reports, tests) */
 } ps_route_opts;

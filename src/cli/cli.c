@@ -486,6 +486,7 @@ int ps_cli_parse(ps_cli *cli, int argc, char **argv, ps_err *e)
     st.explicit_timing.max_retries = -1;
     if (!targets) return ps_fail(e, PS_ERUNTIME, "out of memory");
     cli->cfg.max_retries = -1;
+    cli->cfg.loss_retries = -1;
     cli->cfg.version_intensity = 7;
     cli->cfg.nshards = 1;
 

@@ -182,6 +182,20 @@ const struct option_row ps_cli_options[] = {
      "one probe at a time. Explicit timing options override the template.", CALL},
     {O_MAX_RETRIES, "--max-retries", NULL, "N", F_ARG, G_TIMING,
      "Resend an unanswered probe at most N times (default 2)", NULL, TIMING_INT(max_retries, 0, 50)},
+    {O_LOSS_RETRIES, "--loss-retries", NULL, "N", F_ARG, G_TIMING,
+     "-sS: at most N more passes where loss may hide open ports (default 10)",
+     "For the SYN scan: beyond --max-retries, up to N more passes over the "
+     "probes still unanswered, while the loss measured during the scan (the "
+     "share of answers that only a retry brought) says open ports may still "
+     "be hidden: pscan keeps resending until fewer than half an open port is "
+     "expected to be missing in the whole scan. Each of those passes sends "
+     "every unanswered probe as many times as that estimate calls for (at "
+     "most 8). 0 turns this off. A lossless path answers in the first pass "
+     "and costs nothing here.",
+     INT(loss_retries, 0, 100)},
+    {O_LOSS_TIME, "--loss-time", NULL, "TIME", F_ARG, G_TIMING,
+     "-sS: the time those extra passes may take, per chunk of the scan (default 10s)",
+     NULL, TIME(loss_time_ms)},
     {O_INITIAL_RTT, "--initial-rtt-timeout", NULL, "TIME", F_ARG, G_TIMING,
      "Timeout before the first round-trip time is measured (default 1s)",
      "Probe timeout used until round-trip times have been measured "

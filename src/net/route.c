@@ -515,7 +515,7 @@ int ps_route_lookup(const ps_addr *dst, const ps_route_opts *opts, ps_route *out
     if (opts->source && opts->source->family != dst->family)
         return ps_fail(e, PS_EINPUT, "source address %s and target %s are not the same family",
                        addr_text(opts->source, t1, sizeof t1), addr_text(dst, t2, sizeof t2));
-    int timeout_ms = opts->resolve_timeout_ms > 0 ? opts->resolve_timeout_ms : 1000;
+    int timeout_ms = opts->resolve_timeout_ms > 0 ? opts->resolve_timeout_ms : 5000;
     if (timeout_ms > 10000)
         timeout_ms = 10000;
 

@@ -31,6 +31,7 @@
  * the reply's (address, port) maps back through ps_targets_index and the
  * inverse permutation to its position, whose bit it sets.  Unanswered
  * probes are filtered (no-response) by the report's default. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,11 +118,18 @@ static int is_answered(const struct chunk *c, uint64_t i)
     return (__atomic_load_n(&c->bits[i / 64], __ATOMIC_RELAXED) >> (i % 64)) & 1;
 }
 
-/* Send up to `budget` probes of chunk c's current pass. */
+/* Send up to `budget` probes of chunk c's current pass: each unanswered
+ * position once per copy round, rounds one after the other so the copies
+ * of a probe are a round's time apart. */
 static int work_chunk(struct syn *s, struct chunk *c, int budget, ps_err *e)
 {
     uint64_t base = c->id * CHUNK;
-    while (budget > 0 && c->cursor < c->len && !*s->ctx->stop) {
+    while (budget > 0 && !*s->ctx->stop) {
+        if (c->cursor >= c->len) {
+            if (c->copy + 1 >= c->copies) break;
+            c->copy++;
+            c->cursor = 0;
+        }
         uint64_t i = c->cursor++;
         if (c->pass == 0) {
             if (i % BLOCK == 0) {
@@ -137,7 +145,7 @@ static int work_chunk(struct syn *s, struct chunk *c, int budget, ps_err *e)
     }
     /* The pass is over when every position was visited, or when a stop
      * cut it short: the chunk then retires after one timeout. */
-    if (c->cursor >= c->len || *s->ctx->stop) {
+    if ((c->cursor >= c->len && c->copy + 1 >= c->copies) || *s->ctx->stop) {
         c->sending = 0;
         c->pass_end = ps_mono_s();
     }
@@ -169,12 +177,17 @@ static void activate(struct syn *s)
     c->len = s->count - id * CHUNK < CHUNK ? s->count - id * CHUNK : CHUNK;
     c->sending = 1;
     c->cursor = 0;
-    c->pass_end = 0;
+    c->pass_end = c->base_end = 0;
+    c->copies = 1;
+    c->copy = c->extra = 0;
+    c->ans_mark = c->open_mark = c->n_pass0 = 0;
+    __atomic_store_n(&c->opened, 0, __ATOMIC_RELAXED);
     /* --resume: positions before skip_below were finished last time; they
      * count as answered, so no pass sends them. */
     uint64_t base = id * CHUNK;
     if (s->skip_below > base) {
         uint64_t n = s->skip_below - base < c->len ? s->skip_below - base : c->len;
+        c->ans_mark = n;
         for (uint64_t w = 0; w < (n + 63) / 64; w++) {
             uint64_t m = n - w * 64 >= 64 ? ~0ull : (1ull << (n - w * 64)) - 1;
             __atomic_fetch_or(&c->bits[w], m, __ATOMIC_RELAXED);
@@ -195,6 +208,67 @@ static void note_cut(struct syn *s, const struct chunk *c)
         }
 }
 
+/* Loss.  A try of a responsive port (open or closed) is lost with some
+ * probability q: the probe or its answer dropped on the way.  Pass k of a
+ * chunk finds n_k new answers; with one copy per probe, n_1 / n_0 = q,
+ * which is how q is estimated, over every chunk.  After a pass whose tries
+ * each miss with m = q^copies, the open ports still hidden in the chunk
+ * are expected to number o * m / (1 - m), o being the opens that pass
+ * found.  While that exceeds the chunk's share of 0.05 missed open ports
+ * for the whole scan (hidden_ok: a 5% chance of missing one), within --loss-retries passes beyond
+ * --max-retries and --loss-time after the chunk's first pass, the chunk
+ * gets another pass of its unanswered probes, each sent d times so that
+ * the next pass should leave less than the share:
+ * d = ceil(log(hidden_ok / hidden) / log q), at most MAX_COPIES.  A
+ * lossless path answers everything in pass 0 and never gets here; a dead
+ * one finds no open port and ends at --max-retries as before.  Only
+ * unanswered probes are ever sent again. */
+static double loss_estimate(const struct syn *s)
+{
+    if (s->q_den < LOSS_MIN_SAMPLES) return -1;
+    double q = (double)(s->q_num + 1) / (double)(s->q_den + 2);
+    return q > LOSS_MAX ? LOSS_MAX : q;
+}
+
+/* Chunk c's pass is over (its timeout passed, or every probe answered):
+ * count what it found.  Returns the opens it found. */
+static uint64_t tally(struct syn *s, struct chunk *c, uint64_t done)
+{
+    uint64_t opened = __atomic_load_n(&c->opened, __ATOMIC_RELAXED);
+    uint64_t n = done - c->ans_mark, o = opened - c->open_mark;
+    if (c->pass == 0) {
+        c->n_pass0 = n;
+        c->base_end = c->pass_end;
+    } else if (c->pass == 1 && c->copies == 1) {
+        s->q_num += n;
+        s->q_den += c->n_pass0;
+    }
+    c->ans_mark = done;
+    c->open_mark = opened;
+    return o;
+}
+
+/* After its tally, does chunk c get another pass (1, with c->copies set)
+ * or retire (0)?  o is the opens its last pass found. */
+static int next_pass(struct syn *s, struct chunk *c, uint64_t o, double t)
+{
+    if (*s->ctx->stop) return 0;
+    /* No estimate yet (no pass 1 anywhere): no loss is assumed. */
+    double q = loss_estimate(s), m = q < 0 ? 0 : pow(q, c->copies);
+    double hidden = (double)o * m / (1 - m);
+    int base = c->pass < s->cfg->max_retries;
+    int extra_ok = c->extra < s->max_extra && t - c->base_end < s->extra_time;
+    if (!base && !(hidden > s->hidden_ok && extra_ok)) return 0;
+    int d = 1;
+    if (c->pass >= 1 && q > 0 && hidden > s->hidden_ok) d = (int)ceil(log(s->hidden_ok / hidden) / log(q));
+    c->copies = d < 1 ? 1 : d > MAX_COPIES ? MAX_COPIES : d;
+    if (!base) {
+        c->extra++;
+        s->extra_passes++;
+    }
+    return 1;
+}
+
 /* One step of the scheduler: retire what is finished, then give the
  * oldest due work a slice.  Returns 1 if it did something, 0 if idle,
  * -1 on error. */
@@ -206,20 +280,21 @@ static int step(struct syn *s, double *wake, ps_err *e)
         struct chunk *c = &s->chunks[id % NCHUNKS];
         if (!c->active || c->sending) continue;
         uint64_t done = answered_in(c);
-        int last = c->pass >= s->cfg->max_retries || *s->ctx->stop;
-        if (done == c->len || (last && t >= c->pass_end + timeout)) {
-            s->gave_up += c->len - done;
-            if (done != c->len && *s->ctx->stop) note_cut(s, c);
-            __atomic_store_n(&c->active, 0, __ATOMIC_RELEASE);
+        if (done != c->len && t < c->pass_end + timeout) {
+            if (c->pass_end + timeout < *wake) *wake = c->pass_end + timeout;
             continue;
         }
-        if (!last && t >= c->pass_end + timeout) {
+        uint64_t o = tally(s, c, done);
+        if (done != c->len && next_pass(s, c, o, t)) {
             __atomic_store_n(&c->pass, c->pass + 1, __ATOMIC_RELAXED);
             c->cursor = 0;
+            c->copy = 0;
             c->sending = 1;
-        } else if (c->pass_end + timeout < *wake) {
-            *wake = c->pass_end + timeout;
+            continue;
         }
+        s->gave_up += c->len - answered_in(c);
+        if (done != c->len && *s->ctx->stop) note_cut(s, c);
+        __atomic_store_n(&c->active, 0, __ATOMIC_RELEASE);
     }
     /* Oldest sending chunk first: retries before new probes. */
     for (uint64_t id = s->next_chunk > NCHUNKS ? s->next_chunk - NCHUNKS : 0; id < s->next_chunk; id++) {
@@ -265,12 +340,16 @@ static void print_stats(struct syn *s)
     ps_err ignore;
     if (s->recv) ps_recv_get_stats(s->recv, &rs, &ignore);
     double el = ps_mono_s() - s->start;
+    double q = loss_estimate(s);
+    char loss[48] = "unknown";
+    if (q >= 0) snprintf(loss, sizeof loss, "%.1f%%", q * 100);
     fprintf(stderr, "syn: %llu probes sent, %llu resent, %llu answered, %llu duplicate, %llu bad cookie, "
-            "%llu foreign; capture dropped %llu; %.2f s, %.0f probes/s; rto %.1f ms\n",
+            "%llu foreign; capture dropped %llu; %.2f s, %.0f probes/s; rto %.1f ms; loss per try %s, "
+            "%llu extra passes\n",
             (unsigned long long)s->sent, (unsigned long long)s->resent, (unsigned long long)s->answered,
             (unsigned long long)s->dup, (unsigned long long)s->bad_cookie, (unsigned long long)s->foreign,
             (unsigned long long)rs.dropped, el, el > 0 ? (double)(s->sent + s->resent) / el : 0,
-            syn_rto(s) * 1000);
+            syn_rto(s) * 1000, loss, (unsigned long long)s->extra_passes);
 }
 
 static int syn_run(const ps_scan_ctx *ctx, ps_err *e)

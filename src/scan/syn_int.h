@@ -27,7 +27,10 @@ enum {
     SPORT_SPAN = 256, /* source ports used, a power of two */
     HELPER_MIN = 1 << 16, /* probes for which a helper sender pays */
     EVBATCH = 512,    /* receiver outcomes handed over at once */
+    MAX_COPIES = 8,   /* copies of one probe in a pass, on a lossy path */
+    LOSS_MIN_SAMPLES = 16, /* pass-0 answers before the loss estimate counts */
 };
+#define LOSS_MAX 0.9 /* a higher estimate is a dead path, not a lossy one */
 
 /* The receiver reads id, active, pass, bits and block_sent of any chunk
  * at any time (mark()), so the scheduler writes those with atomic stores
@@ -41,6 +44,12 @@ struct chunk {
     int sending;       /* a pass is under way */
     uint64_t cursor;
     double pass_end;   /* when the last pass finished */
+    double base_end;   /* when pass 0 finished: extra passes are bounded from it */
+    uint64_t opened;   /* first answers saying open (the receiver adds, atomically) */
+    /* The scheduler's view at the last pass decision (see next_pass). */
+    uint64_t ans_mark, open_mark, n_pass0;
+    int copies, copy;  /* copies of each probe in this pass, the one being sent */
+    int extra;         /* passes beyond --max-retries, for loss */
     uint64_t bits[CHUNK / 64];
     double block_sent[CHUNK / BLOCK]; /* pass-0 send time per block */
 };
@@ -95,6 +104,15 @@ struct syn {
     volatile int recv_stop;
     int recv_err;
     ps_err recv_e;
+
+    /* Loss: the estimate of one try's miss rate q = answers first got in
+     * pass 1 / answers of pass 0, over chunks whose pass 1 was one copy;
+     * the bounds on extra passes (--loss-retries, --loss-time); the share
+     * of the 0.5 expected missed opens allowed each chunk. */
+    uint64_t q_num, q_den;
+    int max_extra;
+    double extra_time, hidden_ok;
+    uint64_t extra_passes;
 
     /* Counters (sender's; receiver's are atomics). */
     uint64_t sent, resent;

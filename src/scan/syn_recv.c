@@ -21,14 +21,15 @@ static int sport_ok(const struct syn *s, uint32_t cookie, uint16_t sport)
     if (s->cfg->source_port) return sport == s->cfg->source_port;
     uint32_t pass = (uint32_t)(sport - s->sport_lo - cookie) & (SPORT_SPAN - 1);
     return sport >= s->sport_lo && sport < s->sport_lo + SPORT_SPAN &&
-           pass <= (uint32_t)s->cfg->max_retries;
+           pass <= (uint32_t)(s->cfg->max_retries + s->max_extra);
 }
 
-/* Set the answered bit of probe x; returns the round trip if it can be
+/* Set the answered bit of probe x (and count it in its chunk's opens when
+ * it is a first answer saying open); returns the round trip if it can be
  * told (a first answer to a first send), else -1.  The replies of one
  * capture batch share one reading of the clock: they were captured up to
  * a block's timeout (1 ms) apart anyway. */
-static double mark(struct syn *s, uint64_t x)
+static double mark(struct syn *s, uint64_t x, int open)
 {
     uint64_t pos = ps_permute_inverse(&s->perm, x);
     if (pos < s->first || pos >= s->first + s->count) return -1;
@@ -44,6 +45,7 @@ static double mark(struct syn *s, uint64_t x)
         __atomic_fetch_add(&s->dup, 1, __ATOMIC_RELAXED);
         return -1;
     }
+    if (open) __atomic_fetch_add(&c->opened, 1, __ATOMIC_RELAXED);
     double sent;
     __atomic_load(&c->block_sent[i / BLOCK], &sent, __ATOMIC_RELAXED);
     if (__atomic_load_n(&c->pass, __ATOMIC_RELAXED) != 0 || sent <= 0) return -1;
@@ -134,7 +136,7 @@ static void on_packet(void *ctx, const uint8_t *pkt, uint32_t caplen, uint32_t w
     __atomic_fetch_add(&s->answered, 1, __ATOMIC_RELAXED);
     if (st == PS_ST_OPEN) __atomic_fetch_add(&s->opened, 1, __ATOMIC_RELAXED);
     uint64_t x = host * s->nports + (pidx - 1);
-    double rtt = mark(s, x);
+    double rtt = mark(s, x, st == PS_ST_OPEN);
     s->ev[s->nev++] = (ps_port_event){.host = host, .port_idx = pidx - 1, .state = (uint8_t)st,
                                       .reason = (uint8_t)why, .ttl = (int16_t)d.ttl, .rtt_s = (float)rtt};
     if (s->nev == EVBATCH) recv_flush(s);

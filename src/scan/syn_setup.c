@@ -73,6 +73,11 @@ static int setup_order(struct syn *s, ps_err *e)
         return r;
     if ((r = ps_cookie_key_random(&s->key, e))) return r;
     s->nchunks = (s->count + CHUNK - 1) / CHUNK;
+    /* Loss (scan_syn.c): fewer than 0.05 open ports expected missing in
+     * the whole scan (a 5% chance of missing one), shared among the chunks. */
+    s->max_extra = s->cfg->loss_retries < 0 ? 10 : s->cfg->loss_retries;
+    s->extra_time = (s->cfg->loss_time_ms > 0 ? s->cfg->loss_time_ms : 10000) / 1000.0;
+    s->hidden_ok = 0.05 / (double)(s->nchunks ? s->nchunks : 1);
     /* --resume: positions before resume_from were finished last time. */
     s->skip_below = s->ctx->resume_from < s->count ? s->ctx->resume_from : s->count;
     s->next_chunk = s->skip_below / CHUNK;
