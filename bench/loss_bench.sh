@@ -128,11 +128,30 @@ mkdir -p "$OUT/raw" "$OUT/scratch" || exit 2
 RESULTS=$OUT/results.tsv
 
 # ------------------------------------------------------------ clean-up
+# fg_run OUT ERR timeout ... CMD...: CMD in the scratch directory, stdin from
+# /dev/null, waited for with `wait`, which a trapped signal interrupts at
+# once (a foreground command would hold Ctrl-C back until it ended: timeout
+# puts the tool in a process group of its own, out of the terminal's reach).
+# The cleanup then stops timeout, which passes the signal to its group.
+TOOL_PID=""
+fg_run() {
+    local out=$1 err=$2
+    shift 2
+    (cd "$OUT/scratch" && exec "$@") >"$out" 2>"$err" </dev/null &
+    TOOL_PID=$!
+    wait "$TOOL_PID"
+    TOOL_PID=""
+}
 LPID=""
 _cleaned=0
 cleanup() {
     [ "$_cleaned" -eq 1 ] && return
     _cleaned=1
+    if [ -n "$TOOL_PID" ]; then
+        kill -TERM "$TOOL_PID" 2>/dev/null
+        local _
+        for _ in $(seq 100); do kill -0 "$TOOL_PID" 2>/dev/null || break; sleep 0.05; done
+    fi
     [ -n "$LPID" ] && kill "$LPID" 2>/dev/null
     bt_destroy
     rm -rf "$OUT/scratch"
@@ -253,11 +272,9 @@ run_tool() {
     l=$(cut -d' ' -f1 /proc/loadavg)
     p0=$(bt_probes)
     c0=$(bt_loss_counters)
-    if [ "$tool" = pscan ] || [ "$tool" = pscan-alt ]; then
-        (cd "$OUT/scratch" && timeout -k 5 $((tmo + 15)) "${SCN[@]}" "$RUNSTAT" -t "$tmo" -c "$COUNTER" -- "${CMD[@]}") >"$result" 2>"$base.err"
-    else
-        (cd "$OUT/scratch" && timeout -k 5 $((tmo + 15)) "${SCN[@]}" "$RUNSTAT" -t "$tmo" -c "$COUNTER" -- "${CMD[@]}") >"$base.out" 2>"$base.err" </dev/null
-    fi
+    local out=$base.out
+    [ "$tool" = pscan ] || [ "$tool" = pscan-alt ] && out=$result
+    fg_run "$out" "$base.err" timeout -k 5 $((tmo + 15)) "${SCN[@]}" "$RUNSTAT" -t "$tmo" -c "$COUNTER" -- "${CMD[@]}"
     p1=$(bt_probes)
     c1=$(bt_loss_counters)
     parse_runstat "$base.err"
@@ -312,7 +329,8 @@ for ((run = 1; run <= RUNS; run++)); do
                 [ "$t" = pscan-alt ] && bin=$PSCAN_ALT
                 listener_up || exit 2
                 sleep 1
-                line=$(cd "$OUT/scratch" && timeout -k 5 $((${TIMEOUT:-$tmo} + 15)) "${SCN[@]}" "$bin" -v -p "$ports" "$net" 2>&1 >/dev/null | grep '^syn:')
+                fg_run /dev/null "$OUT/scratch/diag.err" timeout -k 5 $((${TIMEOUT:-$tmo} + 15)) "${SCN[@]}" "$bin" -v -p "$ports" "$net"
+                line=$(grep '^syn:' "$OUT/scratch/diag.err")
                 echo "$t -v at $loss% on $w: ${line:-no syn: line}" >>"$OUT/diag.txt"
             done
         done
