@@ -154,6 +154,44 @@ bt_probes() {
     bt_tgt nft list counter netdev psbench probes | awk '/packets/ { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }'
 }
 
+# Random loss on the veth, for bench/loss_bench.sh.  The rules and their
+# counters are tests/lib/loss.sh's: IPv4 TCP only, drawn per frame, at
+# priority 10, after the probe counter above (priority 0), so bt_probes
+# still counts every probe that reached the target, dropped or not.
+#
+# bt_loss_set PCT [target|scanner]: drop PCT % (0..100) of the probes on the
+# target's ingress and PCT % of the answers: on the target's egress
+# (target, the default: the answer never crosses the veth), or on the
+# scanner's ingress (scanner: a packet capture still gets its copy there,
+# see tests/lib/loss.sh, so only the scanner's kernel loses the answer).
+# bt_loss_counters: "syn_seen syn_drop in_seen in_drop out_seen out_drop"
+# (loss_counters).  bt_loss_clear removes the rules; bt_destroy does too.
+. "$(dirname "${BASH_SOURCE[0]}")/../../tests/lib/loss.sh"
+BT_LOSS_AT=target
+
+bt_loss_set() {
+    local pct=$1
+    BT_LOSS_AT=${2:-target}
+    case "$BT_LOSS_AT" in
+    target) loss_set "$BT_TGT" "$BT_TIF" "$pct" "$pct" ;;
+    scanner) loss_set "$BT_TGT" "$BT_TIF" "$pct" "$pct" "$BT_SCN" "$BT_SIF" ;;
+    *) bt_say "bt_loss_set: '$BT_LOSS_AT' is neither target nor scanner"; return 1 ;;
+    esac
+}
+
+bt_loss_counters() {
+    if [ "$BT_LOSS_AT" = scanner ]; then
+        loss_counters "$BT_TGT" "$BT_SCN"
+    else
+        loss_counters "$BT_TGT"
+    fi
+}
+
+bt_loss_clear() {
+    [ -n "$BT_TGT" ] || return 0
+    if [ "$BT_LOSS_AT" = scanner ]; then loss_clear "$BT_TGT" "$BT_SCN"; else loss_clear "$BT_TGT"; fi
+}
+
 # bt_route_check ADDR: refuse (non-zero, saying why) unless ADDR is ours to
 # scan and `ip route get ADDR` on the scanner side leaves through our veth
 # (via the target for 198.19.0.0/16, directly for the target's own address).
