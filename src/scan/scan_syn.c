@@ -33,7 +33,6 @@
  * probes are filtered (no-response) by the report's default. */
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -256,9 +255,14 @@ static int next_pass(struct syn *s, struct chunk *c, uint64_t o, double t)
     /* No estimate yet (no pass 1 anywhere): no loss is assumed. */
     double q = loss_estimate(s), m = q < 0 ? 0 : pow(q, c->copies);
     double hidden = (double)o * m / (1 - m);
+    /* Copies of one probe are not quite independent tries (a target that
+     * lost our RST answers the next copy from its half-open state, or not
+     * at all), so the estimate alone is not trusted to end a lossy chunk: a
+     * pass that still found open ports is followed by one more. */
+    if (hidden < (double)o * 0.5) hidden = (double)o * 0.5;
     int base = c->pass < s->cfg->max_retries;
     int extra_ok = c->extra < s->max_extra && t - c->base_end < s->extra_time;
-    if (!base && !(hidden > s->hidden_ok && extra_ok)) return 0;
+    if (!base && !(q > 0 && o > 0 && extra_ok)) return 0;
     int d = 1;
     if (c->pass >= 1 && q > 0 && hidden > s->hidden_ok) d = (int)ceil(log(s->hidden_ok / hidden) / log(q));
     c->copies = d < 1 ? 1 : d > MAX_COPIES ? MAX_COPIES : d;
