@@ -33,6 +33,7 @@
  * probes are filtered (no-response) by the report's default. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
