@@ -32,6 +32,8 @@ typedef struct rg_product {
     const char *service; /* or NULL */
 } rg_product;
 
+/* ---- helpers (recog_util.c) ---------------------------------------------- */
+
 /* Copy n bytes of s into dst (size cap): stops at a control byte, trims
  * blanks at both ends, never cuts a field in the middle of nothing but
  * always terminates.  Returns the length written. */
