@@ -345,6 +345,8 @@ static int syn_available(const ps_config *cfg, ps_err *e)
 
 const struct ps_scanner_ops ps_scan_syn = {
     .name = "syn",
+    .proto = PS_TCP,
+    .by_host = 0,
     .available = syn_available,
     .run = syn_run,
 };

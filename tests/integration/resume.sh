@@ -31,7 +31,8 @@ want=768
 open_pairs() { jq -r 'select(.type=="host") | .host as $h | .ports[] | select(.state=="open") | "\($h) \(.port)"' "$@" | sort; }
 
 # run_interrupted TAG DIR PAUSE ARGS...: pscan ARGS in DIR (JSON Lines to
-# out.jsonl), stopped with SIGINT after PAUSE seconds; checks it exits 0.
+# out.jsonl), stopped with SIGINT after PAUSE seconds; checks it exits 4
+# (interrupted).
 run_interrupted() {
     local tag=$1 dir=$2 pause=$3
     shift 3
@@ -45,7 +46,7 @@ run_interrupted() {
         wait "$pid"
         echo $? >run1.rc
     )
-    check_eq "$tag: interrupted run exits 0" "$(cat "$dir/run1.rc")" 0
+    check_eq "$tag: interrupted run exits 4" "$(cat "$dir/run1.rc")" 4
 }
 
 # run_resumed TAG DIR: pscan --resume in DIR; checks it exits 0.
