@@ -431,6 +431,10 @@ int ps_diff_read_json(ps_diff_result *out, const char *buf, size_t len, const ch
         if (b < end) {
             ps_err sub = {{0}};
             size_t root = parse_doc(&p, buf + at, end - at);
+            if (!root && !nl && objects > 0) { /* the last line, cut short: a killed scan's */
+                out->cut_line = line;
+                break;
+            }
             if (!root) rc = ps_fail(&sub, PS_EINPUT, "column %zu: %s", p.err_at + 1, p.err ? p.err : "invalid");
             else rc = read_line(&p, root, line, out, &pend, &sub);
             if (rc) rc = ps_fail(e, rc, "%s:%d: %s", name, line, sub.msg);

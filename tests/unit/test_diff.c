@@ -117,7 +117,10 @@ static void test_malformed(void)
                "f:2: \"port\" is not a port number");
     expect_bad("{\"type\":\"scan\"}\n\n{\"type\":\"host\",\"host\":\"nope\"}\n", "f:3: \"host\" is not an address");
     expect_bad("{\"schema\":2,\"type\":\"scan\"}\n", "f:1: schema is newer");
-    expect_bad("{\"type\":\"scan\"}\n{\"type\":\"port\",\"host\":\"1.2.3.4\",\"port\":22,\"proto\":\"tcp\",\"st", "f:2: column");
+    /* Cut short in the middle: damage, not a killed scan (that is the last line only). */
+    expect_bad("{\"type\":\"scan\"}\n{\"type\":\"port\",\"host\":\"1.2.3.4\",\"port\":22,\"proto\":\"tcp\",\"st\n"
+               "{\"type\":\"summary\"}\n", "f:2: column");
+    expect_bad("{\"type\":\"port\",\"host\":\"1.2.3.4\",\"port\":22,\"proto\":\"tcp\",\"st", "f:1: column");
     expect_bad("<nmaprun>\n<host>\n</nmaprun>", "f:3: end tag does not match");
     expect_bad("<nmaprun>\n<host><status state=\"up\"/>", "unexpected end of file");
     expect_bad("<foo/>", "root element <foo> is not <nmaprun>");
@@ -133,9 +136,52 @@ static void test_malformed(void)
     expect_bad(deep, "nested too deeply");
 }
 
+/* A killed scan's JSON Lines: the last line cut short, without its newline,
+ * is left out and noted; everything before it counts. */
+static void test_cut_last_line(void)
+{
+    static const char doc[] =
+        "{\"type\":\"scan\"}\n"
+        "{\"type\":\"host\",\"host\":\"127.0.0.1\",\"ports\":[{\"port\":22,\"proto\":\"tcp\",\"state\":\"open\"}]}\n"
+        "{\"type\":\"host\",\"host\":\"127.0.0.2\",\"ports\":[{\"port\":22,\"pro";
+    ps_diff_result r = {0};
+    ps_err e = {{0}};
+    CHECK(ps_diff_read(&r, doc, sizeof doc - 1, "cut.jsonl", &e) == PS_OK, "%s", e.msg);
+    CHECK(r.cut_line == 3, "cut line %d", r.cut_line);
+    CHECK(r.nports == 1 && r.nhosts == 1, "%zu ports %zu hosts", r.nports, r.nhosts);
+    ps_diff_result_free(&r);
+}
+
+/* One scan's unnamed service reads the same from its JSON Lines (a null
+ * name, no registry name) and its XML (nmap's name="unknown" from the
+ * table): no difference. */
+static void test_unnamed_service_alike(void)
+{
+    static const char json[] =
+        "{\"type\":\"host\",\"host\":\"127.0.0.1\",\"ports\":[{\"port\":4,\"proto\":\"tcp\",\"state\":\"open\","
+        "\"registry\":{\"name\":null},\"service\":{\"name\":null,\"status\":\"unknown\"}}]}\n";
+    static const char xml[] =
+        "<nmaprun><host><status state=\"up\"/><address addr=\"127.0.0.1\" addrtype=\"ipv4\"/><ports>"
+        "<port protocol=\"tcp\" portid=\"4\"><state state=\"open\"/>"
+        "<service name=\"unknown\" method=\"table\" conf=\"3\"/></port></ports></host></nmaprun>\n";
+    ps_diff_result a = {0}, b = {0};
+    ps_err e = {{0}};
+    CHECK(ps_diff_read(&a, json, sizeof json - 1, "s.jsonl", &e) == PS_OK, "%s", e.msg);
+    CHECK(ps_diff_read(&b, xml, sizeof xml - 1, "s.xml", &e) == PS_OK, "%s", e.msg);
+    CHECK(a.nports == 1 && b.nports == 1 && strcmp(a.ports[0].service, b.ports[0].service) == 0,
+          "'%s' vs '%s'", a.nports ? a.ports[0].service : "-", b.nports ? b.ports[0].service : "-");
+    FILE *out = fopen("/dev/null", "w");
+    CHECK(ps_diff_compare(&a, &b, out) == 0, "no difference");
+    fclose(out);
+    ps_diff_result_free(&a);
+    ps_diff_result_free(&b);
+}
+
 int main(void)
 {
     RUN(test_json_check);
+    RUN(test_cut_last_line);
+    RUN(test_unnamed_service_alike);
     RUN(test_readers);
     RUN(test_malformed);
     return UNIT_END();
