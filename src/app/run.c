@@ -72,6 +72,9 @@ static void install_signals(void)
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
+    /* A write to a slow reader resumes after the handler (stdio would take
+     * EINTR for a failed write); waits (poll, epoll) still return EINTR. */
+    sa.sa_flags = SA_RESTART;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 }
