@@ -91,6 +91,8 @@ pscan_run expect-bad -n -sT -p "$PORTS" 127.0.0.1 --expect "$T/deny.policy"
 check_eq "--expect: an unexpected port: exit 3" "$RC" 3
 check_cmd "--expect: names port, host and the host's own rule (line 2)" \
     grep -qx "pscan: unexpected open port ${A[1]}/tcp on 127.0.0.1 (policy line 2)" "$ERR"
+check_eq "--expect: the violations are all stderr says (no empty 'pscan: ' line after them)" \
+    "$(grep -vc '^pscan: unexpected open port ' "$ERR")" 0
 
 pscan_run expect-strict -n -sT -p "$PORTS" 127.0.0.1 --expect "$T/allow.policy" --expect-strict
 check_eq "--expect-strict: all expected ports open: exit 0" "$RC" 0
