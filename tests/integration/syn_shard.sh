@@ -63,30 +63,6 @@ check_eq "full scan: open = the listener's ports on every host" \
     "$(awk '{ print $2 }' "$TEST_TMP/full.open" | sort -n | uniq -c | awk '{ print $1 "x" $2 }' | tr '\n' ' ')" \
     "$(printf '%s\n' "${open[@]}" | sort -n | sed "s/^/${nhosts}x/" | tr '\n' ' ')"
 
-sent_sum=0
-: >"$TEST_TMP/shards.open"
-: >"$TEST_TMP/shards.answered"
-for k in 1 2 3; do
-    pscan_run "shard$k" -n -v -sS --seed "$seed" --shard "$k/3" -p "$ports" "$TB_LOCAL" "$TB_LOCAL6"
-    check_eq "--shard $k/3: exit 0" "$RC" 0
-    [ "$RC" -eq 0 ] || show_run
-    sent=$(syn_stat "$ERR" sent)
-    # A contiguous third of the order: floor or ceiling of total / 3.
-    check_cmd "--shard $k/3: sent a third ($sent of $total)" \
-        test "${sent:-0}" -ge $((total / 3)) -a "${sent:-0}" -le $(((total + 2) / 3))
-    sent_sum=$((sent_sum + ${sent:-0}))
-    check_eq "--shard $k/3: nothing folded into Not shown" "$(grep -c '^Not shown' "$OUT")" 0
-    pairs "$OUT" open >>"$TEST_TMP/shards.open"
-    pairs "$OUT" open closed >>"$TEST_TMP/shards.answered"
-done
-check_eq "shards: probes sent add up to the full scan's" "$sent_sum" "$total"
-check_eq "shards: no host:port reported open twice" "$(sort "$TEST_TMP/shards.open" | uniq -d | head -5)" ""
-check_eq "shards: no host:port answered in two shards" "$(sort "$TEST_TMP/shards.answered" | uniq -d | head -5)" ""
-check_eq "shards: union of open = full scan's open" \
-    "$(sort -u "$TEST_TMP/shards.open" | diff - "$TEST_TMP/full.open" | head -5)" ""
-check_eq "shards: union of answered = every pair" \
-    "$(sort -u "$TEST_TMP/shards.answered" | diff - "$TEST_TMP/full.answered" | head -5)" ""
-
 # listed_plus_unscanned FILE: per host, rows listed + "Not scanned" ports,
 # one line "N" each (15 expected everywhere).
 listed_plus_unscanned() {
@@ -100,6 +76,33 @@ listed_plus_unscanned() {
         $1 ~ /^[0-9]+\/(tcp|udp)$/ { n++ }
         END { flush() }' "$1" | sort -u | tr '\n' ' ' | sed 's/ $//'
 }
+
+sent_sum=0
+: >"$TEST_TMP/shards.open"
+: >"$TEST_TMP/shards.answered"
+for k in 1 2 3; do
+    pscan_run "shard$k" -n -v -sS --seed "$seed" --shard "$k/3" -p "$ports" "$TB_LOCAL" "$TB_LOCAL6"
+    check_eq "--shard $k/3: exit 0" "$RC" 0
+    [ "$RC" -eq 0 ] || show_run
+    sent=$(syn_stat "$ERR" sent)
+    # A contiguous third of the order: floor or ceiling of total / 3.
+    check_cmd "--shard $k/3: sent a third ($sent of $total)" \
+        test "${sent:-0}" -ge $((total / 3)) -a "${sent:-0}" -le $(((total + 2) / 3))
+    sent_sum=$((sent_sum + ${sent:-0}))
+    check_eq "--shard $k/3: nothing folded into Not shown" "$(grep -c '^Not shown' "$OUT")" 0
+    check_eq "--shard $k/3: no pair shown filtered (the other shards' are not scanned here, not filtered)" \
+        "$(awk '$1 ~ /^[0-9]+\/tcp$/ && $2 == "filtered"' "$OUT" | wc -l)" 0
+    check_eq "--shard $k/3: every host: listed + not scanned (other-shard) = 15" "$(listed_plus_unscanned "$OUT")" 15
+    pairs "$OUT" open >>"$TEST_TMP/shards.open"
+    pairs "$OUT" open closed >>"$TEST_TMP/shards.answered"
+done
+check_eq "shards: probes sent add up to the full scan's" "$sent_sum" "$total"
+check_eq "shards: no host:port reported open twice" "$(sort "$TEST_TMP/shards.open" | uniq -d | head -5)" ""
+check_eq "shards: no host:port answered in two shards" "$(sort "$TEST_TMP/shards.answered" | uniq -d | head -5)" ""
+check_eq "shards: union of open = full scan's open" \
+    "$(sort -u "$TEST_TMP/shards.open" | diff - "$TEST_TMP/full.open" | head -5)" ""
+check_eq "shards: union of answered = every pair" \
+    "$(sort -u "$TEST_TMP/shards.answered" | diff - "$TEST_TMP/full.answered" | head -5)" ""
 
 # -sT and -sU: the same split.  (UDP over a /27 only: every port is closed
 # there, and each closed port costs the test host an ICMP error.)
