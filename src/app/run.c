@@ -316,9 +316,12 @@ static int interrupted(struct run *r, ps_err *e)
     if (ps_resume_out_save(&r->resume_out, &st, &se))
         return ps_fail(e, PS_ESTOPPED, "interrupted %s; the results are partial, and cannot be resumed: %s", where,
                        se.msg);
-    return ps_fail(e, PS_ESTOPPED, "interrupted %s with %llu of %llu host-port pairs left; the results are partial. "
-                   "Continue with: %s --resume %s", where, (unsigned long long)sum.not_scanned[PS_NS_STOPPED],
-                   (unsigned long long)sum.pairs, r->args->prog, r->resume_out.path);
+    char left[80] = "";
+    if (sum.pairs)
+        snprintf(left, sizeof left, " with %llu of %llu host-port pairs left",
+                 (unsigned long long)sum.not_scanned[PS_NS_STOPPED], (unsigned long long)sum.pairs);
+    return ps_fail(e, PS_ESTOPPED, "interrupted %s%s; the results are partial. Continue with: %s --resume %s", where,
+                   left, r->args->prog, r->resume_out.path);
 }
 
 /* The exit status, and the resume file's next state.  A failure first; an

@@ -85,6 +85,29 @@ void ps_report_cover_get(ps_report *r, enum ps_proto proto, uint64_t *done, uint
     pthread_mutex_unlock(&r->lock);
 }
 
+/* Does the coverage take in every pair?  (Not sharded, not resumed, not
+ * stopped: then nothing needs a test per pair.) */
+static int cover_whole(const ps_report *r, const struct cover *c)
+{
+    uint64_t end = c->by_host ? ps_targets_count(r->targets) : c->slice.count;
+    return !c->set || (c->slice.count == c->slice.n && c->lo == 0 && c->hi >= end);
+}
+
+int rep_cover_partial(const ps_report *r)
+{
+    return !cover_whole(r, &r->cover[0]) || !cover_whole(r, &r->cover[1]);
+}
+
+int rep_host_in_run(const ps_report *r, uint64_t idx)
+{
+    for (int p = 0; p < 2; p++) {
+        const struct cover *c = &r->cover[p];
+        if (!(p ? r->ports->nudp : r->ports->ntcp)) continue;
+        if (!c->set || !c->by_host || (idx >= c->lo && idx < c->hi)) return 1;
+    }
+    return r->nports == 0; /* -sn: discovery's hosts */
+}
+
 int rep_unscanned(const ps_report *r, uint64_t idx, size_t i, uint64_t *unit)
 {
     int p = i >= r->ports->ntcp;

@@ -99,7 +99,7 @@ struct host_view {
  * out of memory: the host cannot be told right, and is not told at all. */
 static int mark_unscanned(const ps_report *r, struct host_view *v, uint64_t idx, ps_host_result *h)
 {
-    if (!r->cover[0].set && !r->cover[1].set) return 0;
+    if (!rep_cover_partial(r)) return 0;
     for (size_t i = 0; i < r->nports; i++) {
         int why = rep_unscanned(r, idx, i, NULL);
         if (why < 0) continue;
@@ -234,6 +234,7 @@ void rep_emit(ps_report *r, uint64_t idx, struct record *rec)
     memset(&v, 0, sizeof v);
     v.rec = rec;
     v.x = rec ? rec->x : NULL;
+    if (!rec && !rep_host_in_run(r, idx)) return; /* -Pn: a host another run scans */
     if (mark_unscanned(r, &v, idx, &h) < 0) return; /* out of memory: nothing sure to say */
     count_states(r, &v, &h);
     if ((r->nports && v.scanned == 0) || !(view_up(&v) || r->cfg->no_ping)) {

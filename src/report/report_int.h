@@ -151,5 +151,11 @@ int rep_unscanned(const ps_report *r, uint64_t idx, size_t i, uint64_t *unit);
 void rep_cover_totals(ps_report *r);
 /* A -sV result for port index i of host idx was cut short by a stop. */
 void rep_cover_cut(ps_report *r, uint64_t idx, size_t i);
+/* Is any pair left out of this run (so rep_unscanned must be asked)? */
+int rep_cover_partial(const ps_report *r);
+/* May this run have scanned a pair of host idx?  (0 only when certain not:
+ * outside every host-by-host engine's range; cheap, for hosts without a
+ * record under -Pn.) */
+int rep_host_in_run(const ps_report *r, uint64_t idx);
 
 #endif
