@@ -53,7 +53,7 @@ TOOL_BIN := $(patsubst tests/tools/%.c,build/tests/tools/%,$(TOOL_SRC))
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_TIME ?= 30
 
-.PHONY: all deps deps-build deps-zoo test unit integration install uninstall docs check-docs clean fuzz bench
+.PHONY: all deps deps-apt deps-build deps-zoo test unit integration install uninstall docs check-docs clean fuzz bench
 
 all: $(PSCAN_BIN)
 
@@ -145,7 +145,9 @@ ZOO_EXTRACT ?= /var/cache/pscan/zoo
 
 # Daemons the tests start by hand on odd ports must not start on their
 # standard ports when installed: a temporary policy-rc.d says no.
-deps:
+deps: deps-apt deps-zoo
+
+deps-apt:
 	apt-get update -qq
 	@if [ ! -e /usr/sbin/policy-rc.d ]; then \
 		printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && \
@@ -153,11 +155,11 @@ deps:
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 		$(DEPS_BUILD) $(DEPS_TEST) $(DEPS_PEERS) $(DEPS_ZOO); rc=$$?; \
 	if [ -e build-policy-rc.d.stamp ]; then rm -f /usr/sbin/policy-rc.d build-policy-rc.d.stamp; fi; \
-	[ $$rc -eq 0 ] && $(MAKE) --no-print-directory deps-zoo; rc2=$$?; [ $$rc -eq 0 ] && rc=$$rc2; exit $$rc
+	exit $$rc
 
 # The zoo's conflicting daemons, unpacked (dpkg-deb -x: no maintainer
 # script runs, nothing is installed); cheap when they are there already.
-deps-zoo:
+deps-zoo: $(if $(filter deps,$(MAKECMDGOALS)),deps-apt)
 	@mkdir -p $(ZOO_EXTRACT)/debs && cd $(ZOO_EXTRACT)/debs && for p in $(ZOO_UNPACKED); do \
 		[ -s ../$$p/.version ] && continue; \
 		apt-get download -qq $$p >/dev/null 2>&1 && f=$$(ls $${p}_*.deb | head -n 1) && [ -n "$$f" ] && \

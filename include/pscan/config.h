@@ -75,6 +75,7 @@ typedef struct ps_config {
     int version_intensity;  /* 0..9 */
     const char *probe_dbs[PS_MAX_PROBE_DBS];
     int nprobe_dbs;
+    int no_nmap_db;         /* --no-nmap-db: not even an installed nmap's */
 
     /* Raw scanning. */
     uint64_t seed;

@@ -85,10 +85,19 @@ void ps_writer_flush(ps_writer *w);
 
 /* ---- what the writers share (row.c) ------------------------------------- */
 
-/* The service name a row shows: the -sV name ("ssl/http" through TLS,
- * "tcpwrapped"), else the registry's ("NAME?" when -sV ran and named
- * nothing), else "unknown".  Raw: escape it for the format. */
-const char *ps_port_service(const ps_port_result *p, char *buf, size_t len);
+/* Where the service name of a row came from: what the wire said (-sV:
+ * a match, a protocol's shape, TLS, a wrapper closing), the registry
+ * (a port scan without -sV, or a port -sV did not see open), or nowhere. */
+enum ps_name_source { PS_NAME_NONE, PS_NAME_REGISTRY, PS_NAME_PROBED };
+const char *ps_name_source_name(enum ps_name_source s); /* "none", "registry", "probed" */
+
+/* The service name a row shows: what -sV learned ("ssl/http" through
+ * TLS, "tcpwrapped", "ssl/unknown"); for an open port -sV ran on but
+ * could not name, "unknown", never the registry's guess; otherwise the
+ * registry's name, or "unknown".  w may be NULL (as without -sV).  *src
+ * (may be NULL) says where the name came from.  Raw: escape it. */
+const char *ps_port_service(const ps_writer *w, const ps_port_result *p, char *buf, size_t len,
+                            enum ps_name_source *src);
 /* "product version (info)" from -sV, or "" when nothing is known.  Raw. */
 const char *ps_port_version(const ps_port_result *p, char *buf, size_t len);
 /* Did -sV name a service (a match or a softmatch)? */

@@ -20,6 +20,7 @@
 typedef struct ps_detect {
     ps_probedb *db;
     ps_svc_engine *engine;
+    int nmap_db; /* an installed nmap's database was read too */
 } ps_detect;
 
 /* Load the probe databases (pscan's own, then --probe-db files) and start

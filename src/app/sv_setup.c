@@ -5,12 +5,15 @@
  * given with --probe-db load after them, each checked for dangling
  * fallbacks. */
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "app_int.h"
+
+#define NMAP_PROBES "/usr/share/nmap/nmap-service-probes"
 
 #ifndef PSCAN_PROBE_DIR
 #define PSCAN_PROBE_DIR "/usr/local/share/pscan/probes"
@@ -41,6 +44,26 @@ static const char *probe_dir(const char *argv0, char *buf, size_t len)
     return PSCAN_PROBE_DIR;
 }
 
+/* An installed nmap's database, read at run time (never shipped: it is
+ * under nmap's licence), after pscan's own and any --probe-db.  It is not
+ * the user's file: if it stops loading at a line pscan cannot take (a
+ * newer nmap's syntax), the scan goes on with the lines read until then. */
+static void load_nmap(ps_detect *d, const ps_config *cfg)
+{
+    const char *path = getenv("PSCAN_NMAP_PROBES");
+    if (!path || !*path) path = NMAP_PROBES;
+    if (cfg->no_nmap_db || access(path, R_OK) != 0) return;
+    char want[PATH_MAX], have[PATH_MAX];
+    if (!realpath(path, want)) return;
+    for (int i = 0; i < cfg->nprobe_dbs; i++)
+        if (realpath(cfg->probe_dbs[i], have) && strcmp(have, want) == 0) return; /* given already */
+    ps_err why;
+    if (ps_probedb_load_file(d->db, path, &why) != PS_OK) {
+        if (!cfg->quiet) fprintf(stderr, "pscan: nmap's probe database stopped loading (%s); its lines before that are used\n", why.msg);
+    }
+    d->nmap_db = 1;
+}
+
 static void on_result(void *ctx, const ps_svc_result *res)
 {
     ps_report_service(ctx, res);
@@ -62,6 +85,7 @@ int ps_detect_start(ps_detect *d, const ps_config *cfg, ps_report *report, const
     }
     for (int i = 0; i < cfg->nprobe_dbs; i++)
         if ((r = ps_probedb_load_file(d->db, cfg->probe_dbs[i], e))) return r;
+    load_nmap(d, cfg);
     if ((r = ps_probedb_check(d->db, e))) return r;
 
     ps_svc_opts o;

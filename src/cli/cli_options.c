@@ -169,6 +169,16 @@ const struct option_row ps_cli_options[] = {
      "Intensity 2: the likely probes only", NULL, SET(version_intensity, 2)},
     {O_VERSION_ALL, "--version-all", NULL, NULL, 0, G_SERVICE,
      "Intensity 9: every probe", NULL, SET(version_intensity, 9)},
+    {O_NO_NMAP_DB, "--no-nmap-db", NULL, NULL, 0, G_SERVICE,
+     "-sV: use pscan's own probes only, not an installed nmap's",
+     "Where nmap is installed, -sV also reads its database "
+     "(/usr/share/nmap/nmap-service-probes, or $PSCAN_NMAP_PROBES) after "
+     "pscan's own, at run time: it is nmap's, under nmap's licence, and never "
+     "part of pscan. Its regexes compile the first time a reply reaches "
+     "them, so it costs little start-up. Answers merge by specificity: one "
+     "with product and version is never replaced by one with less, whichever "
+     "database it came from. --no-nmap-db leaves it out.",
+     FLAG(no_nmap_db)},
     {O_PROBE_DB, "--probe-db", NULL, "FILE", F_ARG, G_SERVICE,
      "Load more probes from FILE (nmap-service-probes syntax; repeatable)",
      "Load more probes from FILE, in the nmap-service-probes syntax (see "

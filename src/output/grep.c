@@ -43,6 +43,8 @@ static void grep_begin(ps_writer *w, const ps_scan_info *info)
         ps_esc_puts(w->fp, info->argv[i], PS_ESC_TEXT);
     }
     fputc('\n', w->fp);
+    if (!w->cfg->version_detect && info->nports)
+        fputs("# Service names are the IANA registry's, not what answered (no -sV)\n", w->fp);
     fflush(w->fp);
 }
 
@@ -62,7 +64,7 @@ static void port_entry(ps_writer *w, const ps_port_result *p)
     if (p->proc && p->proc->found && p->proc->visible)
         ps_esc_write(fp, p->proc->user, strnlen(p->proc->user, sizeof p->proc->user), PS_ESC_GREP);
     fputc('/', fp);
-    ps_port_service(p, buf, sizeof buf);
+    ps_port_service(w, p, buf, sizeof buf, NULL);
     if (strncmp(buf, "ssl/", 4) == 0) {
         fputs("ssl|", fp);
         ps_esc_puts(fp, buf + 4, PS_ESC_GREP);

@@ -195,6 +195,10 @@ static void port_fields(ps_writer *w, const ps_port_result *p, int *first)
     jbool(fp, &f2, "ephemeral", reg.ephemeral);
     jbool(fp, &f2, "mismatch", reg.mismatch);
     fputc('}', fp);
+    enum ps_name_source src;
+    char name[160];
+    ps_port_service(w, p, name, sizeof name, &src);
+    jstr(fp, first, "service_source", ps_name_source_name(src));
     if (p->svc) write_service(fp, p);
     if (p->proc && p->proc->found) write_process(fp, p->proc);
 }

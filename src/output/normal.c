@@ -143,12 +143,15 @@ static void fill_cells(ps_writer *w, const ps_port_result *p, struct row_cells *
     char raw[CELL], esc[CELL - 96];
     ps_port_registry reg;
     snprintf(c->port, sizeof c->port, "%u/%s", p->port, ps_proto_name(p->proto));
-    ps_port_service(p, raw, sizeof raw);
+    enum ps_name_source src;
+    ps_port_service(w, p, raw, sizeof raw, &src);
     ps_esc_buf(c->svc, sizeof c->svc, raw, strlen(raw), PS_ESC_TEXT);
     ps_port_version(p, raw, sizeof raw);
     ps_esc_buf(esc, sizeof esc, raw, strlen(raw), PS_ESC_TEXT);
     ps_port_registry_get(w, p, &reg);
-    if (reg.mismatch)
+    /* The registry's name is a note, never the answer: beside what
+     * answered when they differ, alone when nothing could be named. */
+    if (reg.mismatch || (src == PS_NAME_NONE && reg.name))
         snprintf(c->version, sizeof c->version, "%s%s(registered: %s)", esc, esc[0] ? " " : "", reg.name);
     else
         snprintf(c->version, sizeof c->version, "%s", esc);
@@ -271,6 +274,9 @@ static void normal_host(ps_writer *w, const ps_host_result *h)
 static void normal_end(ps_writer *w, const ps_scan_summary *s)
 {
     char note[256];
+    /* Without -sV a SERVICE name is only the port's registration: say so. */
+    if (!w->cfg->version_detect && s->by_state[PS_ST_OPEN])
+        fprintf(w->fp, "SERVICE names above are the IANA registry's, not what answered (-sV asks the ports)\n");
     fprintf(w->fp, "pscan done: %llu IP address%s (%llu host%s up) scanned in %.2f seconds%s%s\n",
             (unsigned long long)s->hosts, s->hosts == 1 ? "" : "es",
             (unsigned long long)s->hosts_up, s->hosts_up == 1 ? "" : "s", s->elapsed_s,

@@ -26,20 +26,31 @@ int ps_port_identified(const ps_port_result *p)
     return s && (s->status == PS_SVC_MATCH || s->status == PS_SVC_SOFT) && s->info.service[0];
 }
 
-const char *ps_port_service(const ps_port_result *p, char *buf, size_t len)
+const char *ps_name_source_name(enum ps_name_source s)
+{
+    return s == PS_NAME_PROBED ? "probed" : s == PS_NAME_REGISTRY ? "registry" : "none";
+}
+
+const char *ps_port_service(const ps_writer *w, const ps_port_result *p, char *buf, size_t len,
+                            enum ps_name_source *src)
 {
     const ps_svc_result *s = p->svc;
     const char *reg = ps_service_name(p->port, p->proto);
+    int sv = w && w->cfg && w->cfg->version_detect;
+    enum ps_name_source from = PS_NAME_PROBED;
     if (ps_port_identified(p))
         snprintf(buf, len, "%s%s", s->tls ? "ssl/" : "", s->info.service);
     else if (s && s->status == PS_SVC_TCPWRAPPED)
         snprintf(buf, len, "tcpwrapped");
     else if (s && s->tls)
         snprintf(buf, len, "ssl/unknown");
-    else if (s && s->status == PS_SVC_UNKNOWN)
-        snprintf(buf, len, "%s?", reg ? reg : "unknown");
+    else if ((s || sv) && p->state == PS_ST_OPEN)
+        snprintf(buf, len, "unknown"), from = PS_NAME_NONE;
+    else if (reg)
+        snprintf(buf, len, "%s", reg), from = PS_NAME_REGISTRY;
     else
-        snprintf(buf, len, "%s", reg ? reg : "unknown");
+        snprintf(buf, len, "unknown"), from = PS_NAME_NONE;
+    if (src) *src = from;
     return buf;
 }
 

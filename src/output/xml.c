@@ -124,10 +124,18 @@ static void write_service(ps_writer *w, const ps_port_result *p)
         fputs("<service name=\"tcpwrapped\" method=\"probed\" conf=\"8\"/>", fp);
         return;
     }
-    if (!s && !reg) return;
-    fprintf(fp, "<service name=\"%s\"", reg ? reg : "unknown");
-    if (s && s->tls) fputs(" tunnel=\"ssl\"", fp);
-    fputs(" method=\"table\" conf=\"3\"", fp);
+    /* -sV ran and could not name it: "unknown", probed with no confidence,
+     * and what it said as the fingerprint; never the registry's guess.
+     * Otherwise the registry's name, method table (nmap's DTD). */
+    int probed = (s || w->cfg->version_detect) && p->state == PS_ST_OPEN;
+    if (!probed && !reg) return;
+    if (probed && s && s->tls) {
+        fputs("<service name=\"unknown\" tunnel=\"ssl\" method=\"probed\" conf=\"0\"", fp);
+    } else if (probed) {
+        fputs("<service name=\"unknown\" method=\"probed\" conf=\"0\"", fp);
+    } else {
+        fprintf(fp, "<service name=\"%s\" method=\"table\" conf=\"3\"", reg);
+    }
     size_t n = s ? (s->banner_len < sizeof s->banner ? s->banner_len : sizeof s->banner) : 0;
     if (n) {
         fputs(" servicefp=\"", fp);
@@ -146,7 +154,7 @@ static void write_summary(ps_writer *w, const ps_port_result *p, const ps_port_r
     char det[96] = "";
     const char *sep = "";
     if (p->state == PS_ST_OPEN) {
-        if (ps_port_identified(p)) ps_port_service(p, det, sizeof det);
+        if (ps_port_identified(p)) ps_port_service(w, p, det, sizeof det, NULL);
         fprintf(fp, "registered: %s (%s)%s", reg->name ? reg->name : "none", ps_reg_status_name(reg->status),
                 reg->ephemeral ? ", in the ephemeral range" : "");
         if (reg->mismatch) {

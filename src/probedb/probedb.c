@@ -41,12 +41,14 @@ ps_probedb *ps_probedb_new(void)
     pcre2_set_match_limit(db->mctx, PS_PDB_MATCH_LIMIT);
     pcre2_set_depth_limit(db->mctx, PS_PDB_DEPTH_LIMIT);
     pcre2_set_heap_limit(db->mctx, PS_PDB_HEAP_LIMIT);
+    pthread_mutex_init(&db->lazy_lock, NULL);
     return db;
 }
 
 void ps_pdb_match_free(ps_match *m)
 {
     free(m->service);
+    free(m->src);
     pcre2_code_free(m->re);
     for (int i = 0; i < PS_F_COUNT; i++) free(m->field[i]);
     for (int i = 0; i < m->ncpe; i++) free(m->cpe[i]);
@@ -63,6 +65,7 @@ static void probe_free(ps_probe *p)
     free(p->name);
     free(p->chain);
     free(p->byfirst);
+    free(p->anyidx);
     free(p);
 }
 
@@ -76,6 +79,7 @@ void ps_probedb_free(ps_probedb *db)
     free(db->exclude[0].r);
     free(db->exclude[1].r);
     pcre2_match_context_free(db->mctx);
+    pthread_mutex_destroy(&db->lazy_lock);
     free(db);
 }
 
@@ -175,7 +179,7 @@ static int chain_add(ps_probe *p, const ps_probe *q)
     return 0;
 }
 
-static int first_ok(const ps_match *m, unsigned b)
+static inline int first_ok(const ps_match *m, unsigned b)
 {
     return !m->has_first || (m->first[b >> 3] & (1u << (b & 7)));
 }
@@ -186,20 +190,43 @@ static int first_ok(const ps_match *m, unsigned b)
 static int index_first_bytes(ps_probe *p)
 {
     if (p->byfirst && p->nindexed == p->nmatches) return 0;
-    size_t total = 0;
-    for (unsigned b = 0; b < 256; b++)
-        for (size_t i = 0; i < p->nmatches; i++) total += first_ok(&p->matches[i], b);
+    /* A counting sort of the filtered matches into the buckets of their
+     * first bytes, in match order; the unfiltered ones in a list of their
+     * own, which the matcher merges in by index. */
+    size_t count[256] = {0}, total = 0, nany = 0;
+    for (size_t i = 0; i < p->nmatches; i++) {
+        const ps_match *m = &p->matches[i];
+        if (!m->has_first) {
+            nany++;
+            continue;
+        }
+        for (unsigned w = 0; w < 32; w++)
+            for (unsigned bits = m->first[w], b = w * 8; bits; bits >>= 1, b++) count[b] += bits & 1;
+    }
+    for (unsigned b = 0; b < 256; b++) total += count[b];
     if (total > UINT32_MAX) return -1;
     uint32_t *idx = realloc(p->byfirst, (total ? total : 1) * sizeof *idx);
-    if (!idx) return -1;
-    p->byfirst = idx;
-    uint32_t n = 0;
+    if (idx) p->byfirst = idx;
+    uint32_t *any = realloc(p->anyidx, (nany ? nany : 1) * sizeof *any);
+    if (any) p->anyidx = any;
+    if (!idx || !any) return -1;
+    uint32_t pos[256], n = 0;
     for (unsigned b = 0; b < 256; b++) {
-        p->off[b] = n;
-        for (size_t i = 0; i < p->nmatches; i++)
-            if (first_ok(&p->matches[i], b)) idx[n++] = (uint32_t)i;
+        p->off[b] = pos[b] = n;
+        n += (uint32_t)count[b];
     }
     p->off[256] = n;
+    p->nany = 0;
+    for (size_t i = 0; i < p->nmatches; i++) {
+        const ps_match *m = &p->matches[i];
+        if (!m->has_first) {
+            any[p->nany++] = (uint32_t)i;
+            continue;
+        }
+        for (unsigned w = 0; w < 32; w++)
+            for (unsigned bits = m->first[w], b = w * 8; bits; bits >>= 1, b++)
+                if (bits & 1) idx[pos[b]++] = (uint32_t)i;
+    }
     p->nindexed = p->nmatches;
     return 0;
 }

@@ -12,6 +12,7 @@
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#include <pthread.h>
 
 #include "pscan/probedb.h"
 
@@ -47,6 +48,13 @@ typedef struct ps_match {
     int has_first;
     uint8_t first[32];
     ps_where where;
+    /* A big file's regexes are compiled on first use (probedb_lazy.c): its
+     * text until then; re is published atomically once compiled, bad set
+     * when it fails (the line is then skipped). */
+    char *src;
+    size_t srclen;
+    uint32_t opts;
+    int bad;
 } ps_match;
 
 typedef struct ps_range {
@@ -79,11 +87,13 @@ struct ps_probe {
     int nfallback;
     ps_match *matches;
     size_t nmatches, capmatches;
-    /* First-byte index: the matches that can match a reply starting with
-     * byte b are byfirst[off[b] .. off[b+1]), in file order -- those whose
-     * regex admits b first plus those with no first-byte set.  Rebuilt at
-     * the end of every load, like chain. */
+    /* First-byte index: the matches whose regex admits a reply starting
+     * with byte b are byfirst[off[b] .. off[b+1]), in file order; those
+     * with no first-byte filter are anyidx[0 .. nany), and the matcher
+     * merges the two.  Rebuilt at the end of every load, like chain. */
     uint32_t *byfirst;
+    uint32_t *anyidx; /* the matches any first byte may start, in file order */
+    size_t nany;
     uint32_t off[257];
     size_t nindexed; /* nmatches when byfirst was built */
     /* The probes whose matches a reply to this probe is tried against, in
@@ -100,9 +110,24 @@ struct ps_probedb {
     size_t nfiles, capfiles;
     ps_rangeset exclude[2]; /* by enum ps_proto */
     size_t nmatches;
-    uint32_t max_groups; /* largest capture count of any regex */
+    uint32_t max_groups; /* largest capture count of any regex (a bound for lazy ones) */
     pcre2_match_context *mctx;
+    pthread_mutex_t lazy_lock; /* first-use compiles of lazy regexes */
+    size_t nlazy, nlazy_done, nlazy_bad;
+    int lazy; /* the file being parsed compiles its regexes on first use */
 };
+
+/* probedb_lazy.c: regexes compiled on first use. */
+/* Files with more match lines than this load lazily (nmap's has ~12,000;
+ * compiling them all would cost a -sV run a quarter of a second). */
+#define PS_PDB_LAZY_LINES 2000
+/* Prepare m (regex text re[0, len), PCRE2 options opts) to compile on
+ * first use: keep the text, derive the first-byte filter from it, bound
+ * its capture count.  -1 when out of memory. */
+int ps_pdb_lazy_prepare(ps_probedb *db, ps_match *m, const char *re, size_t len, uint32_t opts);
+/* m's compiled regex, compiling it now if it is lazy; NULL when it does
+ * not compile (it is skipped from then on). */
+const pcre2_code *ps_pdb_regex(const ps_probedb *db, const ps_match *m);
 
 /* probedb_parse.c: parse one file's text into db.  fileno indexes
  * db->files; errors name "file:line". */

@@ -11,6 +11,19 @@
 
 #include "probedb_int.h"
 
+/* Lines starting with "match " or "softmatch ", roughly (a cheap scan). */
+static size_t count_match_lines(const char *buf, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; buf && i < len; i++) {
+        if (i && buf[i - 1] != '\n') continue;
+        if ((len - i >= 6 && memcmp(buf + i, "match ", 6) == 0) ||
+            (len - i >= 10 && memcmp(buf + i, "softmatch ", 10) == 0))
+            n++;
+    }
+    return n;
+}
+
 int ps_probedb_load_buf(ps_probedb *db, const char *name, const char *buf,
                         size_t len, ps_err *e)
 {
@@ -19,7 +32,9 @@ int ps_probedb_load_buf(ps_probedb *db, const char *name, const char *buf,
     if (!db || (!buf && len)) return ps_fail(e, PS_EINPUT, "%s: no database or buffer", name);
     if (ps_pdb_add_file(db, name, &fileno))
         return ps_fail(e, PS_ERUNTIME, "%s: out of memory", name);
+    db->lazy = count_match_lines(buf, len) > PS_PDB_LAZY_LINES;
     int rc = ps_pdb_parse(db, fileno, buf ? buf : "", len, e);
+    db->lazy = 0;
     if (ps_pdb_resolve(db) && rc == PS_OK)
         rc = ps_fail(e, PS_ERUNTIME, "%s: out of memory", name);
     return rc;

@@ -258,11 +258,13 @@ static int may_match(const ps_match *m, const uint8_t *reply, size_t len)
 static int run(const ps_probedb *db, const ps_match *m, const uint8_t *reply,
                size_t len, pcre2_match_data *md)
 {
-    int rc = pcre2_match(m->re, reply, len, 0, 0, md, db->mctx);
+    const pcre2_code *re = ps_pdb_regex(db, m);
+    if (!re) return -1;
+    int rc = pcre2_match(re, reply, len, 0, 0, md, db->mctx);
     /* JIT code runs on a small fixed stack; a regex that needs more gets a
      * second try in the interpreter, which the depth and heap limits bound. */
     if (rc == PCRE2_ERROR_JIT_STACKLIMIT)
-        rc = pcre2_match(m->re, reply, len, 0, PCRE2_NO_JIT, md, db->mctx);
+        rc = pcre2_match(re, reply, len, 0, PCRE2_NO_JIT, md, db->mctx);
     return rc;
 }
 
@@ -279,9 +281,23 @@ int ps_probe_match(const ps_probedb *db, const ps_probe *p, const uint8_t *reply
     for (size_t c = 0; c < p->nchain && result < 2; c++) {
         const ps_probe *q = p->chain[c];
         /* An empty reply has no first byte: walk every line. */
-        size_t lo = len ? q->off[reply[0]] : 0, hi = len ? q->off[reply[0] + 1] : q->nmatches;
-        for (size_t k = lo; k < hi; k++) {
-            const ps_match *m = &q->matches[len ? q->byfirst[k] : k];
+        /* The lines the reply's first byte can start, merged in file order
+         * with those any byte can; an empty reply walks every line. */
+        size_t k = len ? q->off[reply[0]] : 0, hi = len ? q->off[reply[0] + 1] : q->nmatches, a = 0;
+        size_t nany = len ? q->nany : 0;
+        for (;;) {
+            size_t i;
+            if (!len) {
+                if (k >= hi) break;
+                i = k++;
+            } else if (k < hi && (a >= nany || q->byfirst[k] < q->anyidx[a])) {
+                i = q->byfirst[k++];
+            } else if (a < nany) {
+                i = q->anyidx[a++];
+            } else {
+                break;
+            }
+            const ps_match *m = &q->matches[i];
             if (want && strcmp(m->service, want) != 0) continue;
             if (!may_match(m, reply, len)) continue;
             int rc = run(db, m, reply, len, md);

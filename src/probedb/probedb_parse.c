@@ -255,6 +255,8 @@ static int compile_regex(parser *ps, ps_match *m, const char *re, size_t len, in
     uint32_t opts = PCRE2_NEVER_UTF | PCRE2_NEVER_UCP;
     if (flags & 1) opts |= PCRE2_CASELESS;
     if (flags & 2) opts |= PCRE2_DOTALL;
+    if (ps->db->lazy) /* compiled on first use (probedb_lazy.c) */
+        return ps_pdb_lazy_prepare(ps->db, m, re, len, opts) ? fail(ps, "out of memory") : PS_OK;
     m->re = pcre2_compile((PCRE2_SPTR)re, len, opts, &code, &off, NULL);
     if (!m->re) {
         PCRE2_UCHAR msg[160];

@@ -33,6 +33,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "pscan/recog.h"
+
 #include "svc.h"
 
 #define SVC_RTT_FACTOR 8 /* reply wait = RTT x this, within [min_wait, max_wait] */
@@ -126,12 +128,20 @@ static void report(svc_job *job, const ps_service_info *info, const char *probe,
     finish(job, st);
 }
 
-/* Nothing more will be learnt: report the best we have.  A plain reply that
+/* Nothing more will be learnt: report the best we have.  A hard match
+ * without a version goes first, unless a softmatch said more (product and
+ * version are never lost to an answer with less).  A plain reply that
  * named "ssl/NAME" (a server complaining about plain text on its TLS port)
  * is a hard answer about what runs inside, so it outranks softmatches. */
 static void finish_best(svc_job *job)
 {
-    if (job->have_ssl && job->ssl_inner && job->ssl_rc == 2)
+    int hl = job->have_hard ? ps_info_level(&job->hard) : 0, sl = job->have_soft ? ps_info_level(&job->soft) : 0,
+        rl = job->have_rec ? ps_info_level(&job->rec) : 0;
+    if (job->have_hard && hl >= sl && hl >= rl)
+        report(job, &job->hard, job->hard_probe, job->hard_tls, PS_SVC_MATCH);
+    else if (rl >= 2 && rl > sl && rl > hl)
+        report(job, &job->rec, job->rec_probe, job->rec_track, PS_SVC_MATCH);
+    else if (job->have_ssl && job->ssl_inner && job->ssl_rc == 2)
         report(job, &job->ssl, job->ssl_probe, 1, PS_SVC_MATCH);
     else if (job->have_soft)
         report(job, &job->soft, job->soft_probe, job->soft_track == 1, PS_SVC_SOFT);
@@ -139,6 +149,8 @@ static void finish_best(svc_job *job)
         report(job, &job->ssl, job->ssl_probe, 1, PS_SVC_SOFT);
     else if (job->have_ssl && job->tls != TLS_OK)
         report(job, &job->ssl, job->ssl_probe, 0, job->ssl_rc == 2 ? PS_SVC_MATCH : PS_SVC_SOFT);
+    else if (job->have_rec) /* the shape of a reply named the protocol */
+        report(job, &job->rec, job->rec_probe, job->rec_track, PS_SVC_SOFT);
     else {
         memset(&job->r.info, 0, sizeof job->r.info);
         finish(job, PS_SVC_UNKNOWN);
@@ -190,12 +202,19 @@ static void tls_failed(svc_job *job)
         job->tr[0].st = TRACK_RUN;
 }
 
-/* After a softmatch, step over probes that cannot name that service. */
+const char *svc_job_only(const svc_job *job)
+{
+    return job->have_soft ? job->soft.service : job->have_hard ? job->hard.service : NULL;
+}
+
+/* After a softmatch or a hard match without a version, step over probes
+ * that cannot name that service. */
 static void skip_hopeless(svc_job *job, svc_track *t)
 {
-    if (!job->have_soft)
+    const char *only = svc_job_only(job);
+    if (!only)
         return;
-    while (t->next < t->n && !ps_probe_can_match(t->plan[t->next], job->soft.service))
+    while (t->next < t->n && !ps_probe_can_match(t->plan[t->next], only))
         t->next++;
 }
 
@@ -254,6 +273,28 @@ static ps_service_info strip_ssl(const ps_service_info *info)
     return in;
 }
 
+/* A more specific answer keeps what a less specific one of the same
+ * service knew and it does not (the host name from SNMP's sysDescr, say). */
+static void keep_details(ps_service_info *to, const ps_service_info *from)
+{
+    if (strcmp(to->service, from->service) != 0) return;
+    if (!to->info[0]) memcpy(to->info, from->info, sizeof to->info);
+    if (!to->hostname[0]) memcpy(to->hostname, from->hostname, sizeof to->hostname);
+    if (!to->ostype[0]) memcpy(to->ostype, from->ostype, sizeof to->ostype);
+    if (!to->devicetype[0]) memcpy(to->devicetype, from->devicetype, sizeof to->devicetype);
+}
+
+/* Close the lanes (other than l) that have heard nothing and whose probe
+ * cannot name the service found: they can only add waiting. */
+static void drop_hopeless_lanes(svc_job *job, const svc_lane *l, const char *only)
+{
+    for (svc_lane *p = job->lanes, *nx; p; p = nx) {
+        nx = p->next;
+        if (p != l && p->len == 0 && !ps_probe_can_match(p->probe, only))
+            svc_lane_close(p);
+    }
+}
+
 int svc_job_on_match(svc_job *job, svc_lane *l, int rc, const ps_service_info *info)
 {
     if (rc <= 0 || job->done)
@@ -279,17 +320,45 @@ int svc_job_on_match(svc_job *job, svc_lane *l, int rc, const ps_service_info *i
         return 0;
     }
     capture_banner(job, l);
-    int tls = l->track == 1 || kind == 2;
-    if (rc == 2) {
+    int tls = l->track == 1 || kind == 2, lv = ps_info_level(&in);
+    if (rc == 2 && lv >= 3) {
         report(job, &in, ps_probe_name(l->probe), tls, PS_SVC_MATCH);
         return 1;
     }
-    if (!job->have_soft) {
+    if (rc == 2) {
+        /* Named, but without a version: keep it, and let the probes that
+         * can name this service say more (another database's, a later
+         * probe's).  Lanes that can add nothing stop now. */
+        if (!job->have_hard || lv > ps_info_level(&job->hard)) {
+            if (job->have_hard) keep_details(&in, &job->hard);
+            job->have_hard = 1;
+            job->hard = in;
+            job->hard_probe = ps_probe_name(l->probe);
+            job->hard_tls = tls;
+        }
+        drop_hopeless_lanes(job, l, in.service);
+        return 0;
+    }
+    if (!job->have_soft || lv > ps_info_level(&job->soft)) {
         job->have_soft = 1;
         job->soft = in;
         job->soft_probe = ps_probe_name(l->probe);
         job->soft_track = tls;
     }
+    return 0;
+}
+
+int svc_job_on_recog(svc_job *job, svc_lane *l, const ps_service_info *info)
+{
+    if (job->done || (l->track == 0 && job->tls == TLS_OK))
+        return job->done;
+    capture_banner(job, l);
+    if (job->have_rec && ps_info_level(info) <= ps_info_level(&job->rec))
+        return 0;
+    job->have_rec = 1;
+    job->rec = *info;
+    job->rec_probe = ps_probe_name(l->probe);
+    job->rec_track = l->track == 1;
     return 0;
 }
 
@@ -316,6 +385,10 @@ void svc_job_tls_ok(svc_job *job, svc_lane *l)
     }
     if (job->have_soft && job->soft_track == 0)
         job->have_soft = 0;
+    if (job->have_hard && !job->hard_tls)
+        job->have_hard = 0;
+    if (job->have_rec && !job->rec_track)
+        job->have_rec = 0;
     if (job->banner_track == 0) {
         job->r.banner_len = 0;
         job->r.probe = NULL;
@@ -328,7 +401,7 @@ static void check_exhausted(svc_job *job)
     if (job->done || job->nlanes > 0 || svc_job_pick_track(job) >= 0)
         return;
     if (job->tls == TLS_NONE && job->eng->o.tls && job->r.proto == PS_TCP &&
-        job->connected_once && !job->tr[0].bytes && !job->have_soft) {
+        job->connected_once && !job->tr[0].bytes && !job->have_soft && !job->have_hard) {
         tls_begin(job); /* silent to every plain probe: maybe it waits for a ClientHello */
         if (svc_job_pick_track(job) >= 0)
             return;

@@ -20,8 +20,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <arpa/inet.h>
 #include <sys/epoll.h>
+
+#include "pscan/recog.h"
 
 #include "svc.h"
 
@@ -79,10 +82,18 @@ static int lane_match(svc_lane *l)
     svc_job *job = l->job;
     if (l->len == 0 || l->len == l->matched_at || job->done)
         return 0;
-    ps_service_info info;
-    const char *only = job->have_soft ? job->soft.service : NULL;
+    ps_service_info info, rec;
+    const char *only = svc_job_only(job);
     int rc = ps_probe_match(l->eng->db, l->probe, l->buf, l->len, only, &info);
+    /* The recognisers read every reply too; the more specific answer wins
+     * (a tie goes to the probe file's match, which is the product's own). */
+    int rl = ps_recog(l->buf, l->len, job->r.proto, &rec);
+    if (rl && only && strcmp(rec.service, only) != 0) rl = 0;
+    /* A match naming TLS ("ssl", "ssl/http") knows how the service is
+     * wrapped, which no recogniser does: it stands. */
+    if (rc > 0 && strncasecmp(info.service, "ssl", 3) == 0) rl = 0;
     l->matched_at = l->len;
+    if (rl > (rc > 0 ? ps_info_level(&info) : 0)) return svc_job_on_recog(job, l, &rec);
     return svc_job_on_match(job, l, rc, &info);
 }
 

@@ -78,6 +78,15 @@ struct svc_job {
     int connected_once, any_bytes, done;
     int have_soft, soft_track;
     ps_service_info soft;
+    /* The most specific recogniser's reading so far (recog.h). */
+    int have_rec, rec_track;
+    ps_service_info rec;
+    const char *rec_probe;
+    /* The best hard match without a version so far: the job goes on, with
+     * the probes that can name that service, for a more specific one. */
+    int have_hard, hard_tls;
+    ps_service_info hard;
+    const char *hard_probe;
     const char *soft_probe;
     int have_ssl, ssl_rc, ssl_inner; /* a plain match named ssl (inner: ssl/NAME) */
     ps_service_info ssl;
@@ -168,7 +177,13 @@ int svc_job_pick_track(svc_job *job);
 /* A reply was matched with result rc (ps_probe_match); returns 1 when the
  * job is finished. */
 int svc_job_on_match(svc_job *job, svc_lane *l, int rc, const ps_service_info *info);
+/* A recogniser (recog.h) read more from a reply than its probe's matches:
+ * a candidate answer, like a softmatch, that the job may still better. */
+int svc_job_on_recog(svc_job *job, svc_lane *l, const ps_service_info *info);
 void svc_job_seen_bytes(svc_job *job, svc_lane *l);
+/* The service a reply must name to count, once a softmatch or a hard
+ * match without a version named it; NULL before. */
+const char *svc_job_only(const svc_job *job);
 void svc_job_tls_ok(svc_job *job, svc_lane *l);
 void svc_job_lane_done(svc_job *job, svc_lane *l, enum lane_end why);
 void svc_job_expire(svc_job *job);

@@ -166,4 +166,28 @@ else
     skip "ndiff on pscan XML" "ndiff not installed"
 fi
 
+# ---- names: what answered, or honestly nothing ------------------------------
+# 2740/tcp is registered as "alarm".  A port scan can only say so, and says
+# where the name came from; -sV on a silent listener there must not pass
+# the registry's guess off as an answer.
+listener_start -n "$TB_NS" silent -s 127.0.0.1 2740 || bail "silent listener on 2740"
+pscan_run reg -n -sT -p 2740 127.0.0.1 -oJ "$T/reg.jsonl" -oG "$T/reg.gnmap"
+check_cmd "no -sV: SERVICE is the registry's alarm" grep -qE '^2740/tcp +open +alarm' "$OUT"
+check_cmd "no -sV: the report says the names are the registry's" grep -q "IANA registry's, not what answered" "$OUT"
+check_eq "no -sV: JSONL service_source registry" \
+    "$(jq -r 'select(.type=="host") | .ports[] | select(.port==2740) | .service_source' "$T/reg.jsonl")" registry
+check_cmd "no -sV: grepable says so too" grep -q "^# Service names are the IANA registry's" "$T/reg.gnmap"
+pscan_run honest -n -sT -sV -p 2740 127.0.0.1 -oJ "$T/sv.jsonl" -oX "$T/sv.xml" -oG "$T/sv.gnmap"
+check_cmd "-sV, nothing named: SERVICE unknown, the registry a note" \
+    grep -qE '^2740/tcp +open +unknown +\(registered: alarm\)' "$OUT"
+check_not "-sV: no registry name with a ? anywhere" grep -q 'alarm?' "$OUT" "$T/sv.gnmap"
+check_eq "-sV: JSONL service_source none, name null" \
+    "$(jq -r 'select(.type=="host") | .ports[] | select(.port==2740) | "\(.service_source) \(.service.name)"' "$T/sv.jsonl")" \
+    "none null"
+check_cmd "-sV: XML says unknown, probed with no confidence" \
+    grep -q '<service name="unknown" method="probed" conf="0"' "$T/sv.xml"
+check_not "-sV: XML never calls it alarm by table" grep -q 'name="alarm" method="table"' "$T/sv.xml"
+check_cmd "-sV: grepable SERVICE unknown" grep -qE '2740/open/tcp/[^/]*/unknown/' "$T/sv.gnmap"
+[ -r "$DTD" ] && check_cmd "-sV: the XML is still valid against nmap.dtd" xmllint --noout --dtdvalid "$DTD" "$T/sv.xml"
+
 finish

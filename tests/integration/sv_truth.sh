@@ -93,7 +93,7 @@ done
 plist=$(IFS=,; echo "${ports[*]}")
 json=$TEST_TMP/sv.jsonl
 s0=$(date +%s%N)
-pscan_run sv -n -q -sV -p "$plist" "$TB_IP4" -oJ "$json"
+pscan_run sv -n -q -sV --no-nmap-db -p "$plist" "$TB_IP4" -oJ "$json"
 ms=$((($(date +%s%N) - s0) / 1000000))
 check_eq "pscan -sV: exit 0" "$RC" 0
 [ "$RC" -eq 0 ] || show_run

@@ -258,15 +258,31 @@ static void test_service_cells(void)
     ps_svc_result s;
     memset(&s, 0, sizeof s);
     ps_port_result p = {PS_TCP, 2740, PS_ST_OPEN, PS_R_SYN_ACK, -1, &s, NULL};
+    enum ps_name_source src;
+    ps_config sv_cfg = {.version_detect = 1};
+    ps_writer sv = {.cfg = &sv_cfg};
     s.status = PS_SVC_UNKNOWN;
-    CHECK_STR(ps_port_service(&p, b, sizeof b), "alarm?");
+    CHECK_STR(ps_port_service(&sv, &p, b, sizeof b, &src), "unknown");
+    CHECK(src == PS_NAME_NONE, "-sV named nothing: no source, not the registry's alarm");
     s.tls = 1;
-    CHECK_STR(ps_port_service(&p, b, sizeof b), "ssl/unknown");
+    CHECK_STR(ps_port_service(&sv, &p, b, sizeof b, &src), "ssl/unknown");
+    CHECK(src == PS_NAME_PROBED, "ssl/unknown: the wire said TLS");
     s.status = PS_SVC_TCPWRAPPED;
     s.tls = 0;
-    CHECK_STR(ps_port_service(&p, b, sizeof b), "tcpwrapped");
+    CHECK_STR(ps_port_service(&sv, &p, b, sizeof b, &src), "tcpwrapped");
+    CHECK(src == PS_NAME_PROBED, "tcpwrapped is probed");
     p.svc = NULL;
-    CHECK_STR(ps_port_service(&p, b, sizeof b), "alarm");
+    CHECK_STR(ps_port_service(&sv, &p, b, sizeof b, &src), "unknown");
+    CHECK(src == PS_NAME_NONE, "-sV without a result for an open port: unknown, not alarm");
+    CHECK_STR(ps_port_service(NULL, &p, b, sizeof b, &src), "alarm");
+    CHECK(src == PS_NAME_REGISTRY, "a port scan: the registry's name, and it says so");
+    p.state = PS_ST_CLOSED;
+    CHECK_STR(ps_port_service(&sv, &p, b, sizeof b, &src), "alarm");
+    CHECK(src == PS_NAME_REGISTRY, "a closed port under -sV: the registry's name");
+    p.state = PS_ST_OPEN;
+    p.port = 65001;
+    CHECK_STR(ps_port_service(NULL, &p, b, sizeof b, &src), "unknown");
+    CHECK(src == PS_NAME_NONE, "nothing registered: unknown");
     CHECK_STR(ps_port_version(&p, b, sizeof b), "");
 }
 

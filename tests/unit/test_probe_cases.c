@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "pscan/probedb.h"
+#include "pscan/recog.h"
 
 #define PROBES_DIR "probes"
 #define CASES_DIR "tests/probes"
@@ -353,9 +354,14 @@ static int has_cpe(const ps_service_info *si, const char *want)
 }
 
 /* Run one case; print its TAP line.  Returns 1 if it passed. */
+/* "probe: @recog" cases test the structural recognisers (recog.h) alone:
+ * any reply, no probe database. */
+#define RECOG "@recog"
+
 static int run_case(const ps_probedb *db, struct test_case *tc)
 {
-    const ps_probe *p = tc->probe[0] ? ps_probedb_find(db, tc->proto, tc->probe) : NULL;
+    int recog = strcmp(tc->probe, RECOG) == 0;
+    const ps_probe *p = tc->probe[0] && !recog ? ps_probedb_find(db, tc->proto, tc->probe) : NULL;
     char why[1024] = "";
     size_t wl = 0;
 
@@ -369,17 +375,20 @@ static int run_case(const ps_probedb *db, struct test_case *tc)
     tc->result = -1;
     if (!tc->probe[0])
         WHY(" no 'probe:' given;");
-    else if (!p)
+    else if (!p && !recog)
         WHY(" no probe %s %s in %s/;", tc->proto == PS_UDP ? "UDP" : "TCP", tc->probe,
             PROBES_DIR);
     else if (!tc->reply_len)
         WHY(" no 'reply:' given;");
     else {
-        if (tc->port > 0 && strcmp(tc->probe, "NULL") != 0 &&
+        if (!recog && tc->port > 0 && strcmp(tc->probe, "NULL") != 0 &&
             !ps_probe_on_port(p, (uint16_t)tc->port) &&
             !ps_probe_on_sslport(p, (uint16_t)tc->port))
             WHY(" probe %s is not sent to port %ld (ports/sslports);", tc->probe, tc->port);
-        tc->result = ps_probe_match(db, p, tc->reply, tc->reply_len, tc->only, &tc->got);
+        if (recog)
+            tc->result = ps_recog(tc->reply, tc->reply_len, tc->proto, &tc->got) > 0 ? 2 : 0;
+        else
+            tc->result = ps_probe_match(db, p, tc->reply, tc->reply_len, tc->only, &tc->got);
         for (int f = 0; f < F_NFIELDS; f++) {
             if (!tc->want[f])
                 continue;
