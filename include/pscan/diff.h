@@ -16,8 +16,10 @@
  * one file is a difference too.
  *
  * Both readers read a port whose service nothing named the same way:
- * service "" (JSON: a null name and no registry name; XML: nmap's
- * name="unknown" from the table). */
+ * service "" (JSON: a -sV service with a null name, or service_source
+ * "none"; XML: name="unknown", as pscan and nmap write it).  The registry's
+ * name counts only where -sV did not look (JSON: no "service" object; XML:
+ * method="table"), as the writers show it. */
 #ifndef PSCAN_DIFF_H
 #define PSCAN_DIFF_H
 

@@ -59,6 +59,7 @@ static void test_bad_input(void)
         /* Options that would do nothing here (issue 19). */
         {{"--expect-strict", "127.0.0.1"}, "--expect-strict works only with --expect"},
         {{"--probe-db", "/etc/hostname", "127.0.0.1"}, "add -sV"},
+        {{"--no-nmap-db", "127.0.0.1"}, "add -sV"},
         {{"-sV", "--probe-db", "/tmp", "127.0.0.1"}, "'/tmp' is a directory"},
         {{"-sn", "-sV", "127.0.0.1"}, "-sV does not go with it"},
         {{"-sn", "-p", "22", "127.0.0.1"}, "-p does not go with it"},

@@ -152,29 +152,47 @@ static void test_cut_last_line(void)
     ps_diff_result_free(&r);
 }
 
-/* One scan's unnamed service reads the same from its JSON Lines (a null
- * name, no registry name) and its XML (nmap's name="unknown" from the
- * table): no difference. */
+/* One scan's unnamed services read the same from its JSON Lines (a null
+ * -sV name, service_source "none", the registry's name beside) and its
+ * XML (name="unknown"), whether the XML is pscan's (probed, conf 0) or in
+ * nmap's older table style: no difference, no name. */
 static void test_unnamed_service_alike(void)
 {
     static const char json[] =
-        "{\"type\":\"host\",\"host\":\"127.0.0.1\",\"ports\":[{\"port\":4,\"proto\":\"tcp\",\"state\":\"open\","
-        "\"registry\":{\"name\":null},\"service\":{\"name\":null,\"status\":\"unknown\"}}]}\n";
-    static const char xml[] =
+        "{\"type\":\"host\",\"host\":\"127.0.0.1\",\"ports\":["
+        "{\"port\":4,\"proto\":\"tcp\",\"state\":\"open\",\"registry\":{\"name\":null},"
+        "\"service_source\":\"none\",\"service\":{\"name\":null,\"status\":\"unknown\"}},"
+        "{\"port\":22,\"proto\":\"tcp\",\"state\":\"open\",\"registry\":{\"name\":\"ssh\"},"
+        "\"service_source\":\"none\",\"service\":{\"name\":null,\"status\":\"unknown\"}},"
+        "{\"port\":80,\"proto\":\"tcp\",\"state\":\"open\",\"registry\":{\"name\":\"http\"},"
+        "\"service_source\":\"registry\"}]}\n";
+    static const char *const xml[] = {
         "<nmaprun><host><status state=\"up\"/><address addr=\"127.0.0.1\" addrtype=\"ipv4\"/><ports>"
-        "<port protocol=\"tcp\" portid=\"4\"><state state=\"open\"/>"
-        "<service name=\"unknown\" method=\"table\" conf=\"3\"/></port></ports></host></nmaprun>\n";
-    ps_diff_result a = {0}, b = {0};
+        "<port protocol=\"tcp\" portid=\"4\"><state state=\"open\"/><service name=\"unknown\" method=\"probed\" conf=\"0\"/></port>"
+        "<port protocol=\"tcp\" portid=\"22\"><state state=\"open\"/><service name=\"unknown\" method=\"probed\" conf=\"0\"/></port>"
+        "<port protocol=\"tcp\" portid=\"80\"><state state=\"open\"/><service name=\"http\" method=\"table\" conf=\"3\"/></port>"
+        "</ports></host></nmaprun>\n",
+        "<nmaprun><host><status state=\"up\"/><address addr=\"127.0.0.1\" addrtype=\"ipv4\"/><ports>"
+        "<port protocol=\"tcp\" portid=\"4\"><state state=\"open\"/><service name=\"unknown\" method=\"table\" conf=\"3\"/></port>"
+        "<port protocol=\"tcp\" portid=\"22\"><state state=\"open\"/><service name=\"unknown\" method=\"table\" conf=\"3\"/></port>"
+        "<port protocol=\"tcp\" portid=\"80\"><state state=\"open\"/><service name=\"http\" method=\"table\" conf=\"3\"/></port>"
+        "</ports></host></nmaprun>\n",
+    };
+    ps_diff_result a = {0};
     ps_err e = {{0}};
     CHECK(ps_diff_read(&a, json, sizeof json - 1, "s.jsonl", &e) == PS_OK, "%s", e.msg);
-    CHECK(ps_diff_read(&b, xml, sizeof xml - 1, "s.xml", &e) == PS_OK, "%s", e.msg);
-    CHECK(a.nports == 1 && b.nports == 1 && strcmp(a.ports[0].service, b.ports[0].service) == 0,
-          "'%s' vs '%s'", a.nports ? a.ports[0].service : "-", b.nports ? b.ports[0].service : "-");
-    FILE *out = fopen("/dev/null", "w");
-    CHECK(ps_diff_compare(&a, &b, out) == 0, "no difference");
-    fclose(out);
+    for (size_t i = 0; i < a.nports; i++)
+        CHECK(strcmp(a.ports[i].service, a.ports[i].port == 80 ? "http" : "") == 0, "JSON %u: '%s'", a.ports[i].port,
+              a.ports[i].service);
+    for (size_t k = 0; k < 2; k++) {
+        ps_diff_result b = {0};
+        CHECK(ps_diff_read(&b, xml[k], strlen(xml[k]), "s.xml", &e) == PS_OK, "%s", e.msg);
+        FILE *out = fopen("/dev/null", "w");
+        CHECK(a.nports == 3 && b.nports == 3 && ps_diff_compare(&a, &b, out) == 0, "XML %zu: no difference", k);
+        fclose(out);
+        ps_diff_result_free(&b);
+    }
     ps_diff_result_free(&a);
-    ps_diff_result_free(&b);
 }
 
 int main(void)
