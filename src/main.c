@@ -2,9 +2,12 @@
  * It dispatches: `pscan diff`, `pscan --resume FILE`, help and version,
  * and the scan itself (app/run.c).
  *
- * Exit status: 0 the scan ran to its end, 1 bad usage or input (nothing
- * was scanned), 2 a run-time failure, 3 --expect found a port its policy
- * does not allow. */
+ * Exit status (err.h): 0 the scan ran to its end, 1 bad usage or input
+ * (nothing was scanned), 2 a run-time failure (an output that could not be
+ * written included), 3 --expect found a port its policy does not allow,
+ * 4 the scan was interrupted (its outputs are valid but partial, and
+ * pscan.resume says how to go on).  `pscan diff` has its own (diff.c). */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,6 +16,15 @@
 #include "pscan/diff.h"
 #include "pscan/resume.h"
 
+/* Help, version and the manual go to standard output: a full disk or a
+ * closed pipe there is an error too. */
+static int flush_stdout(ps_err *e)
+{
+    errno = 0;
+    if (fflush(stdout) == 0 && !ferror(stdout)) return PS_OK;
+    return ps_fail(e, PS_ERUNTIME, "cannot write standard output: %s", errno ? strerror(errno) : "write error");
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "diff") == 0) return ps_diff_main(argc - 1, argv + 1);
@@ -20,6 +32,7 @@ int main(int argc, char **argv)
     ps_cli cli;
     ps_err err = {{0}};
     ps_resume resume = {0};
+    ps_app_args args = {.prog = argv[0]};
     int r = PS_OK;
     memset(&cli, 0, sizeof cli);
     /* pscan --resume FILE: the interrupted run's own command line. */
@@ -27,12 +40,16 @@ int main(int argc, char **argv)
         if (argc != 3) r = ps_fail(&err, PS_EINPUT, "--resume takes one file and no other argument");
         else r = ps_resume_load(argv[2], &resume, &err);
         if (r) goto out;
+        args.resume = &resume;
+        args.resume_path = argv[2];
         argc = resume.argc;
         argv = resume.argv;
     }
+    args.argc = argc;
+    args.argv = argv;
     if ((r = ps_cli_parse(&cli, argc, argv, &err))) goto out;
-    if (resume.argc) {
-        cli.cfg.seed = resume.seed;
+    if (args.resume) {
+        cli.cfg.seed = resume.st.seed;
         cli.cfg.seed_given = 1;
         cli.cfg.resuming = 1;
     }
@@ -41,10 +58,12 @@ int main(int argc, char **argv)
     case PS_CLI_VERSION: printf("pscan %s\n", PSCAN_VERSION); break;
     case PS_CLI_DOC_MARKDOWN: ps_cli_doc_markdown(stdout); break;
     case PS_CLI_DOC_MAN: ps_cli_doc_man(stdout); break;
-    case PS_CLI_SCAN: r = ps_app_scan(&cli, &resume, argc, argv, &err); break;
+    case PS_CLI_SCAN: r = ps_app_scan(&cli, &args, &err); break;
     }
+    if (cli.action != PS_CLI_SCAN) r = flush_stdout(&err);
 out:
-    if (r) fprintf(stderr, "pscan: %s\n", err.msg);
+    /* --expect's findings were printed one per line already: 3 has no message. */
+    if (r && err.msg[0]) fprintf(stderr, "pscan: %s\n", err.msg);
     ps_cli_free(&cli);
     ps_resume_free(&resume);
     return r;

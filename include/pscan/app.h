@@ -10,11 +10,19 @@
 /* Where an interrupted scan leaves its state (resume.h). */
 #define PS_RESUME_FILE "pscan.resume"
 
-/* Run the scan cli describes; resume is the interrupted run's state when
- * --resume was given (resume->argc == 0 otherwise).  argc/argv are the
- * scan's own command line, recorded in outputs and the resume file.
- * Returns the exit status (0, or 3 from --expect) or an error code with e
- * filled. */
-int ps_app_scan(ps_cli *cli, const ps_resume *resume, int argc, char **argv, ps_err *e);
+/* What main hands a scan besides the parsed command line. */
+typedef struct ps_app_args {
+    const ps_resume *resume;  /* --resume: the interrupted run's state, else NULL */
+    const char *resume_path;  /* --resume: its file, where this run's state goes too */
+    const char *prog;         /* argv[0] as pscan was invoked, for the resume hint */
+    int argc;                 /* the scan's own command line (the first run's on */
+    char **argv;              /* --resume), recorded in outputs and the resume file */
+} ps_app_args;
+
+/* Run the scan cli describes.  Returns the exit status: 0, PS_EPOLICY
+ * from --expect, or an error code with e filled (PS_ESTOPPED for a run a
+ * signal interrupted: its outputs are valid but partial, and e holds the
+ * resume hint). */
+int ps_app_scan(ps_cli *cli, const ps_app_args *args, ps_err *e);
 
 #endif

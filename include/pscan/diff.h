@@ -13,7 +13,13 @@
  * open only in NEW was opened, one open only in OLD was closed (its NEW
  * state said when known), one open in both changed if its service name
  * ("ssl/" included), product or version differ.  A host present in only
- * one file is a difference too. */
+ * one file is a difference too.
+ *
+ * Both readers read a port whose service nothing named the same way:
+ * service "" (JSON: a -sV service with a null name, or service_source
+ * "none"; XML: name="unknown", as pscan and nmap write it).  The registry's
+ * name counts only where -sV did not look (JSON: no "service" object; XML:
+ * method="table"), as the writers show it. */
 #ifndef PSCAN_DIFF_H
 #define PSCAN_DIFF_H
 
@@ -40,6 +46,8 @@ typedef struct ps_diff_result {
     size_t nports, capports;
     ps_addr *hosts;    /* hosts the file reports up */
     size_t nhosts, caphosts;
+    int cut_line;      /* JSON Lines: the last line, cut short without its
+                          newline (a killed scan), was left out; 0: none */
 } ps_diff_result;
 
 /* Read one file (format sniffed from its first byte); name is used in

@@ -12,7 +12,11 @@
 enum {
     PS_OK = 0,
     PS_EINPUT = 1,   /* bad usage or input: options, targets, ports, files */
-    PS_ERUNTIME = 2, /* the scan itself failed: sockets, memory, devices */
+    PS_ERUNTIME = 2, /* the scan itself failed: sockets, memory, devices,
+                        an output that could not be written */
+    PS_EPOLICY = 3,  /* --expect: a port its policy does not allow */
+    PS_ESTOPPED = 4, /* interrupted (SIGINT, SIGTERM): valid but partial
+                        results, and a resume file */
 };
 
 typedef struct ps_err {

@@ -7,6 +7,12 @@
  * results show while a scan runs and an interrupted one ends valid.
  * The report (report.c) serialises calls: writers need no locking.
  *
+ * Write errors.  Writers write through stdio without checking each call;
+ * the stream's error indicator remembers a failure, and the report looks
+ * at it after every event (ps_writer_check): the first failure is kept in
+ * err, that writer gets no more events, and the others go on.  The end
+ * (ps_writer_end) flushes and closes, checked too.
+ *
  * Writers: normal.c (-oN, and standard output), json.c (-oJ, JSON Lines),
  * xml.c (-oX, nmap's DTD), grep.c (-oG), policy.c (--expect).  Bytes a
  * server chose are written only through escape.h.  The formats are
@@ -51,6 +57,8 @@ struct ps_writer {
     /* This system's ephemeral port range, read once when the writer opens
      * (/proc/sys/net/ipv4/ip_local_port_range; 32768-60999 if unreadable). */
     uint16_t eph_lo, eph_hi;
+    char *name; /* the file as errors name it ("standard output") */
+    int err;    /* errno of its first failed write, 0 while none */
 };
 
 extern const struct ps_writer_ops ps_out_normal;
@@ -59,9 +67,18 @@ extern const struct ps_writer_ops ps_out_xml;
 extern const struct ps_writer_ops ps_out_grep;
 extern const struct ps_writer_ops ps_out_policy;
 
-/* Open the writer for spec (path "-" = stdout). */
+/* Open the writer for spec (path "-" = stdout).  On --resume (cfg->resuming)
+ * files are appended to, but XML (one document per run) goes to a new
+ * FILE.resumed, FILE.resumed.2, ...: no earlier output is overwritten. */
 int ps_writer_open(ps_writer *w, const ps_output_spec *spec, const ps_config *cfg,
                    const ps_ports *ports, ps_err *e);
+/* After an event: did a write fail?  Keeps the first failure in w->err;
+ * returns it (0: none). */
+int ps_writer_check(ps_writer *w);
+/* No more events: flush and close the file (not standard output or
+ * error), checked.  Returns w->err. */
+int ps_writer_end(ps_writer *w);
+/* Free everything (ends the file first if ps_writer_end was not called). */
 void ps_writer_close(ps_writer *w);
 /* Flush unless the last flush was under 50 ms ago (host and port events). */
 void ps_writer_flush(ps_writer *w);
@@ -99,6 +116,11 @@ const char *ps_reg_status_name(enum ps_reg_status s);
  * names, the registry's TLS name ("https" for "http"), a shared first word
  * ("http-alt" for "http-proxy"), and a few well-known aliases agree. */
 int ps_svc_names_agree(const char *registered, const char *detected);
+
+/* The summary's note on pairs not scanned, for the normal, XML and
+ * grepable summaries: "; 1002 of 1503 host-port pairs not scanned (1002
+ * other-shard)", or "" when this run scanned them all.  Returns buf. */
+const char *ps_summary_unscanned(const ps_scan_summary *s, char *buf, size_t len);
 
 /* ISO 8601 UTC with milliseconds, "2025-01-31T12:00:00.123Z"; returns buf. */
 const char *ps_iso8601(const struct timespec *ts, char *buf, size_t len);

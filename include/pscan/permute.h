@@ -45,4 +45,23 @@ uint64_t ps_permute_inverse(const ps_permute *p, uint64_t x);
 int ps_shard_range(uint64_t n, unsigned shard, unsigned nshards,
                    uint64_t *first, uint64_t *count, ps_err *e);
 
+/* One shard's part of the shuffled order of n items, with the order:
+ * positions [first, first + count) of perm (permute.c, "Slices"). */
+typedef struct ps_slice {
+    ps_permute perm;
+    uint64_t n, first, count;
+} ps_slice;
+
+/* The slice of shard `shard` (0-based) of nshards (0 counts as 1) of the
+ * order of n items chosen by seed; PS_EINPUT as ps_shard_range. */
+int ps_slice_init(ps_slice *s, uint64_t n, uint64_t seed, unsigned shard, unsigned nshards, ps_err *e);
+/* Item x's position within the slice (0 .. count-1), or UINT64_MAX when it
+ * lies in another shard's (or x >= n). */
+uint64_t ps_slice_pos(const ps_slice *s, uint64_t x);
+/* Is item x in the slice?  No permutation to compute for a whole order. */
+static inline int ps_slice_has(const ps_slice *s, uint64_t x)
+{
+    return x < s->n && (s->count == s->n || ps_slice_pos(s, x) != UINT64_MAX);
+}
+
 #endif

@@ -16,6 +16,7 @@
 
 #include "pscan/config.h"
 #include "pscan/err.h"
+#include "pscan/permute.h"
 #include "pscan/ports.h"
 #include "pscan/result.h"
 #include "pscan/targets.h"
@@ -70,8 +71,49 @@ void ps_report_host_up(ps_report *r, uint64_t host, double latency_s, const char
 void ps_report_set_hosts_total(ps_report *r, uint64_t n);
 /* --resume: hosts below `upto` were reported by an earlier run. */
 void ps_report_skip_hosts(ps_report *r, uint64_t upto);
-/* Emit every host not yet emitted, then the summary. */
+
+/* ---- coverage: which (host, port) pairs this run scans ---------------------
+ *
+ * A run scans only part of targets x ports when it is one shard of several
+ * (--shard), when it resumes an earlier run (the work before the resume
+ * position was that run's), or when a stop cuts it short.  Pairs it did
+ * not scan are never shown as a state, not even folded into "Not shown":
+ * host results count them apart by reason (ps_host_result.not_scanned),
+ * the summary totals them, and a host none of whose pairs this run scanned
+ * is not reported.  Each protocol's pairs (x = host * nports + port) are
+ * ordered by the slice of --shard (permute.h, seeded by `seed`); an
+ * engine's work is counted in units: positions of that slice for the SYN
+ * scan (by_host 0), hosts for the connect and UDP scans (by_host 1: all
+ * of a host's pairs in the slice are done, or none).  A protocol whose
+ * coverage is never set is taken as scanned in full. */
+/* Before its engine runs: units below lo were an earlier run's, and
+ * pairs_before of the slice's pairs with them (--resume; else 0, 0).  Until
+ * ps_report_cover_done the engine is taken to be still at work.  PS_EINPUT
+ * if --shard cannot split the space. */
+int ps_report_cover(ps_report *r, enum ps_proto proto, int by_host, uint64_t seed, uint64_t lo,
+                    uint64_t pairs_before, ps_err *e);
+/* The engine's units: positions of the slice, or hosts. */
+uint64_t ps_report_cover_units(ps_report *r, enum ps_proto proto);
+/* A stop left units from `from` on unfinished (the lowest one wins).  An
+ * engine that emits hosts as it goes calls it before any such host is
+ * emitted. */
+void ps_report_cover_stop(ps_report *r, enum ps_proto proto, uint64_t from);
+/* The engine has finished every unit below done. */
+void ps_report_cover_done(ps_report *r, enum ps_proto proto, uint64_t done);
+/* After ps_report_finish: units below *done are finished (a -sV cut may
+ * have lowered it below the engine's own), *pairs of the slice's pairs
+ * with them (earlier runs' included), of *units in all. */
+void ps_report_cover_get(ps_report *r, enum ps_proto proto, uint64_t *done, uint64_t *pairs, uint64_t *units);
+/* A stop was asked for: the summary says the results are partial if
+ * anything was left (or discovery_cut: host discovery itself was cut). */
+void ps_report_stopped(ps_report *r, int discovery_cut);
+
+/* Emit every host not yet emitted, then the summary; then flush and close
+ * the output files. */
 void ps_report_finish(ps_report *r);
+/* After ps_report_finish: PS_ERUNTIME if an output could not be written,
+ * e naming each ("cannot write 'FILE': reason"), else PS_OK. */
+int ps_report_output_error(ps_report *r, ps_err *e);
 /* The exit status the writers ask for (3: a policy violation), else 0. */
 int ps_report_status(ps_report *r);
 /* Counts so far, for progress lines and exit decisions. */

@@ -37,8 +37,18 @@ enum ps_reason {
     PS_R_COUNT
 };
 
+/* Why a (host, port) pair of the targets was not scanned by this run.
+ * Such pairs are never shown as a state: a result counts them apart. */
+enum ps_unscanned {
+    PS_NS_STOPPED, /* "interrupted": a stop came first; pscan --resume does them */
+    PS_NS_SHARD,   /* "other-shard": another --shard part's */
+    PS_NS_EARLIER, /* "earlier-run": done by the run this one resumed */
+    PS_NS_COUNT
+};
+
 const char *ps_state_name(enum ps_state s);
 const char *ps_reason_name(enum ps_reason r);
+const char *ps_unscanned_name(enum ps_unscanned u);
 
 struct ps_svc_result; /* service.h */
 struct ps_proc_info;  /* localinfo.h */
@@ -75,7 +85,9 @@ typedef struct ps_host_result {
     int all_open;         /* answered open on every port scanned (at least
                              ALL_OPEN_MIN of them): a SYN proxy or firewall,
                              not that many services; -sV skipped the rest */
-    uint64_t scanned;     /* ports scanned on this host (0 with -sn) */
+    uint64_t scanned;     /* ports of this host scanned by this run (0 with -sn) */
+    uint64_t not_scanned[2][PS_NS_COUNT]; /* its other ports, per protocol
+                             (PS_TCP, PS_UDP) and why; in no other count */
     const char *up_reason; /* host discovery's reason ("echo-reply", ...), or NULL */
     uint8_t mac[6];       /* on the local link: the MAC that answered */
     int has_mac;
@@ -92,7 +104,10 @@ typedef struct ps_scan_info {
 typedef struct ps_scan_summary {
     double elapsed_s;
     uint64_t hosts, hosts_up;
-    uint64_t by_state[PS_ST_COUNT];
+    uint64_t by_state[PS_ST_COUNT];  /* ports of the hosts reported, as shown */
+    uint64_t pairs;                  /* host-port pairs of targets x ports */
+    uint64_t not_scanned[PS_NS_COUNT]; /* pairs this run did not scan, by why */
+    int interrupted;                 /* a stop came first: results are partial */
 } ps_scan_summary;
 
 #endif

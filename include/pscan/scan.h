@@ -16,10 +16,10 @@
 #include "pscan/targets.h"
 
 /* Where an engine got to, for --resume (resume.h).  `done` counts the
- * engine's own unit: hosts for the connect scan, positions of the probe
- * order for the SYN scan. */
+ * engine's own unit (ps_scanner_ops.by_host): hosts for the connect and
+ * UDP scans, positions of the shard's slice of the probe order for the
+ * SYN scan. */
 typedef struct ps_scan_state {
-    uint64_t seed; /* the probe order's seed actually used */
     uint64_t done; /* work below this point is finished */
     uint64_t total;
 } ps_scan_state;
@@ -30,6 +30,7 @@ typedef struct ps_scan_ctx {
     const ps_ports *ports;
     ps_report *report;
     volatile sig_atomic_t *stop; /* set by SIGINT: stop sending, finish cleanly */
+    uint64_t seed;               /* of the probe order and the --shard slices */
     uint64_t resume_from;        /* skip the work below this point */
     ps_scan_state *state;        /* filled in by the engine */
     /* Called once by the engine as soon as it holds every handle that needs
@@ -47,8 +48,15 @@ static inline int ps_scan_handles_open(const ps_scan_ctx *ctx, ps_err *e)
     return ctx->handles_open ? ctx->handles_open(ctx->handles_arg, e) : PS_OK;
 }
 
+/* --shard: every engine splits its protocol's pairs (x = host * nports +
+ * port) by the same slice of the seeded probe order (permute.h), so
+ * shards of a SYN scan and of a connect scan with one --seed cover the
+ * same pairs.  The engine tells the report what it covered (report.h):
+ * a stop's cut with ps_report_cover_stop before it emits a host there. */
 struct ps_scanner_ops {
-    const char *name; /* "connect", "syn" */
+    const char *name; /* "connect", "syn", "udp" */
+    enum ps_proto proto;
+    int by_host;      /* its unit: 1 hosts, 0 positions of the slice */
     /* PS_OK if the engine can run here (rights, devices); else why not. */
     int (*available)(const ps_config *cfg, ps_err *e);
     int (*run)(const ps_scan_ctx *ctx, ps_err *e);

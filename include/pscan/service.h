@@ -19,6 +19,7 @@
 #ifndef PSCAN_SERVICE_H
 #define PSCAN_SERVICE_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,6 +44,9 @@ typedef struct ps_svc_opts {
     int port_timeout_ms;    /* everything for one port (default 20000) */
     int tls;                /* try TLS (default 1) */
     size_t max_reply;       /* bytes kept of one reply (default 65536) */
+    volatile sig_atomic_t *stop; /* NULL, or a flag that, once set, ends
+                               every port at once: each is reported with
+                               cut = 1 and what it had found (see below) */
 } ps_svc_opts;
 
 /* Fill o with the defaults above. */
@@ -73,6 +77,9 @@ typedef struct ps_svc_result {
     int has_cert;         /* cert.subject etc. filled (a certificate came) */
     double rtt_ms;        /* shortest TCP connect time seen; -1 if none */
     double elapsed_ms;    /* from first connection to the report */
+    int cut;              /* opts.stop ended it before it was done: the rest
+                             is what it had (status UNKNOWN and no banner
+                             when it had not started) */
 } ps_svc_result;
 
 typedef void (*ps_svc_cb)(void *ctx, const ps_svc_result *r);

@@ -25,9 +25,12 @@ typedef struct ps_detect {
 
 /* Load the probe databases (pscan's own, then --probe-db files) and start
  * the engine, wired to the report.  argv0 helps find probes/ beside the
- * binary in a source tree. */
-int ps_detect_start(ps_detect *d, const ps_config *cfg, ps_report *report, const char *argv0, ps_err *e);
-/* Wait for every submitted port's result and stop the engine. */
+ * binary in a source tree.  Once *stop is set the engine ends every port
+ * at once (service.h). */
+int ps_detect_start(ps_detect *d, const ps_config *cfg, ps_report *report, const char *argv0,
+                    volatile sig_atomic_t *stop, ps_err *e);
+/* Wait for every submitted port's result (not long after a stop) and end
+ * the engine. */
 int ps_detect_finish(ps_detect *d, ps_err *e);
 /* Free the probe database: only once the report is finished, because
  * service results point into it (the name of the probe that matched). */

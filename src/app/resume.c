@@ -2,21 +2,32 @@
  *
  * A small text file, one item per line:
  *
- *   pscan-resume 1
- *   engine syn
+ *   pscan-resume 2
+ *   state interrupted
  *   seed 1234
- *   done 655360
  *   hosts 4096
+ *   phase syn 655360 1024000 655360
+ *   phase udp 0 4096 0
  *   arg pscan
  *   arg -p
  *   arg 1-1000
  *   ...
  *
- * Arguments are stored with '%', '\n' and '\r' written as %25, %0A and
- * %0D, so any argument survives the trip.
+ * "phase ENGINE DONE UNITS PAIRS" for each engine of the run, in order:
+ * its units (positions of the probe order for syn, hosts for connect and
+ * udp) below DONE are finished, of UNITS; PAIRS host-port pairs of its
+ * shard with them.  A finished scan's file says "state finished" and
+ * "finished TIME" (seconds since 1970).  Arguments are stored with '%',
+ * '\n' and '\r' written as %25, %0A and %0D, so any argument survives the
+ * trip.
  *
- * Also the keeper (resume.h, ps_resume_out): the process that writes this
- * file for a scanner that has dropped root. */
+ * The file is written to PATH.tmp, synced and renamed over PATH, so a
+ * reader (or a run killed half-way) sees the old state or the new one,
+ * never half of one.  The same code writes it in the scanner and in the
+ * keeper (resume.h, ps_resume_out): the process that writes this file for
+ * a scanner that has dropped root, which until it exits may call only
+ * async-signal-safe functions (it is forked from a process with threads),
+ * so the file is formatted by hand into buffers made before the fork. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -25,13 +36,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "pscan/resume.h"
 
-enum { MAX_ARGS = 4096, MAX_LINE = 65536 };
+enum { MAX_ARGS = 4096, MAX_LINE = 65536, HEAD_MAX = 1024 };
 
 /* The "arg" lines: every argument, escaped. */
 static void write_args(FILE *f, int argc, char **argv)
@@ -46,23 +58,6 @@ static void write_args(FILE *f, int argc, char **argv)
         }
         fputc('\n', f);
     }
-}
-
-int ps_resume_save(const char *path, const char *engine, uint64_t seed, uint64_t done,
-                   uint64_t hosts, int argc, char **argv, ps_err *e)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-    if (!f) {
-        int err = errno;
-        if (fd >= 0) close(fd);
-        return ps_fail(e, PS_ERUNTIME, "cannot write the resume file '%s': %s", path, strerror(err));
-    }
-    fprintf(f, "pscan-resume 1\nengine %s\nseed %llu\ndone %llu\nhosts %llu\n", engine,
-            (unsigned long long)seed, (unsigned long long)done, (unsigned long long)hosts);
-    write_args(f, argc, argv);
-    if (fclose(f) != 0) return ps_fail(e, PS_ERUNTIME, "cannot write the resume file '%s': %s", path, strerror(errno));
-    return PS_OK;
 }
 
 static char *unescape(const char *s)
@@ -97,61 +92,116 @@ static int parse_u64(const char *s, uint64_t *out)
     return 0;
 }
 
+/* "ENGINE DONE UNITS PAIRS" of a phase line. */
+static int parse_phase(char *val, ps_resume_phase *ph)
+{
+    char *sp = strchr(val, ' ');
+    if (!sp || sp == val || (size_t)(sp - val) >= sizeof ph->engine) return -1;
+    memcpy(ph->engine, val, (size_t)(sp - val));
+    ph->engine[sp - val] = 0;
+    uint64_t *f[3] = {&ph->done, &ph->units, &ph->pairs};
+    char *p = sp + 1;
+    for (int i = 0; i < 3; i++) {
+        char *end = strchr(p, ' ');
+        if ((end == NULL) != (i == 2)) return -1;
+        if (end) *end = 0;
+        if (parse_u64(p, f[i])) return -1;
+        p = end + 1;
+    }
+    return 0;
+}
+
+struct loading {
+    const char *path;
+    int lineno, have, finished;
+    long long finished_at;
+};
+
+/* One "key value" line into out; PS_EINPUT naming the line when bad. */
+static int load_line(struct loading *L, char *line, ps_resume *out, ps_err *e)
+{
+    char *val = strchr(line, ' ');
+    if (!val) return ps_fail(e, PS_EINPUT, "%s:%d: expected 'key value'", L->path, L->lineno);
+    *val++ = 0;
+    uint64_t v;
+    if (strcmp(line, "state") == 0 && (strcmp(val, "interrupted") == 0 || strcmp(val, "finished") == 0)) {
+        L->finished = val[0] == 'f';
+        L->have |= 1;
+    } else if (strcmp(line, "seed") == 0 && parse_u64(val, &out->st.seed) == 0) {
+        L->have |= 2;
+    } else if (strcmp(line, "hosts") == 0 && parse_u64(val, &out->st.hosts) == 0) {
+        L->have |= 4;
+    } else if (strcmp(line, "finished") == 0 && parse_u64(val, &v) == 0) {
+        L->finished_at = (long long)v;
+    } else if (strcmp(line, "phase") == 0 && out->st.nphases < PS_RESUME_PHASES &&
+               parse_phase(val, &out->st.phase[out->st.nphases]) == 0) {
+        const ps_resume_phase *ph = &out->st.phase[out->st.nphases++];
+        if (ph->done > ph->units)
+            return ps_fail(e, PS_EINPUT, "%s:%d: the %s scan is at %llu of %llu: beyond its end (a damaged file)",
+                           L->path, L->lineno, ph->engine, (unsigned long long)ph->done,
+                           (unsigned long long)ph->units);
+    } else if (strcmp(line, "arg") == 0 && out->argc < MAX_ARGS) {
+        if (!(out->argv[out->argc++] = unescape(val))) return ps_fail(e, PS_ERUNTIME, "out of memory");
+    } else {
+        return ps_fail(e, PS_EINPUT, "%s:%d: bad line '%.40s'", L->path, L->lineno, line);
+    }
+    return PS_OK;
+}
+
+/* The file is gone: say so, and whether the scan it belonged to finished. */
+static int load_missing(const char *path, int err, ps_err *e)
+{
+    char done[4200];
+    struct stat st;
+    snprintf(done, sizeof done, "%s.done", path);
+    if (err == ENOENT && stat(done, &st) == 0)
+        return ps_fail(e, PS_EINPUT, "cannot read the resume file '%s': %s (its scan finished: see '%s')", path,
+                       strerror(err), done);
+    return ps_fail(e, PS_EINPUT, "cannot read the resume file '%s': %s", path, strerror(err));
+}
+
+/* A finished scan's file: nothing to resume. */
+static int load_finished(const struct loading *L, ps_err *e)
+{
+    char when[64] = "";
+    time_t t = (time_t)L->finished_at;
+    struct tm tm;
+    if (L->finished_at > 0 && gmtime_r(&t, &tm)) strftime(when, sizeof when, " at %Y-%m-%d %H:%M UTC", &tm);
+    return ps_fail(e, PS_EINPUT, "%s: that scan finished%s; there is nothing left to resume "
+                   "(to scan again, run its command line without --resume)", L->path, when);
+}
+
 int ps_resume_load(const char *path, ps_resume *out, ps_err *e)
 {
     memset(out, 0, sizeof *out);
     FILE *f = fopen(path, "r");
-    if (!f) return ps_fail(e, PS_EINPUT, "cannot read the resume file '%s': %s", path, strerror(errno));
+    if (!f) return load_missing(path, errno, e);
     char *line = malloc(MAX_LINE);
     out->argv = calloc(MAX_ARGS + 1, sizeof *out->argv);
-    int r = PS_OK, lineno = 0, have = 0;
+    struct loading L = {.path = path};
+    int r = PS_OK;
     if (!line || !out->argv) {
         r = ps_fail(e, PS_ERUNTIME, "out of memory");
         goto done;
     }
-    while (fgets(line, MAX_LINE, f)) {
-        lineno++;
+    while (!r && fgets(line, MAX_LINE, f)) {
+        L.lineno++;
         size_t n = strlen(line);
         if (n && line[n - 1] == '\n') line[--n] = 0;
-        else if (!feof(f)) {
-            r = ps_fail(e, PS_EINPUT, "%s:%d: line too long", path, lineno);
-            goto done;
-        }
-        if (lineno == 1) {
-            if (strcmp(line, "pscan-resume 1") != 0) {
-                r = ps_fail(e, PS_EINPUT, "%s: not a pscan resume file", path);
-                goto done;
-            }
+        else if (!feof(f)) r = ps_fail(e, PS_EINPUT, "%s:%d: line too long", path, L.lineno);
+        if (r || L.lineno > 1) {
+            if (!r) r = load_line(&L, line, out, e);
             continue;
         }
-        char *val = strchr(line, ' ');
-        if (!val) {
-            r = ps_fail(e, PS_EINPUT, "%s:%d: expected 'key value'", path, lineno);
-            goto done;
-        }
-        *val++ = 0;
-        if (strcmp(line, "engine") == 0 && strlen(val) < sizeof out->engine) {
-            strcpy(out->engine, val);
-            have |= 1;
-        } else if (strcmp(line, "seed") == 0 && parse_u64(val, &out->seed) == 0) {
-            have |= 2;
-        } else if (strcmp(line, "done") == 0 && parse_u64(val, &out->done) == 0) {
-            have |= 4;
-        } else if (strcmp(line, "hosts") == 0 && parse_u64(val, &out->hosts) == 0) {
-            have |= 8;
-        } else if (strcmp(line, "arg") == 0 && out->argc < MAX_ARGS) {
-            if (!(out->argv[out->argc++] = unescape(val))) {
-                r = ps_fail(e, PS_ERUNTIME, "out of memory");
-                goto done;
-            }
-        } else {
-            r = ps_fail(e, PS_EINPUT, "%s:%d: bad line '%.40s'", path, lineno, line);
-            goto done;
-        }
+        if (strcmp(line, "pscan-resume 1") == 0)
+            r = ps_fail(e, PS_EINPUT, "%s: written by an older pscan (format 1), which this one cannot resume", path);
+        else if (strcmp(line, "pscan-resume 2") != 0)
+            r = ps_fail(e, PS_EINPUT, "%s: not a pscan resume file", path);
     }
-    if (lineno == 0 || have != 15 || out->argc < 1)
-        r = ps_fail(e, PS_EINPUT, "%s: incomplete resume file (engine, seed, done, hosts and the arguments are needed)",
+    if (!r && (L.lineno == 0 || L.have != 7 || out->argc < 1))
+        r = ps_fail(e, PS_EINPUT, "%s: incomplete resume file (state, seed, hosts and the arguments are needed)",
                     path);
+    if (!r && L.finished) r = load_finished(&L, e);
 done:
     free(line);
     fclose(f);
@@ -166,16 +216,17 @@ void ps_resume_free(ps_resume *r)
     memset(r, 0, sizeof *r);
 }
 
-/* ---- the keeper (see resume.h) ---------------------------------------------
+/* ---- writing: in the scanner, or in the keeper (see resume.h) ---------------
  *
- * The keeper is forked from a process that may already run other threads
- * (the -sV engine), so until it exits it calls only async-signal-safe
- * functions: system calls on buffers made before the fork.  The request
- * and the answer are fixed-size messages on a SOCK_SEQPACKET pair. */
+ * Only system calls on buffers made before the fork from here on.  The
+ * keeper's request and answer are fixed-size messages on a SOCK_SEQPACKET
+ * pair. */
+
+enum { OP_SAVE = 1, OP_FINISH = 2 };
 
 struct keep_req {
-    char engine[16];
-    uint64_t seed, done, hosts;
+    int op;
+    ps_resume_state st;
 };
 
 static size_t put_str(char *buf, size_t at, size_t cap, const char *s)
@@ -206,32 +257,61 @@ static int write_all(int fd, const char *p, size_t n)
     return 0;
 }
 
-/* The state file from a request; 0 or an errno value. */
-static int keeper_write(const char *path, const struct keep_req *q, const char *args, size_t nargs)
+static int engine_ok(const char *name, size_t cap)
 {
-    size_t len = strnlen(q->engine, sizeof q->engine);
-    if (len == 0 || len == sizeof q->engine) return EINVAL;
+    size_t len = strnlen(name, cap);
+    if (len == 0 || len == cap) return 0;
     for (size_t i = 0; i < len; i++)
-        if (!((q->engine[i] >= 'a' && q->engine[i] <= 'z') || (q->engine[i] >= '0' && q->engine[i] <= '9')))
-            return EINVAL;
-    char head[160];
-    size_t at = put_str(head, 0, sizeof head, "pscan-resume 1\nengine ");
-    at = put_str(head, at, sizeof head, q->engine);
-    at = put_str(head, at, sizeof head, "\nseed ");
-    at = put_u64(head, at, sizeof head, q->seed);
-    at = put_str(head, at, sizeof head, "\ndone ");
-    at = put_u64(head, at, sizeof head, q->done);
-    at = put_str(head, at, sizeof head, "\nhosts ");
-    at = put_u64(head, at, sizeof head, q->hosts);
-    at = put_str(head, at, sizeof head, "\n");
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= '0' && name[i] <= '9'))) return 0;
+    return 1;
+}
+
+/* The lines before the arguments; 0 if the state cannot be written. */
+static size_t format_head(char *h, const struct keep_req *q)
+{
+    const ps_resume_state *st = &q->st;
+    if (st->nphases < 0 || st->nphases > PS_RESUME_PHASES) return 0;
+    size_t at = put_str(h, 0, HEAD_MAX, q->op == OP_FINISH ? "pscan-resume 2\nstate finished\nfinished "
+                                                           : "pscan-resume 2\nstate interrupted");
+    if (q->op == OP_FINISH) {
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        at = put_u64(h, at, HEAD_MAX, (uint64_t)now.tv_sec);
+    }
+    at = put_u64(h, put_str(h, at, HEAD_MAX, "\nseed "), HEAD_MAX, st->seed);
+    at = put_u64(h, put_str(h, at, HEAD_MAX, "\nhosts "), HEAD_MAX, st->hosts);
+    for (int i = 0; i < st->nphases; i++) {
+        const ps_resume_phase *ph = &st->phase[i];
+        if (!engine_ok(ph->engine, sizeof ph->engine) || ph->done > ph->units) return 0;
+        at = put_str(h, put_str(h, at, HEAD_MAX, "\nphase "), HEAD_MAX, ph->engine);
+        at = put_u64(h, put_str(h, at, HEAD_MAX, " "), HEAD_MAX, ph->done);
+        at = put_u64(h, put_str(h, at, HEAD_MAX, " "), HEAD_MAX, ph->units);
+        at = put_u64(h, put_str(h, at, HEAD_MAX, " "), HEAD_MAX, ph->pairs);
+    }
+    at = put_str(h, at, HEAD_MAX, "\n");
+    return at < HEAD_MAX ? at : 0;
+}
+
+/* Write the file for a request: PATH.tmp, synced, renamed over PATH; for
+ * OP_FINISH then renamed PATH.done.  0 or an errno value. */
+static int write_state(const ps_resume_out *o, const struct keep_req *q, const char *args, size_t nargs)
+{
+    char head[HEAD_MAX];
+    size_t n = format_head(head, q);
+    if (!n) return EINVAL;
+    unlink(o->tmp);
+    int fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) return errno;
-    int err = write_all(fd, head, at) || write_all(fd, args, nargs) ? errno : 0;
+    int err = write_all(fd, head, n) || write_all(fd, args, nargs) ? errno : 0;
+    if (!err && fsync(fd) != 0) err = errno;
     if (close(fd) != 0 && !err) err = errno;
+    if (!err && rename(o->tmp, o->path) != 0) err = errno;
+    if (err) unlink(o->tmp);
+    if (!err && q->op == OP_FINISH && rename(o->path, o->done) != 0) err = errno;
     return err;
 }
 
-__attribute__((noreturn)) static void keeper_main(int sock, const char *path, const char *args, size_t nargs)
+__attribute__((noreturn)) static void keeper_main(int sock, const ps_resume_out *o, const char *args, size_t nargs)
 {
     struct sigaction ign;
     memset(&ign, 0, sizeof ign);
@@ -249,7 +329,7 @@ __attribute__((noreturn)) static void keeper_main(int sock, const char *path, co
         ssize_t n = recv(sock, &q, sizeof q, 0);
         if (n < 0 && errno == EINTR) continue;
         if (n != (ssize_t)sizeof q) _exit(0); /* the scanner is done */
-        int err = keeper_write(path, &q, args, nargs);
+        int err = q.op == OP_SAVE || q.op == OP_FINISH ? write_state(o, &q, args, nargs) : EINVAL;
         while (send(sock, &err, sizeof err, MSG_NOSIGNAL) < 0 && errno == EINTR) {}
     }
 }
@@ -258,30 +338,40 @@ void ps_resume_out_init(ps_resume_out *o, const char *path, int argc, char **arg
 {
     memset(o, 0, sizeof *o);
     o->path = path;
+    snprintf(o->tmp, sizeof o->tmp, "%s.tmp", path);
+    snprintf(o->done, sizeof o->done, "%s.done", path);
     o->argc = argc;
     o->argv = argv;
     o->fd = -1;
 }
 
-int ps_resume_out_keep(ps_resume_out *o, ps_err *e)
+/* The "arg" lines in a buffer of their own (malloc'd). */
+static char *args_text(const ps_resume_out *o, size_t *n)
 {
-    if (o->keeper) return PS_OK;
     char *args = NULL;
-    size_t nargs = 0;
-    FILE *m = open_memstream(&args, &nargs);
-    if (!m) return ps_fail(e, PS_ERUNTIME, "out of memory");
+    FILE *m = open_memstream(&args, n);
+    if (!m) return NULL;
     write_args(m, o->argc, o->argv);
     if (fclose(m) != 0) {
         free(args);
-        return ps_fail(e, PS_ERUNTIME, "out of memory");
+        return NULL;
     }
+    return args;
+}
+
+int ps_resume_out_keep(ps_resume_out *o, ps_err *e)
+{
+    if (o->keeper) return PS_OK;
+    size_t nargs = 0;
+    char *args = args_text(o, &nargs);
+    if (!args) return ps_fail(e, PS_ERUNTIME, "out of memory");
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
         free(args);
         return ps_fail(e, PS_ERUNTIME, "cannot start the resume-file keeper: %s", strerror(errno));
     }
     pid_t pid = fork();
-    if (pid == 0) keeper_main(sv[1], o->path, args, nargs);
+    if (pid == 0) keeper_main(sv[1], o, args, nargs);
     int err = errno;
     free(args);
     close(sv[1]);
@@ -294,28 +384,47 @@ int ps_resume_out_keep(ps_resume_out *o, ps_err *e)
     return PS_OK;
 }
 
-int ps_resume_out_save(ps_resume_out *o, const char *engine, uint64_t seed, uint64_t done, uint64_t hosts,
-                       ps_err *e)
+/* One request, to the keeper or done here; 0 or an errno value, or -1
+ * when the keeper is gone or mute (e says so). */
+static int request(ps_resume_out *o, const struct keep_req *q, ps_err *e)
 {
-    if (!o->keeper) return ps_resume_save(o->path, engine, seed, done, hosts, o->argc, o->argv, e);
-    struct keep_req q;
-    memset(&q, 0, sizeof q);
-    if (strlen(engine) >= sizeof q.engine) return ps_fail(e, PS_ERUNTIME, "engine name '%s' too long", engine);
-    strcpy(q.engine, engine);
-    q.seed = seed;
-    q.done = done;
-    q.hosts = hosts;
+    if (!o->keeper) {
+        size_t nargs = 0;
+        char *args = args_text(o, &nargs);
+        int err = args ? write_state(o, q, args, nargs) : ENOMEM;
+        free(args);
+        return err;
+    }
     int err = 0;
     ssize_t n;
-    while ((n = send(o->fd, &q, sizeof q, MSG_NOSIGNAL)) < 0 && errno == EINTR) {}
-    if (n != (ssize_t)sizeof q) return ps_fail(e, PS_ERUNTIME, "the resume-file keeper is gone: %s", strerror(errno));
+    while ((n = send(o->fd, q, sizeof *q, MSG_NOSIGNAL)) < 0 && errno == EINTR) {}
+    if (n != (ssize_t)sizeof *q) return ps_fail(e, -1, "the resume-file keeper is gone: %s", strerror(errno));
     /* It answers at once, unless the file system hangs: wait 10 s at most. */
     struct pollfd pfd = {o->fd, POLLIN, 0};
     for (int tries = 0; tries < 100 && (n = poll(&pfd, 1, 100)) <= 0; tries++)
         if (n < 0 && errno != EINTR) break;
     if (n <= 0 || recv(o->fd, &err, sizeof err, 0) != (ssize_t)sizeof err)
-        return ps_fail(e, PS_ERUNTIME, "the resume-file keeper did not answer");
+        return ps_fail(e, -1, "the resume-file keeper did not answer");
+    return err;
+}
+
+int ps_resume_out_save(ps_resume_out *o, const ps_resume_state *st, ps_err *e)
+{
+    struct keep_req q = {.op = OP_SAVE, .st = *st};
+    int err = request(o, &q, e);
+    if (err < 0) return PS_ERUNTIME;
     if (err) return ps_fail(e, PS_ERUNTIME, "cannot write the resume file '%s': %s", o->path, strerror(err));
+    return PS_OK;
+}
+
+int ps_resume_out_finish(ps_resume_out *o, const ps_resume_state *st, ps_err *e)
+{
+    struct keep_req q = {.op = OP_FINISH, .st = *st};
+    int err = request(o, &q, e);
+    if (err < 0) return PS_ERUNTIME;
+    if (err)
+        return ps_fail(e, PS_ERUNTIME, "cannot mark the resume file '%s' finished (as '%s'): %s", o->path, o->done,
+                       strerror(err));
     return PS_OK;
 }
 

@@ -69,7 +69,8 @@ static void on_result(void *ctx, const ps_svc_result *res)
     ps_report_service(ctx, res);
 }
 
-int ps_detect_start(ps_detect *d, const ps_config *cfg, ps_report *report, const char *argv0, ps_err *e)
+int ps_detect_start(ps_detect *d, const ps_config *cfg, ps_report *report, const char *argv0,
+                    volatile sig_atomic_t *stop, ps_err *e)
 {
     char buf[PATH_MAX + 16];
     int r;
@@ -90,6 +91,7 @@ int ps_detect_start(ps_detect *d, const ps_config *cfg, ps_report *report, const
     ps_svc_opts o;
     ps_svc_opts_default(&o);
     o.intensity = cfg->version_intensity;
+    o.stop = stop; /* a stop ends every port at once; the report leaves the cut ones to --resume */
     if (cfg->max_parallelism) o.max_parallelism = cfg->max_parallelism;
     d->engine = ps_svc_new(d->db, &o, on_result, report, e);
     if (!d->engine) return PS_ERUNTIME;

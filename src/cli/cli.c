@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <net/if.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "pscan/cli.h"
@@ -274,7 +275,10 @@ static int apply(struct parse_state *st, const struct option_row *o, const char 
         if ((r = parse_int(name, arg, o->lo, o->hi, &v, e))) return r;
         *(int *)f = (int)v;
         return PS_OK;
-    case K_TIME: return parse_time_ms(name, arg, (int *)f, e);
+    case K_TIME:
+        if ((r = parse_time_ms(name, arg, (int *)f, e))) return r;
+        if (*(int *)f < o->lo) return ps_fail(e, PS_EINPUT, "%s: '%s' is not a time above 0", name, arg);
+        return PS_OK;
     case K_RATE: return parse_rate(name, arg, (double *)f, e);
     case K_STRING: *(const char **)f = arg; return PS_OK;
     case K_OUTPUT: return add_output(st, (enum ps_output_format)o->lo, arg, e);
@@ -450,6 +454,31 @@ static int check_list(const struct parse_state *st, ps_err *e)
     return PS_OK;
 }
 
+/* Options that would do nothing in this combination are refused: the user
+ * meant something, and silence would hide that it did not happen. */
+static int check_useless(const struct parse_state *st, ps_err *e)
+{
+    const ps_config *c = &st->cli->cfg;
+    struct stat sb;
+    if (c->expect_strict && !c->expect_file)
+        return ps_fail(e, PS_EINPUT, "--expect-strict works only with --expect FILE (it makes that policy strict)");
+    if (c->nprobe_dbs && !c->version_detect)
+        return ps_fail(e, PS_EINPUT, "--probe-db loads probes for service detection: add -sV, or leave it out");
+    if (c->no_nmap_db && !c->version_detect)
+        return ps_fail(e, PS_EINPUT, "--no-nmap-db changes what service detection loads: add -sV, or leave it out");
+    for (int i = 0; i < c->nprobe_dbs; i++)
+        if (stat(c->probe_dbs[i], &sb) == 0 && S_ISDIR(sb.st_mode))
+            return ps_fail(e, PS_EINPUT, "--probe-db: '%s' is a directory; it takes a probe file "
+                           "(nmap-service-probes syntax)", c->probe_dbs[i]);
+    if (!c->ping_only) return PS_OK;
+    const char *clash = c->version_detect ? "-sV" : c->udp_scan ? "-sU" : st->saw_ports ? "-p"
+                        : c->top_ports ? "--top-ports" : c->exclude_ports ? "--exclude-ports" : NULL;
+    if (clash)
+        return ps_fail(e, PS_EINPUT, "-sn finds the hosts that are up and scans no port: %s does not go with it "
+                       "(host discovery's own ports are given with -PS, -PA and -PU)", clash);
+    return PS_OK;
+}
+
 /* Options that exclude each other, and the timing: the -T template first,
  * explicit values over it. */
 static int settle(struct parse_state *st, ps_err *e)
@@ -462,6 +491,7 @@ static int settle(struct parse_state *st, ps_err *e)
     if (c->run_user && c->no_privdrop)
         return ps_fail(e, PS_EINPUT, "--user %s and --no-privdrop conflict: choose one", c->run_user);
     if ((r = check_list(st, e))) return r;
+    if ((r = check_useless(st, e))) return r;
     if (c->min_rate && c->max_rate && c->min_rate > c->max_rate)
         return ps_fail(e, PS_EINPUT, "--min-rate %g is above --max-rate %g", c->min_rate, c->max_rate);
     apply_timing(c, st->timing ? st->timing - 1 : 3);

@@ -40,7 +40,7 @@ enum opt_kind {
     K_COUNT,  /* int field += 1, once per letter (-vvv) */
     K_BITS,   /* unsigned field |= lo */
     K_INT,    /* int field = the argument, a whole number from lo to hi */
-    K_TIME,   /* int field = the argument as a time (500ms, 2s), in ms */
+    K_TIME,   /* int field = the argument as a time (500ms, 2s), in ms, at least lo */
     K_RATE,   /* double field = the argument, a rate above 0, at most 1e9 */
     K_STRING, /* const char *field = the argument */
     K_OUTPUT, /* one more output, format lo (enum ps_output_format), to the argument */

@@ -229,14 +229,16 @@ const struct option_row ps_cli_options[] = {
      "process's file-descriptor limit (RLIMIT_NOFILE), which pscan raises "
      "to its hard maximum.", TIMING_INT(max_parallelism, 1, 1000000)},
     {O_SEED, "--seed", NULL, "N", F_ARG, G_TIMING,
-     "Seed of the probe order (SYN scan): the same seed gives the same order",
+     "Seed of the probe order and of --shard's split: the same seed gives the same order",
      NULL, CALL},
     {O_SHARD, "--shard", NULL, "K/N", F_ARG, G_TIMING,
      "Scan only part K of N of the probe space (1-based; same --seed on every part)",
      "Split one scan across N machines or processes: part K (1 to N) takes "
-     "the K-th of N equal slices of the shuffled probe order. The parts do "
-     "not overlap and together cover every probe, provided every part is "
-     "given the same --seed and the same targets and ports.", CALL},
+     "the K-th of N equal slices of the shuffled order of host-port pairs, for "
+     "the SYN, connect and UDP scans alike. The parts do not overlap and "
+     "together cover every pair, provided every part is given the same --seed "
+     "and the same targets and ports. Each part reports only its own pairs and "
+     "counts the others as not scanned (other-shard).", CALL},
     {O_IFACE, "-e", NULL, "IFACE", F_ARG, G_TIMING,
      "Send and capture on this interface (SYN scan)", NULL, CALL},
     {O_SOURCE_IP, "-S", "--source-ip", "ADDR", F_ARG, G_TIMING,
@@ -262,7 +264,7 @@ const struct option_row ps_cli_options[] = {
      "Print a progress line on standard error every TIME",
      "Print a progress line (rate, percentage done, time left, open ports "
      "found) on standard error every TIME. On a terminal pscan keeps one "
-     "live status line anyway; --stats-every is for logs.", TIME(stats_every_ms)},
+     "live status line anyway; --stats-every is for logs.", TIME(stats_every_ms), .lo = 1},
     {O_EXPECT, "--expect", NULL, "FILE", F_ARG, G_OUTPUT,
      "CI policy: open ports allowed per host or network; others exit 3",
      "Check the results against a policy of open ports allowed per host or "
@@ -295,12 +297,17 @@ const struct option_row ps_cli_options[] = {
      "before any drop.", FLAG(no_privdrop)},
     {O_RESUME, "--resume", NULL, "FILE", F_ARG, G_MISC,
      "Continue an interrupted scan from its state file (alone on the line)",
-     "Continue a scan that was interrupted (Ctrl-C or SIGTERM). An interrupted "
-     "scan writes its command line, the seed of its probe order and how far it "
-     "got to pscan.resume in the current directory; 'pscan --resume "
-     "pscan.resume' runs the rest without repeating finished work. The resumed "
-     "run appends to the first run's normal, grepable and JSON Lines files and "
-     "writes its XML to FILE.resumed. Must be the only option.", CALL},
+     "Continue a scan that was interrupted (Ctrl-C or SIGTERM; it exited with "
+     "status 4). An interrupted scan writes its command line, the seed of its "
+     "probe order and how far each engine got to pscan.resume in the current "
+     "directory (atomically: a temporary file renamed over it); 'pscan --resume "
+     "pscan.resume' runs the rest without repeating finished work, and neither "
+     "run's outputs show a port the other scanned. The resumed run appends to "
+     "the first run's normal, grepable and JSON Lines files and writes its XML "
+     "to FILE.resumed (FILE.resumed.2 and so on for later ones: nothing is "
+     "overwritten). Interrupted again, it saves its state back to FILE; once it "
+     "finishes, FILE is marked finished and renamed FILE.done, and resuming a "
+     "finished scan is refused. Must be the only option.", CALL},
     {O_VERSION, "--version", "-V", NULL, 0, G_MISC,
      "Print the version and exit", NULL, CALL},
     {O_HELP, "--help", "-h", NULL, 0, G_MISC, "Print this help and exit", NULL, CALL},

@@ -247,6 +247,7 @@ int ps_diff_main(int argc, char **argv)
     if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
         printf("usage: pscan diff OLD NEW\n"
                "Compare two scan results (pscan -oJ JSON Lines, or -oX XML from pscan or nmap).\n"
+               "A JSON Lines file whose last line a killed scan cut short is read without it.\n"
                "Exit status: 0 no differences, 1 differences, 2 error.\n");
         return 0;
     }
@@ -266,6 +267,14 @@ int ps_diff_main(int argc, char **argv)
         ps_esc_puts(stderr, e.msg, PS_ESC_TEXT);
         fputc('\n', stderr);
     } else {
+        for (int k = 0; k < 2; k++) {
+            const ps_diff_result *r = k ? &b : &a;
+            if (!r->cut_line) continue;
+            fprintf(stderr, "pscan diff: note: ");
+            ps_esc_puts(stderr, argv[1 + k], PS_ESC_TEXT);
+            fprintf(stderr, ":%d: the last line is cut short (a scan killed while writing it?); read without it\n",
+                    r->cut_line);
+        }
         size_t n = ps_diff_compare(&a, &b, stdout);
         if (n) printf("%zu difference%s\n", n, n == 1 ? "" : "s");
         else printf("no differences (%zu open port%s)\n", count_open(&b), count_open(&b) == 1 ? "" : "s");

@@ -374,9 +374,13 @@ static int read_port(const struct jp *p, size_t obj, const ps_addr *host, int li
     copy_field(p, obj, "state", out->state, sizeof out->state);
     if (!out->state[0]) return ps_fail(e, PS_EINPUT, "no \"state\"");
     size_t svc = get(p, obj, "service");
-    char name[72] = "";
+    char name[72] = "", source[16] = "";
     copy_field(p, svc, "name", name, sizeof name);
-    if (!name[0]) copy_field(p, get(p, obj, "registry"), "name", name, sizeof name);
+    copy_field(p, obj, "service_source", source, sizeof source);
+    /* The registry's name stands in only where -sV did not look: a
+     * service it could not name has no name (diff.h). */
+    if (!name[0] && !svc && strcmp(source, "none") != 0)
+        copy_field(p, get(p, obj, "registry"), "name", name, sizeof name);
     int tls = get(p, svc, "tls") != 0;
     snprintf(out->service, sizeof out->service, "%s%s", tls && name[0] ? "ssl/" : "", name);
     copy_field(p, svc, "product", out->product, sizeof out->product);
@@ -431,6 +435,10 @@ int ps_diff_read_json(ps_diff_result *out, const char *buf, size_t len, const ch
         if (b < end) {
             ps_err sub = {{0}};
             size_t root = parse_doc(&p, buf + at, end - at);
+            if (!root && !nl && objects > 0) { /* the last line, cut short: a killed scan's */
+                out->cut_line = line;
+                break;
+            }
             if (!root) rc = ps_fail(&sub, PS_EINPUT, "column %zu: %s", p.err_at + 1, p.err ? p.err : "invalid");
             else rc = read_line(&p, root, line, out, &pend, &sub);
             if (rc) rc = ps_fail(e, rc, "%s:%d: %s", name, line, sub.msg);

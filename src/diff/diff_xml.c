@@ -293,6 +293,8 @@ static int on_start(struct xp *x, struct host_state *h, const char *el, ps_err *
     } else if (h->in_port && strcmp(el, "service") == 0) {
         const char *name = attr(x, "name"), *tunnel = attr(x, "tunnel");
         int ssl = tunnel && strcmp(tunnel, "ssl") == 0;
+        /* nmap's and pscan's word for a port nothing named, not a name (diff.h). */
+        if (name && strcmp(name, "unknown") == 0) name = NULL;
         char tmp[sizeof h->port.service - 4];
         ps_diff_copy(tmp, sizeof tmp, name ? name : "", name ? strlen(name) : 0);
         snprintf(h->port.service, sizeof h->port.service, "%s%s", ssl && tmp[0] ? "ssl/" : "", tmp);

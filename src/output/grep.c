@@ -3,7 +3,8 @@
  *   # pscan 0.1.0 scan initiated 2025-01-31 12:00:00 UTC as: pscan -sT ...
  *   Host: 127.0.0.1 (localhost)\tStatus: Up
  *   Host: 127.0.0.1 (localhost)\tPorts: 22/open/tcp/root/ssh//OpenSSH 9.2p1/, 80/closed/tcp//http///\t
- *       Ignored State: closed (997)\tRegistry: 2740/tcp/alarm/assigned/mismatch\t
+ *       Ignored State: closed (997)\tNot scanned: 2000/tcp/other-shard\t
+ *       Registry: 2740/tcp/alarm/assigned/mismatch\t
  *       Processes: 22/tcp/812/sshd/root
  *   # pscan done at ... -- 1 IP address (1 host up) scanned in 0.03 seconds
  *
@@ -11,7 +12,8 @@
  * and each has nmap's seven slash-separated fields (port, state, protocol,
  * owner, service, rpc info, version).  The owner field holds the user of
  * the local listening process when known.  A TLS service is "ssl|NAME".
- * pscan adds two fields after nmap's: "Registry:" (open ports only:
+ * pscan adds three fields after nmap's: "Not scanned:" (ports this run
+ * left alone: count/proto/why, why as in docs/output.md), "Registry:" (open ports only:
  * port/proto/registered name/status/flags, flags "ephemeral" and
  * "mismatch" joined by '+') and "Processes:" (port/proto/pid/name/user).
  * Every value a server or user chose is escaped with PS_ESC_GREP, which
@@ -90,6 +92,12 @@ static void grep_host(ps_writer *w, const ps_host_result *h)
         fprintf(fp, "\tIgnored State: %s (%llu)", ps_state_name(h->hidden[0].state),
                 (unsigned long long)h->hidden[0].count);
     int n = 0;
+    for (int p = 0; p < 2; p++)
+        for (int u = 0; u < PS_NS_COUNT; u++)
+            if (h->not_scanned[p][u])
+                fprintf(fp, "%s%llu/%s/%s", n++ ? ", " : "\tNot scanned: ", (unsigned long long)h->not_scanned[p][u],
+                        ps_proto_name((enum ps_proto)p), ps_unscanned_name((enum ps_unscanned)u));
+    n = 0;
     for (size_t i = 0; i < h->nports; i++) {
         const ps_port_result *p = &h->ports[i];
         ps_port_registry reg;
@@ -123,9 +131,11 @@ static void grep_end(ps_writer *w, const ps_scan_summary *s)
     char when[64];
     clock_gettime(CLOCK_REALTIME, &now);
     human_time(now.tv_sec, when, sizeof when);
-    fprintf(w->fp, "# pscan done at %s -- %llu IP address%s (%llu host%s up) scanned in %.2f seconds\n", when,
+    char note[256];
+    fprintf(w->fp, "# pscan done at %s -- %llu IP address%s (%llu host%s up) scanned in %.2f seconds%s%s\n", when,
             (unsigned long long)s->hosts, s->hosts == 1 ? "" : "es", (unsigned long long)s->hosts_up,
-            s->hosts_up == 1 ? "" : "s", s->elapsed_s);
+            s->hosts_up == 1 ? "" : "s", s->elapsed_s, ps_summary_unscanned(s, note, sizeof note),
+            s->interrupted ? "; interrupted: the results are partial" : "");
     fflush(w->fp);
 }
 

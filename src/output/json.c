@@ -258,6 +258,14 @@ static void json_host(ps_writer *w, const ps_host_result *h)
                 ps_proto_name(s->proto), ps_state_name(s->state), ps_reason_name(s->reason),
                 (unsigned long long)s->count);
     }
+    fputs("],\"not_scanned\":[", fp);
+    int n = 0;
+    for (int p = 0; p < 2; p++)
+        for (int u = 0; u < PS_NS_COUNT; u++)
+            if (h->not_scanned[p][u])
+                fprintf(fp, "%s{\"proto\":\"%s\",\"reason\":\"%s\",\"count\":%llu}", n++ ? "," : "",
+                        ps_proto_name((enum ps_proto)p), ps_unscanned_name((enum ps_unscanned)u),
+                        (unsigned long long)h->not_scanned[p][u]);
     fputc(']', fp);
     line_end(fp);
     ps_writer_flush(w);
@@ -277,6 +285,13 @@ static void json_end(ps_writer *w, const ps_scan_summary *s)
             (unsigned long long)s->by_state[PS_ST_OPEN], (unsigned long long)s->by_state[PS_ST_CLOSED],
             (unsigned long long)(s->by_state[PS_ST_FILTERED] + s->by_state[PS_ST_NONE]),
             (unsigned long long)s->by_state[PS_ST_OPEN_FILTERED]);
+    jnum(fp, &first, "pairs", (long long)s->pairs);
+    fputs(",\"not_scanned\":{", fp);
+    for (int u = 0; u < PS_NS_COUNT; u++)
+        fprintf(fp, "%s\"%s\":%llu", u ? "," : "", ps_unscanned_name((enum ps_unscanned)u),
+                (unsigned long long)s->not_scanned[u]);
+    fputc('}', fp);
+    jbool(fp, &first, "interrupted", s->interrupted);
     line_end(fp);
     fflush(w->fp);
 }

@@ -2,6 +2,8 @@
  * protocols, registry statuses -- for every writer and for `pscan diff`.
  * They live here, not in the results store, so that writing a result needs
  * only the result. */
+#include <stdio.h>
+
 #include "pscan/iana.h"
 #include "pscan/output.h"
 #include "pscan/result.h"
@@ -21,6 +23,12 @@ const char *ps_reason_name(enum ps_reason r)
     return (unsigned)r < PS_R_COUNT ? n[r] : "unknown";
 }
 
+const char *ps_unscanned_name(enum ps_unscanned u)
+{
+    static const char *const n[PS_NS_COUNT] = {"interrupted", "other-shard", "earlier-run"};
+    return (unsigned)u < PS_NS_COUNT ? n[u] : "unknown";
+}
+
 const char *ps_proto_name(enum ps_proto p)
 {
     return p == PS_UDP ? "udp" : "tcp";
@@ -35,4 +43,24 @@ const char *ps_reg_status_name(enum ps_reg_status s)
     case PS_REG_DYNAMIC: return "dynamic";
     }
     return "unassigned";
+}
+
+const char *ps_summary_unscanned(const ps_scan_summary *s, char *buf, size_t len)
+{
+    uint64_t total = 0;
+    size_t n = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < PS_NS_COUNT; i++) total += s->not_scanned[i];
+    if (!total || len < 2) return buf;
+    n += (size_t)snprintf(buf, len, "; %llu of %llu host-port pairs not scanned (", (unsigned long long)total,
+                          (unsigned long long)s->pairs);
+    const char *sep = "";
+    for (int i = 0; i < PS_NS_COUNT && n < len; i++) {
+        if (!s->not_scanned[i]) continue;
+        n += (size_t)snprintf(buf + n, len - n, "%s%llu %s", sep, (unsigned long long)s->not_scanned[i],
+                              ps_unscanned_name((enum ps_unscanned)i));
+        sep = ", ";
+    }
+    if (n < len) snprintf(buf + n, len - n, ")");
+    return buf;
 }

@@ -109,6 +109,20 @@ static void print_hidden(ps_writer *w, const ps_host_result *h)
     fprintf(w->fp, "\n");
 }
 
+/* "Not scanned: 334 tcp ports (other-shard)": ports this run left alone. */
+static void print_unscanned(ps_writer *w, const ps_host_result *h)
+{
+    const char *sep = "Not scanned: ";
+    for (int p = 0; p < 2; p++)
+        for (int u = 0; u < PS_NS_COUNT; u++) {
+            if (!h->not_scanned[p][u]) continue;
+            fprintf(w->fp, "%s%llu %s ports (%s)", sep, (unsigned long long)h->not_scanned[p][u],
+                    ps_proto_name((enum ps_proto)p), ps_unscanned_name((enum ps_unscanned)u));
+            sep = ", ";
+        }
+    if (*sep == ',') fputc('\n', w->fp);
+}
+
 static void proc_cell(const ps_proc_info *pi, char *buf, size_t len)
 {
     char name[200], user[200];
@@ -204,11 +218,13 @@ static void normal_host(ps_writer *w, const ps_host_result *h)
         fprintf(w->fp, "All %llu scanned ports on %s are in ignored states.\n",
                 (unsigned long long)h->scanned, label);
         print_hidden(w, h);
+        print_unscanned(w, h);
         fprintf(w->fp, "\n");
         ps_writer_flush(w);
         return;
     }
     print_hidden(w, h);
+    print_unscanned(w, h);
     struct row_cells *cells = calloc(h->nports, sizeof *cells);
     if (!cells) return;
     int wport = 4, wstate = 5, wsvc = 7, wver = 7, show_ver = w->cfg->version_detect, show_proc = 0;
@@ -257,12 +273,14 @@ static void normal_host(ps_writer *w, const ps_host_result *h)
 
 static void normal_end(ps_writer *w, const ps_scan_summary *s)
 {
+    char note[256];
     /* Without -sV a SERVICE name is only the port's registration: say so. */
     if (!w->cfg->version_detect && s->by_state[PS_ST_OPEN])
         fprintf(w->fp, "SERVICE names above are the IANA registry's, not what answered (-sV asks the ports)\n");
-    fprintf(w->fp, "pscan done: %llu IP address%s (%llu host%s up) scanned in %.2f seconds\n",
+    fprintf(w->fp, "pscan done: %llu IP address%s (%llu host%s up) scanned in %.2f seconds%s%s\n",
             (unsigned long long)s->hosts, s->hosts == 1 ? "" : "es",
-            (unsigned long long)s->hosts_up, s->hosts_up == 1 ? "" : "s", s->elapsed_s);
+            (unsigned long long)s->hosts_up, s->hosts_up == 1 ? "" : "s", s->elapsed_s,
+            ps_summary_unscanned(s, note, sizeof note), s->interrupted ? "; interrupted: the results are partial" : "");
     fflush(w->fp);
 }
 

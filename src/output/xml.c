@@ -267,6 +267,29 @@ static const char *host_reason(const ps_host_result *h, int *ttl)
     return "unknown";
 }
 
+/* Ports this run did not scan: a host script (nmap's DTD has no place of
+ * its own for them, and an <extraports> state would count them as ports
+ * seen), output readable, one <elem> per protocol and reason. */
+static void write_unscanned(FILE *fp, const ps_host_result *h)
+{
+    int n = 0;
+    for (int p = 0; p < 2; p++)
+        for (int u = 0; u < PS_NS_COUNT; u++) {
+            if (!h->not_scanned[p][u]) continue;
+            fprintf(fp, "%s%llu %s ports (%s)", n++ ? ", " : "<hostscript><script id=\"pscan\" output=\"not scanned: ",
+                    (unsigned long long)h->not_scanned[p][u], ps_proto_name((enum ps_proto)p),
+                    ps_unscanned_name((enum ps_unscanned)u));
+        }
+    if (!n) return;
+    fputs("\">", fp);
+    for (int p = 0; p < 2; p++)
+        for (int u = 0; u < PS_NS_COUNT; u++)
+            if (h->not_scanned[p][u])
+                fprintf(fp, "<elem key=\"not_scanned.%s.%s\">%llu</elem>", ps_proto_name((enum ps_proto)p),
+                        ps_unscanned_name((enum ps_unscanned)u), (unsigned long long)h->not_scanned[p][u]);
+    fputs("</script></hostscript>\n", fp);
+}
+
 static void xml_host(ps_writer *w, const ps_host_result *h)
 {
     FILE *fp = w->fp;
@@ -314,6 +337,7 @@ static void xml_host(ps_writer *w, const ps_host_result *h)
         fputs("</port>\n", fp);
     }
     fputs("</ports>\n", fp);
+    write_unscanned(fp, h);
     if (h->latency_s >= 0) {
         long us = (long)(h->latency_s * 1e6);
         fprintf(fp, "<times srtt=\"%ld\" rttvar=\"%ld\" to=\"%ld\"/>\n", us, us / 2 + 1, us * 4 + 100000);
@@ -322,20 +346,25 @@ static void xml_host(ps_writer *w, const ps_host_result *h)
     ps_writer_flush(w);
 }
 
+/* runstats: nmap's DTD lets <finished> say exit="error" with an
+ * errormsg, which is what an interrupted scan is: partial results. */
 static void xml_end(ps_writer *w, const ps_scan_summary *s)
 {
     FILE *fp = w->fp;
     struct timespec now;
-    char when[64];
+    char when[64], note[256];
     clock_gettime(CLOCK_REALTIME, &now);
     human_time(now.tv_sec, when, sizeof when);
+    ps_summary_unscanned(s, note, sizeof note);
     fprintf(fp,
             "<runstats><finished time=\"%lld\" timestr=\"%s\" elapsed=\"%.2f\" summary=\"pscan done at %s; "
-            "%llu IP address%s (%llu host%s up) scanned in %.2f seconds\" exit=\"success\"/>"
-            "<hosts up=\"%llu\" down=\"%llu\" total=\"%llu\"/>\n</runstats>\n</nmaprun>\n",
+            "%llu IP address%s (%llu host%s up) scanned in %.2f seconds%s\" exit=\"%s\"",
             (long long)now.tv_sec, when, s->elapsed_s, when, (unsigned long long)s->hosts,
             s->hosts == 1 ? "" : "es", (unsigned long long)s->hosts_up, s->hosts_up == 1 ? "" : "s",
-            s->elapsed_s, (unsigned long long)s->hosts_up,
+            s->elapsed_s, note, s->interrupted ? "error" : "success");
+    if (s->interrupted) fprintf(fp, " errormsg=\"interrupted: the results are partial%s\"", note);
+    fprintf(fp, "/><hosts up=\"%llu\" down=\"%llu\" total=\"%llu\"/>\n</runstats>\n</nmaprun>\n",
+            (unsigned long long)s->hosts_up,
             (unsigned long long)(s->hosts > s->hosts_up ? s->hosts - s->hosts_up : 0),
             (unsigned long long)s->hosts);
     fflush(fp);

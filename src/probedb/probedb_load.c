@@ -46,7 +46,7 @@ int ps_probedb_load_file(ps_probedb *db, const char *path, ps_err *e)
     if (!f) return ps_fail(e, PS_EINPUT, "%s: %s", path, strerror(errno));
     size_t cap = 1 << 16, len = 0;
     char *buf = malloc(cap);
-    int rc = PS_OK;
+    int rc = PS_OK, err = 0;
     while (buf) {
         if (len == cap) {
             if (cap >= PS_PDB_MAX_FILE) {
@@ -59,13 +59,17 @@ int ps_probedb_load_file(ps_probedb *db, const char *path, ps_err *e)
             buf = nb;
             cap *= 2;
         }
+        errno = 0;
         size_t n = fread(buf + len, 1, cap - len, f);
         len += n;
-        if (n == 0) break;
+        if (n == 0) {
+            err = errno;
+            break;
+        }
     }
     if (!buf) rc = ps_fail(e, PS_ERUNTIME, "%s: out of memory", path);
-    else if (rc == PS_OK && ferror(f))
-        rc = ps_fail(e, PS_EINPUT, "%s: read error", path);
+    else if (rc == PS_OK && ferror(f)) /* a directory: EISDIR */
+        rc = ps_fail(e, PS_EINPUT, "%s: %s", path, err ? strerror(err) : "read error");
     fclose(f);
     if (rc == PS_OK) rc = ps_probedb_load_buf(db, path, buf, len, e);
     free(buf);

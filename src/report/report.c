@@ -251,8 +251,11 @@ void ps_report_service(ps_report *r, const ps_svc_result *res)
     pthread_mutex_lock(&r->lock);
     struct record **s = ps_targets_index(r->targets, &res->addr, &idx) ? rep_find(r, idx) : NULL;
     struct record *rec = s ? *s : NULL;
+    size_t i;
     if (!rec || !rec->x) goto out;
-    if (settle_udp(r, rec, res)) {
+    if (res->cut) { /* a stop ended it: the pair is left to --resume */
+        if (rep_port_index(r, res->proto, res->port, &i)) rep_cover_cut(r, idx, i);
+    } else if (settle_udp(r, rec, res)) {
         uint8_t *packed = ps_svc_pack(res), **slot = packed ? rep_vec_push(&rec->x->svc, sizeof *slot) : NULL;
         if (slot) *slot = packed;
         else free(packed);
@@ -336,8 +339,24 @@ void ps_report_finish(ps_report *r)
     }
     r->sum.hosts = r->hosts_total ? r->hosts_total : n;
     r->sum.elapsed_s = ps_mono_s() - r->start_s;
+    rep_cover_totals(r);
     FAN_OUT(r, end, &r->sum);
+    for (int i = 0; i < r->nwriters; i++) ps_writer_end(&r->writers[i]);
     pthread_mutex_unlock(&r->lock);
+}
+
+int ps_report_output_error(ps_report *r, ps_err *e)
+{
+    size_t n = 0;
+    e->msg[0] = '\0';
+    for (int i = 0; i < r->nwriters; i++) {
+        const ps_writer *w = &r->writers[i];
+        if (!w->err || n >= sizeof e->msg) continue;
+        const char *q = strncmp(w->name, "standard ", 9) == 0 ? "" : "'"; /* "standard output" */
+        n += (size_t)snprintf(e->msg + n, sizeof e->msg - n, "%scannot write %s%s%s: %s", n ? "; " : "", q, w->name,
+                              q, strerror(w->err));
+    }
+    return n ? PS_ERUNTIME : PS_OK;
 }
 
 int ps_report_status(ps_report *r)

@@ -76,15 +76,17 @@ static const enum ps_state shown_as[2][PS_ST_COUNT] = {
 };
 
 /* What one host's result is built from: its record (NULL: nothing
- * answered), the counts per protocol and state, which states fold into
- * "Not shown", and its open ports, -sV results and odd reasons sorted by
- * port. */
+ * answered), the counts per protocol and state of the ports this run
+ * scanned, which states fold into "Not shown", the ports it did not scan
+ * (skip, NULL when it scanned them all), and its open ports, -sV results
+ * and odd reasons sorted by port. */
 struct host_view {
     const struct record *rec;
     const struct extra *x;
     uint64_t count[2][PS_ST_COUNT];
     int hide[2][PS_ST_COUNT];
-    size_t nrows;
+    size_t nrows, scanned;
+    uint8_t *skip;
     const struct open_port *open;
     uint32_t nopen;
     ps_svc_result *svc; /* unpacked for this host only (3 KB each) */
@@ -92,21 +94,53 @@ struct host_view {
     const struct odd_reason *odd;
 };
 
-/* Count the states; decide what is hidden.  A host open on every port is a
- * SYN proxy or a firewall answering for it: its open ports fold into one
- * line instead of thousands of rows. */
+/* The ports of this host the run did not scan, counted by reason into h
+ * and marked in v->skip (which stays NULL when there are none).  -1 when
+ * out of memory: the host cannot be told right, and is not told at all. */
+static int mark_unscanned(const ps_report *r, struct host_view *v, uint64_t idx, ps_host_result *h)
+{
+    if (!rep_cover_partial(r)) return 0;
+    for (size_t i = 0; i < r->nports; i++) {
+        int why = rep_unscanned(r, idx, i, NULL);
+        if (why < 0) continue;
+        if (!v->skip && !(v->skip = calloc(r->nports, 1))) return -1;
+        v->skip[i] = 1;
+        h->not_scanned[i >= r->ports->ntcp][why]++;
+    }
+    return 0;
+}
+
+/* Count the states of the scanned ports; decide what is hidden.  A host
+ * open on every port is a SYN proxy or a firewall answering for it: its
+ * open ports fold into one line instead of thousands of rows. */
 static void count_states(const ps_report *r, struct host_view *v, ps_host_result *h)
 {
     for (size_t i = 0; i < r->nports; i++) {
+        if (v->skip && v->skip[i]) continue;
         enum ps_state s = v->rec ? rep_state(v->rec, i) : PS_ST_NONE;
         v->count[i >= r->ports->ntcp][s]++;
+        v->scanned++;
     }
-    h->all_open = r->nports >= ALL_OPEN_MIN && v->count[0][PS_ST_OPEN] + v->count[1][PS_ST_OPEN] == r->nports;
+    h->all_open = v->scanned >= ALL_OPEN_MIN && v->count[0][PS_ST_OPEN] + v->count[1][PS_ST_OPEN] == v->scanned;
     for (int p = 0; p < 2; p++)
         for (int s = 0; s < PS_ST_COUNT; s++) {
             v->hide[p][s] = s == PS_ST_OPEN ? h->all_open : v->count[p][s] > HIDE_THRESHOLD || r->cfg->open_only;
             if (!v->hide[p][s]) v->nrows += v->count[p][s];
         }
+}
+
+/* Did the host answer on a port this run scanned, or did discovery find
+ * it up? */
+static int view_up(const struct host_view *v)
+{
+    const struct record *rec = v->rec;
+    if (v->x && v->x->up_reason) return 1;
+    if (!rec) return 0;
+    uint64_t filtered = v->count[0][PS_ST_FILTERED] + v->count[1][PS_ST_FILTERED];
+    if (v->count[0][PS_ST_OPEN] + v->count[1][PS_ST_OPEN] + v->count[0][PS_ST_CLOSED] + v->count[1][PS_ST_CLOSED])
+        return 1;
+    return filtered && rec->reason[PS_ST_FILTERED] != PS_R_HOST_UNREACH &&
+           rec->reason[PS_ST_FILTERED] != PS_R_NET_UNREACH;
 }
 
 /* Sort what the record holds by port, and unpack its -sV results (none
@@ -135,7 +169,7 @@ static size_t build_rows(const ps_report *r, const struct host_view *v, ps_port_
     size_t k = 0, o = 0, sv = 0, d = 0;
     for (size_t i = 0; i < r->nports; i++) {
         enum ps_state s = rec ? rep_state(rec, i) : PS_ST_NONE;
-        if (v->hide[i >= r->ports->ntcp][s]) continue;
+        if ((v->skip && v->skip[i]) || v->hide[i >= r->ports->ntcp][s]) continue;
         ps_port_result *row = &rows[k++];
         rep_port_of(r, i, &row->proto, &row->port);
         row->state = shown_as[row->proto][s];
@@ -171,6 +205,7 @@ static void fold_hidden(const ps_report *r, const struct host_view *v, ps_host_r
             for (uint32_t j = 0; s != PS_ST_NONE && j < v->x->odd.n; j++) {
                 uint32_t pi = v->odd[j].port_idx;
                 if ((pi >= r->ports->ntcp) != p || rep_state(rec, pi) != (enum ps_state)s) continue;
+                if (v->skip && v->skip[pi]) continue;
                 by_reason[rec->reason[s]]--;
                 by_reason[v->odd[j].reason]++;
             }
@@ -189,7 +224,8 @@ static void fold_hidden(const ps_report *r, const struct host_view *v, ps_host_r
 }
 
 /* Build one host's result from its record (NULL: nothing answered) and
- * hand it to the writers.  Lock held. */
+ * hand it to the writers, unless this run scanned none of its pairs or it
+ * did not answer on those (without -Pn).  Lock held. */
 void rep_emit(ps_report *r, uint64_t idx, struct record *rec)
 {
     ps_host_result h;
@@ -197,17 +233,24 @@ void rep_emit(ps_report *r, uint64_t idx, struct record *rec)
     memset(&h, 0, sizeof h);
     memset(&v, 0, sizeof v);
     v.rec = rec;
+    v.x = rec ? rec->x : NULL;
+    if (!rec && !rep_host_in_run(r, idx)) return; /* -Pn: a host another run scans */
+    if (mark_unscanned(r, &v, idx, &h) < 0) return; /* out of memory: nothing sure to say */
+    count_states(r, &v, &h);
+    if ((r->nports && v.scanned == 0) || !(view_up(&v) || r->cfg->no_ping)) {
+        free(v.skip);
+        return;
+    }
     ps_targets_get(r->targets, idx, &h.addr);
     h.name = ps_targets_name(r->targets, &h.addr);
-    h.up = rep_host_answered(rec);
+    h.up = view_up(&v);
     h.latency_s = rec ? rec->latency_s : -1;
     if (rec && rec->x) {
         h.up_reason = rec->x->up_reason;
         memcpy(h.mac, rec->x->mac, 6);
         h.has_mac = rec->x->has_mac;
     }
-    h.scanned = r->nports;
-    count_states(r, &v, &h);
+    h.scanned = v.scanned;
     ps_port_result *rows = calloc(v.nrows ? v.nrows : 1, sizeof *rows);
     gather(rec, &v);
     if (rows) {
@@ -223,5 +266,5 @@ void rep_emit(ps_report *r, uint64_t idx, struct record *rec)
     free(procs);
     free(rows);
     free(v.svc);
+    free(v.skip);
 }
-

@@ -8,6 +8,7 @@
 #ifndef PSCAN_REPORT_INT_H
 #define PSCAN_REPORT_INT_H
 
+#include <errno.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -65,6 +66,16 @@ struct record {
     uint8_t states[];                   /* 2 bits per port index */
 };
 
+/* One protocol's coverage (report.h): units [lo, hi) are this run's. */
+struct cover {
+    int set, by_host;
+    ps_slice slice;
+    uint64_t nports;       /* ports of this protocol */
+    uint64_t lo, hi;       /* hi: UINT64_MAX while the engine runs */
+    uint64_t pairs_before; /* by_host: the slice's pairs in hosts below lo */
+    uint64_t pairs_after;  /* set by ps_report_finish */
+};
+
 struct ps_report {
     pthread_mutex_t lock;
     const ps_config *cfg;
@@ -83,13 +94,21 @@ struct ps_report {
     uint64_t hosts_total; /* addresses asked about, if more than the targets */
     int li_noted;       /* said once that some owners are hidden */
     int hold;           /* an earlier phase of a TCP+UDP run: emit nothing */
+    struct cover cover[2]; /* per protocol, PS_TCP and PS_UDP */
+    int stopped, discovery_cut;
 };
 
-/* Every writer that has a handler for event ev gets it. */
+/* Every writer that has a handler for event ev gets it, unless one of its
+ * writes failed already; each is checked after (output.h, write errors). */
 #define FAN_OUT(r, ev, ...)                                                              \
     do {                                                                                 \
-        for (int fan_i_ = 0; fan_i_ < (r)->nwriters; fan_i_++)                          \
-            if ((r)->writers[fan_i_].ops->ev) (r)->writers[fan_i_].ops->ev(&(r)->writers[fan_i_], __VA_ARGS__); \
+        for (int fan_i_ = 0; fan_i_ < (r)->nwriters; fan_i_++) {                        \
+            ps_writer *fan_w_ = &(r)->writers[fan_i_];                                  \
+            if (fan_w_->err || !fan_w_->ops->ev) continue;                              \
+            errno = 0;                                                                   \
+            fan_w_->ops->ev(fan_w_, __VA_ARGS__);                                       \
+            ps_writer_check(fan_w_);                                                     \
+        }                                                                                \
     } while (0)
 
 /* ---- the store (report_store.c) ------------------------------------------- */
@@ -113,10 +132,30 @@ int rep_port_index(const ps_report *r, enum ps_proto proto, uint16_t port, size_
 
 /* ---- host results (report_host.c) ----------------------------------------- */
 
-/* Did the host itself answer (not only a router about it)? */
+/* Did the host itself answer (not only a router about it)?  All its ports
+ * counted, scanned by this run or not. */
 int rep_host_answered(const struct record *rec);
+
 /* Build host idx's result from rec (NULL: nothing answered) and hand it to
- * every writer; adds to the scan's totals. */
+ * every writer, if this run scanned any of its pairs and it is up (or -Pn);
+ * adds to the scan's totals. */
 void rep_emit(ps_report *r, uint64_t idx, struct record *rec);
+/* Port index i of host idx: -1 when this run scanned it, else why not
+ * (enum ps_unscanned).  *unit: its coverage unit, when it is in the slice. */
+int rep_unscanned(const ps_report *r, uint64_t idx, size_t i, uint64_t *unit);
+
+/* ---- coverage (report_cover.c) -------------------------------------------- */
+
+/* At the end: the summary's counts of pairs not scanned, and how far each
+ * protocol got (ps_report_cover_get). */
+void rep_cover_totals(ps_report *r);
+/* A -sV result for port index i of host idx was cut short by a stop. */
+void rep_cover_cut(ps_report *r, uint64_t idx, size_t i);
+/* Is any pair left out of this run (so rep_unscanned must be asked)? */
+int rep_cover_partial(const ps_report *r);
+/* May this run have scanned a pair of host idx?  (0 only when certain not:
+ * outside every host-by-host engine's range; cheap, for hosts without a
+ * record under -Pn.) */
+int rep_host_in_run(const ps_report *r, uint64_t idx);
 
 #endif

@@ -10,7 +10,14 @@
  *
  * Probes go out host by host, port by port, with up to `width` in flight;
  * a host is handed to the report as soon as all its ports are final, so
- * results stream while the scan goes on.
+ * results stream while the scan goes on.  With --shard, only the pairs in
+ * the shard's slice of the probe order are probed (scan.h), the same pairs
+ * a SYN scan of that shard sends.
+ *
+ * A stop closes every connection in flight at once: the lowest host with
+ * a port left unfinished (cut) and every host after it are left to
+ * --resume, which scans them again in full, and the report shows none of
+ * their pairs.
  *
  * Timeouts adapt to the measured round-trip time as TCP's own RTO does
  * (RFC 6298): srtt + 4 * rttvar, clamped to [min-rtt, max-rtt]; until the
@@ -26,6 +33,7 @@
 
 #include "pscan/clock.h"
 #include "pscan/hostlimits.h"
+#include "pscan/permute.h"
 #include "pscan/progress.h"
 #include "pscan/rtt.h"
 #include "pscan/scan.h"
@@ -65,7 +73,9 @@ struct cscan {
     uint64_t started;
     double blocked_until; /* local resource shortage: pause new probes */
     uint64_t finished, opened;
-    int epfd;
+    int epfd, stopped;
+    uint64_t cut; /* after a stop: the lowest host left unfinished */
+    ps_slice slice;
 };
 
 static double rto(const struct cscan *s)
@@ -78,6 +88,18 @@ static uint32_t *remaining_of(struct cscan *s, uint64_t host)
     return &s->remaining[host % s->remaining_cap];
 }
 
+/* Hand finished hosts to the report, in order. */
+static void release_hosts(struct cscan *s)
+{
+    uint64_t last = s->done_base;
+    int any = 0;
+    while (s->done_base < s->next_host && *remaining_of(s, s->done_base) == 0) {
+        last = s->done_base++;
+        any = 1;
+    }
+    if (any) ps_report_hosts_done(s->ctx->report, last);
+}
+
 /* A probe's outcome is final: report it and release finished hosts.
  * PS_ST_NONE (no answer) reports nothing: the report counts unanswered
  * ports as filtered, and a host that never answered stays down. */
@@ -88,13 +110,16 @@ static void final(struct cscan *s, uint64_t host, uint32_t port_idx, enum ps_sta
     s->finished++;
     s->opened += st == PS_ST_OPEN;
     (*remaining_of(s, host))--;
-    uint64_t last = s->done_base;
-    int any = 0;
-    while (s->done_base < s->next_host && *remaining_of(s, s->done_base) == 0) {
-        last = s->done_base++;
-        any = 1;
-    }
-    if (any) ps_report_hosts_done(s->ctx->report, last);
+    release_hosts(s);
+}
+
+/* Host h's pairs in the shard's slice. */
+static uint32_t host_pairs(const struct cscan *s, uint64_t h)
+{
+    if (s->slice.count == s->slice.n) return (uint32_t)s->nports;
+    uint32_t n = 0;
+    for (size_t p = 0; p < s->nports; p++) n += (uint32_t)ps_slice_has(&s->slice, h * s->nports + p);
+    return n;
 }
 
 static void release(struct cscan *s, uint32_t i)
@@ -202,17 +227,7 @@ static int fill(struct cscan *s)
     const ps_config *c = s->ctx->cfg;
     while (s->slots.busy < s->width) {
         double t = ps_mono_s();
-        if (*s->ctx->stop) {
-            /* Stopping: queued retries will not be sent, so they are final
-             * now (no answer); otherwise the loop would wait on them forever. */
-            while (s->rcount) {
-                struct retry q = s->retries[s->rhead];
-                s->rhead = (s->rhead + 1) % s->width;
-                s->rcount--;
-                final(s, q.host, q.port_idx, PS_ST_NONE, PS_R_NONE, -1);
-            }
-            return 0;
-        }
+        if (*s->ctx->stop) return 0; /* stop_now() ends what is in flight */
         if (t < s->blocked_until) return 0;
         if (c->max_rate > 0 && (double)s->started >= c->max_rate * (t - s->started_at) + 1) return 0;
         if (s->rcount) {
@@ -227,14 +242,16 @@ static int fill(struct cscan *s)
         if (s->next_port == 0) {
             if (s->next_host - s->done_base >= s->remaining_cap && grow_remaining(s) < 0)
                 return -1;
-            *remaining_of(s, s->next_host) = (uint32_t)s->nports;
+            *remaining_of(s, s->next_host) = host_pairs(s, s->next_host);
         }
         uint64_t host = s->next_host;
         uint32_t port = s->next_port;
         if (++s->next_port == s->nports) {
             s->next_port = 0;
             s->next_host++;
+            release_hosts(s); /* a host with no pair of this shard */
         }
+        if (!ps_slice_has(&s->slice, host * s->nports + port)) continue;
         s->started++;
         if (launch(s, host, port, 0) < 0) return 0;
     }
@@ -281,13 +298,40 @@ static void expire(struct cscan *s)
         uint32_t port = p->port_idx;
         uint8_t tries = p->tries;
         release(s, s->slots.head);
-        if (tries < s->ctx->cfg->max_retries && !*s->ctx->stop)
+        if (tries < s->ctx->cfg->max_retries) /* after a stop, stop_now() ends it */
             queue_retry(s, host, port, (uint8_t)(tries + 1));
         else
             final(s, host, port, PS_ST_NONE, PS_R_NONE, -1);
     }
 }
 
+
+/* The stop: every connection in flight and every queued retry ends now,
+ * unanswered; the lowest host among them (or the first not wholly
+ * started) is where a resumed run starts, and the report is told before
+ * any host from there on is released. */
+static void stop_now(struct cscan *s)
+{
+    uint64_t cut = s->next_host;
+    s->stopped = 1;
+    for (uint32_t i = s->slots.head; i != PS_SLOT_NIL; i = s->slots.link[i].next)
+        if (s->probes[i].host < cut) cut = s->probes[i].host;
+    for (uint32_t k = 0; k < s->rcount; k++)
+        if (s->retries[(s->rhead + k) % s->width].host < cut) cut = s->retries[(s->rhead + k) % s->width].host;
+    s->cut = cut;
+    ps_report_cover_stop(s->ctx->report, PS_TCP, cut);
+    while (s->slots.head != PS_SLOT_NIL) {
+        struct probe p = s->probes[s->slots.head];
+        release(s, s->slots.head);
+        final(s, p.host, p.port_idx, PS_ST_NONE, PS_R_NONE, -1);
+    }
+    while (s->rcount) {
+        struct retry q = s->retries[s->rhead];
+        s->rhead = (s->rhead + 1) % s->width;
+        s->rcount--;
+        final(s, q.host, q.port_idx, PS_ST_NONE, PS_R_NONE, -1);
+    }
+}
 
 static int connect_run(const ps_scan_ctx *ctx, ps_err *e)
 {
@@ -310,18 +354,18 @@ static int connect_run(const ps_scan_ctx *ctx, ps_err *e)
         goto out;
     }
     ps_rtt_init(&s.rtt, ctx->cfg);
+    if ((r = ps_slice_init(&s.slice, s.nhosts * s.nports, ctx->seed, ctx->cfg->shard, ctx->cfg->nshards, e)))
+        goto out;
     s.started_at = ps_mono_s();
     /* --resume: the hosts before resume_from were finished last time. */
-    if (ctx->resume_from && ctx->resume_from <= s.nhosts) {
-        s.next_host = s.done_base = ctx->resume_from;
-        ps_report_skip_hosts(ctx->report, ctx->resume_from);
-    }
+    if (ctx->resume_from && ctx->resume_from <= s.nhosts) s.next_host = s.done_base = ctx->resume_from;
 
     struct epoll_event evs[256];
     ps_progress prog;
     ps_progress_init(&prog, ctx->cfg);
     for (;;) {
-        ps_progress_update(&prog, s.finished, s.nhosts * s.nports, s.opened);
+        if (*ctx->stop && !s.stopped) stop_now(&s);
+        ps_progress_update(&prog, s.finished, s.slice.count, s.opened);
         if (fill(&s) < 0) {
             r = ps_fail(e, PS_ERUNTIME, "connect scan: out of memory");
             break;
@@ -344,9 +388,8 @@ static int connect_run(const ps_scan_ctx *ctx, ps_err *e)
     }
     ps_progress_end(&prog);
     if (s.nhosts && s.next_host) ps_report_hosts_done(ctx->report, s.next_host - 1);
-    /* Hosts below next_host are finished; one a stop cut half-way is at
-     * next_host and is scanned again in full by a resumed run. */
-    ctx->state->done = s.next_host;
+    /* Hosts below next_host are finished, or below the cut of a stop. */
+    ctx->state->done = s.stopped && s.cut < s.next_host ? s.cut : s.next_host;
     ctx->state->total = s.nhosts;
 out:
     for (uint32_t i = 0; s.probes && i < s.width; i++)
@@ -368,6 +411,8 @@ static int connect_available(const ps_config *cfg, ps_err *e)
 
 const struct ps_scanner_ops ps_scan_connect = {
     .name = "connect",
+    .proto = PS_TCP,
+    .by_host = 1,
     .available = connect_available,
     .run = connect_run,
 };

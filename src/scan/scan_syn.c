@@ -43,6 +43,10 @@
 
 #include "syn_int.h"
 
+/* After a stop, the last replies are waited for this long at most (s):
+ * whatever is still unanswered is left to --resume anyway. */
+#define STOP_WAIT 0.5
+
 double syn_rto(struct syn *s)
 {
     pthread_mutex_lock(&s->rtt_lock);
@@ -280,6 +284,7 @@ static int next_pass(struct syn *s, struct chunk *c, uint64_t o, double t)
 static int step(struct syn *s, double *wake, ps_err *e)
 {
     double t = ps_mono_s(), timeout = syn_rto(s);
+    if (*s->ctx->stop && timeout > STOP_WAIT) timeout = STOP_WAIT; /* a stop waits this long at most */
     *wake = t + 0.001;
     for (uint64_t id = s->next_chunk > NCHUNKS ? s->next_chunk - NCHUNKS : 0; id < s->next_chunk; id++) {
         struct chunk *c = &s->chunks[id % NCHUNKS];
@@ -429,6 +434,8 @@ static int syn_available(const ps_config *cfg, ps_err *e)
 
 const struct ps_scanner_ops ps_scan_syn = {
     .name = "syn",
+    .proto = PS_TCP,
+    .by_host = 0,
     .available = syn_available,
     .run = syn_run,
 };

@@ -72,7 +72,11 @@
  * remaining ports are reported open|filtered.
  *
  * Hosts run side by side in a window (a ring of slots), each with its own
- * rounds, and are handed to the report in order as they finish. */
+ * rounds, and are handed to the report in order as they finish.  With
+ * --shard a host's ports are those of its pairs in the shard's slice of
+ * the probe order (scan.h).  A stop ends the probes in flight at once;
+ * every host with a port still unsettled, the lowest of them (cut) and all
+ * after it, is left to --resume and shown by the report not at all. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,7 +130,10 @@ static void send_round(struct uscan *s, uint32_t slot)
 
 static void give_up(struct uscan *s, struct host *h)
 {
-    if (*s->ctx->stop && h->npend && h->idx < s->cut) s->cut = h->idx;
+    if (*s->ctx->stop && h->npend && h->idx < s->cut) {
+        s->cut = h->idx;
+        ps_report_cover_stop(s->ctx->report, PS_UDP, h->idx); /* before release() emits it */
+    }
     for (uint32_t j = 0; j < h->npend; j++) udp_port_final(s, h, h->pend[j], PS_ST_NONE, PS_R_NONE, -1);
     h->npend = 0;
 }
@@ -218,17 +225,19 @@ static void admit(struct uscan *s, double t)
         h->pend = pend;
         h->batch = batch;
         memset(ps, 0, s->nports * sizeof *ps);
-        for (uint32_t j = 0; j < s->nports; j++) pend[j] = j;
-        h->npend = s->nports;
         h->idx = s->next++;
+        for (uint32_t j = 0; j < s->nports; j++) {
+            if (ps_slice_has(&s->slice, h->idx * s->nports + j)) pend[h->npend++] = j;
+            else ps[j].done = 1; /* another shard's */
+        }
         ps_targets_get(s->ctx->targets, h->idx, &h->addr);
-        h->k = s->nports;
+        h->k = h->npend ? h->npend : 1;
         h->canary = NIL;
         h->gap = GAP_MIN;
         h->chain_start = -1;
         h->started = t;
         h->next_round_at = t;
-        h->phase = H_WAIT;
+        h->phase = h->npend ? H_WAIT : H_DONE;
     }
 }
 
@@ -324,13 +333,14 @@ static int udp_run(const ps_scan_ctx *ctx, ps_err *e)
         s.hosts[i].batch = calloc(s.nports, sizeof(uint32_t));
         if (!s.hosts[i].ps || !s.hosts[i].pend || !s.hosts[i].batch) goto nomem;
     }
+    if ((r = ps_slice_init(&s.slice, s.nhosts * s.nports, ctx->seed, ctx->cfg->shard, ctx->cfg->nshards, e))) {
+        free_scan(&s);
+        return r;
+    }
     s.started_at = ps_mono_s();
     s.cut = UINT64_MAX;
     /* --resume: the hosts before resume_from were finished last time. */
-    if (ctx->resume_from && ctx->resume_from <= s.nhosts) {
-        s.base = s.next = ctx->resume_from;
-        ps_report_skip_hosts(ctx->report, ctx->resume_from);
-    }
+    if (ctx->resume_from && ctx->resume_from <= s.nhosts) s.base = s.next = ctx->resume_from;
 
     struct epoll_event evs[256];
     ps_progress prog;
@@ -340,7 +350,7 @@ static int udp_run(const ps_scan_ctx *ctx, ps_err *e)
         admit(&s, t);
         double wait = step(&s, t);
         release(&s);
-        ps_progress_update(&prog, s.finished, s.nhosts * s.nports, s.opened);
+        ps_progress_update(&prog, s.finished, s.slice.count, s.opened);
         if (s.base >= s.next && (s.next >= s.nhosts || *ctx->stop)) break;
         if (s.slots.head != PS_SLOT_NIL) {
             double left = s.probes[s.slots.head].sent + ps_rtt_timeout(&s.rtt) - t;
@@ -378,6 +388,8 @@ static int udp_available(const ps_config *cfg, ps_err *e)
 
 const struct ps_scanner_ops ps_scan_udp = {
     .name = "udp",
+    .proto = PS_UDP,
+    .by_host = 1,
     .available = udp_available,
     .run = udp_run,
 };

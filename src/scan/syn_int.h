@@ -93,10 +93,11 @@ struct syn {
 
     /* The receiver's: outcomes waiting to go to the report and the RTT
      * estimator, which take one lock per batch rather than per reply; and
-     * the time the current capture batch is handled (0: not read yet). */
+     * the time the current capture batch is handled (0: not read yet),
+     * with the clocks' offset that turns capture stamps into it. */
     ps_port_event ev[EVBATCH];
     size_t nev;
-    double rx_now;
+    double rx_now, rx_off; /* the batch's monotonic time, and realtime - monotonic */
 
     /* Shared with the receiver. */
     pthread_mutex_t rtt_lock;

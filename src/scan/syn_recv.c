@@ -10,6 +10,7 @@
  * and round trips to the estimator a capture batch at a time. */
 #include <netinet/in.h>
 #include <pthread.h>
+#include <time.h>
 
 #include "pscan/clock.h"
 #include "pscan/decode.h"
@@ -24,12 +25,29 @@ static int sport_ok(const struct syn *s, uint32_t cookie, uint16_t sport)
            pass <= (uint32_t)(s->cfg->max_retries + s->max_extra);
 }
 
+/* When the reply was captured, on the monotonic clock: the capture's own
+ * time stamp (CLOCK_REALTIME, per packet) moved by the offset between the
+ * two clocks, read once per capture batch; the batch's reading of the
+ * monotonic clock when the stamp is missing.  Per packet, so hosts whose
+ * replies share a batch still get their own round trips. */
+static double captured_at(struct syn *s, const struct timeval *ts)
+{
+    if (s->rx_now <= 0) {
+        struct timespec real;
+        clock_gettime(CLOCK_REALTIME, &real);
+        s->rx_now = ps_mono_s();
+        s->rx_off = (double)real.tv_sec + real.tv_nsec / 1e9 - s->rx_now;
+    }
+    if (!ts || ts->tv_sec <= 0) return s->rx_now;
+    double at = (double)ts->tv_sec + ts->tv_usec / 1e6 - s->rx_off;
+    return at <= s->rx_now ? at : s->rx_now;
+}
+
 /* Set the answered bit of probe x (and count it in its chunk's opens when
  * it is a first answer saying open); returns the round trip if it can be
- * told (a first answer to a first send), else -1.  The replies of one
- * capture batch share one reading of the clock: they were captured up to
- * a block's timeout (1 ms) apart anyway. */
-static double mark(struct syn *s, uint64_t x, int open)
+ * told (a first answer to a first send), else -1.  The send time is the
+ * pass-0 time of the probe's block of BLOCK positions. */
+static double mark(struct syn *s, uint64_t x, int open, double at)
 {
     uint64_t pos = ps_permute_inverse(&s->perm, x);
     if (pos < s->first || pos >= s->first + s->count) return -1;
@@ -49,8 +67,7 @@ static double mark(struct syn *s, uint64_t x, int open)
     double sent;
     __atomic_load(&c->block_sent[i / BLOCK], &sent, __ATOMIC_RELAXED);
     if (__atomic_load_n(&c->pass, __ATOMIC_RELAXED) != 0 || sent <= 0) return -1;
-    if (s->rx_now <= 0) s->rx_now = ps_mono_s();
-    double rtt = s->rx_now - sent;
+    double rtt = at - sent;
     return rtt >= 0 ? rtt : 0;
 }
 
@@ -95,7 +112,6 @@ static void on_packet(void *ctx, const uint8_t *pkt, uint32_t caplen, uint32_t w
     struct syn *s = ctx;
     ps_decoded d;
     (void)wirelen;
-    (void)ts;
     if (ps_decode(s->dlt, pkt, caplen, &d) != PS_DEC_OK) {
         __atomic_fetch_add(&s->decode_err, 1, __ATOMIC_RELAXED);
         return;
@@ -136,7 +152,7 @@ static void on_packet(void *ctx, const uint8_t *pkt, uint32_t caplen, uint32_t w
     __atomic_fetch_add(&s->answered, 1, __ATOMIC_RELAXED);
     if (st == PS_ST_OPEN) __atomic_fetch_add(&s->opened, 1, __ATOMIC_RELAXED);
     uint64_t x = host * s->nports + (pidx - 1);
-    double rtt = mark(s, x, st == PS_ST_OPEN);
+    double rtt = mark(s, x, st == PS_ST_OPEN, captured_at(s, ts));
     s->ev[s->nev++] = (ps_port_event){.host = host, .port_idx = pidx - 1, .state = (uint8_t)st,
                                       .reason = (uint8_t)why, .ttl = (int16_t)d.ttl, .rtt_s = (float)rtt};
     if (s->nev == EVBATCH) recv_flush(s);

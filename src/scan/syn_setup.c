@@ -64,10 +64,7 @@ static int setup_order(struct syn *s, ps_err *e)
     if (s->nports && s->total / s->nports != n)
         return ps_fail(e, PS_EINPUT, "%llu hosts x %llu ports is too many probes to count",
                        (unsigned long long)n, (unsigned long long)s->nports);
-    uint64_t seed = s->cfg->seed;
-    if (!s->cfg->seed_given && getrandom(&seed, sizeof seed, 0) != sizeof seed) seed = (uint64_t)ps_mono_s();
-    ps_permute_init(&s->perm, s->total, seed);
-    s->ctx->state->seed = seed;
+    ps_permute_init(&s->perm, s->total, s->ctx->seed);
     if ((r = ps_shard_range(s->total, s->cfg->shard, s->cfg->nshards ? s->cfg->nshards : 1,
                             &s->first, &s->count, e)))
         return r;

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "pscan/addr.h"
+#include "pscan/permute.h"
 #include "pscan/rtt.h"
 #include "pscan/scan.h"
 #include "scan_int.h"
@@ -83,6 +84,7 @@ struct uscan {
     uint64_t cut; /* lowest host a stop left unfinished (--resume starts there) */
     int max_retries, epfd;
     ps_rtt rtt;
+    ps_slice slice; /* --shard: the pairs this engine probes */
 };
 
 static inline struct host *slot_host(struct uscan *s, uint64_t idx)

@@ -221,7 +221,9 @@ void udp_on_ready(struct uscan *s, uint32_t i)
 
 void udp_expire(struct uscan *s, double t)
 {
-    double limit = ps_rtt_timeout(&s->rtt);
+    /* After a stop nothing is waited for: the hosts it leaves unsettled
+     * are scanned again by --resume. */
+    double limit = *s->ctx->stop ? 0 : ps_rtt_timeout(&s->rtt);
     while (s->slots.head != PS_SLOT_NIL && t - s->probes[s->slots.head].sent >= limit)
         probe_unlink(s, s->slots.head);
 }

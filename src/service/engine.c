@@ -48,6 +48,11 @@
  * max_per_host connections, so one host with a thousand open ports does
  * not starve the others, and a slow host does not block a fast one.
  *
+ * Stopping.  With opts.stop set, the loop wakes at least every 100 ms to
+ * look at it; once it is set, every job ends at once with what it has
+ * (svc_job_expire), every queued and later submission is reported
+ * untouched, all marked cut, and the loop exits as soon as finishing.
+ *
  * Threads.  ps_svc_submit may be called from any thread (the port scan
  * streams open ports in); it appends to an inbox under a mutex and wakes
  * the loop through an eventfd.  Everything else belongs to the engine
@@ -255,6 +260,44 @@ static void reap(struct ps_svc_engine *eng)
     }
 }
 
+/* A submission the engine will not look at: reported at once, cut. */
+static void report_untouched(struct ps_svc_engine *eng, const ps_addr *a, uint16_t port, enum ps_proto proto)
+{
+    ps_svc_result r;
+    memset(&r, 0, sizeof r);
+    r.addr = *a;
+    r.port = port;
+    r.proto = proto;
+    r.status = PS_SVC_UNKNOWN;
+    r.rtt_ms = -1;
+    r.cut = 1;
+    eng->cb(eng->ctx, &r);
+}
+
+/* opts.stop is set: end every job with what it has and report every
+ * waiting submission untouched. */
+static void stop_all(struct ps_svc_engine *eng)
+{
+    eng->stopped = 1;
+    for (size_t b = 0; b < eng->hcap; b++)
+        for (svc_host *h = eng->htab[b]; h; h = h->hnext) {
+            for (svc_job *j = h->jobs, *nx; j; j = nx) {
+                nx = j->next;
+                j->r.cut = 1;
+                svc_job_expire(j);
+            }
+            while (h->phead) {
+                svc_pending *p = h->phead;
+                h->phead = p->next;
+                eng->npending--;
+                report_untouched(eng, &h->addr, p->port, p->proto);
+                free(p->sni);
+                free(p);
+            }
+            h->ptail = NULL;
+        }
+}
+
 static int drain_inbox(struct ps_svc_engine *eng, int *finishing)
 {
     pthread_mutex_lock(&eng->mu);
@@ -266,6 +309,11 @@ static int drain_inbox(struct ps_svc_engine *eng, int *finishing)
     pthread_mutex_unlock(&eng->mu);
     int rc = 0;
     for (size_t i = 0; i < n; i++) {
+        if (eng->stopped) {
+            report_untouched(eng, &in[i].addr, in[i].port, in[i].proto);
+            free(in[i].sni);
+            continue;
+        }
         svc_pending *p = calloc(1, sizeof *p);
         svc_host *h = p ? host_get(eng, &in[i].addr) : NULL;
         if (!h) {
@@ -308,8 +356,9 @@ static void *engine_main(void *arg)
     for (;;) {
         int finishing = 0;
         eng->now = ps_mono_us();
+        if (!eng->stopped && eng->o.stop && *eng->o.stop) stop_all(eng);
         drain_inbox(eng, &finishing);
-        fill(eng);
+        if (!eng->stopped) fill(eng);
         reap(eng);
         if (finishing && eng->njobs == 0 && eng->npending == 0) {
             pthread_mutex_lock(&eng->mu);
@@ -328,6 +377,8 @@ static void *engine_main(void *arg)
             timeout = 20;
         if (eng->njobs > 0 && eng->nlanes == 0 && (timeout < 0 || timeout > 20))
             timeout = 20; /* jobs waiting for a first lane after a failure */
+        if (eng->o.stop && !eng->stopped && (timeout < 0 || timeout > 100))
+            timeout = 100; /* a signal wakes another thread: look at the flag */
         int n = epoll_wait(eng->epfd, evs, SVC_EVENTS, timeout);
         eng->now = ps_mono_us();
         for (int i = 0; i < n; i++) {

@@ -150,6 +150,7 @@ struct ps_svc_engine {
     int64_t backoff_until;
     svc_lane *dead;
     svc_job *done;
+    int stopped; /* opts.stop was seen: every port has been ended */
 };
 
 /* lane_set.c */

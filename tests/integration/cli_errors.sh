@@ -124,4 +124,22 @@ bad "-S not of this machine" 198.18.255.254 -n -S 198.18.255.254 -p 80 "$T"
 bad "-S of the other family" ::1 -n -S ::1 -p 80 "$T"
 bad "-sU with T: ports only" "~-sS" -n -sU -p T:80 "$T"
 
+# Options that would do nothing in the combination given are refused,
+# not accepted silently.
+bad "--expect-strict without --expect" --expect-strict -n -sT -p 80 --expect-strict "$T"
+bad "--probe-db without -sV" --probe-db -n -sT -p 80 --probe-db /etc/hostname "$T"
+bad "--probe-db DIR" "~is a directory" -n -sT -sV -p 80 --probe-db "$TEST_TMP" "$T"
+bad "-sn -sV" -sV -n -sn -sV "$T"
+bad "-sn -p" -p -n -sn -p 80 "$T"
+bad "--stats-every 0" --stats-every -n -sT -p 80 --stats-every 0 "$T"
+
+# Resume files that cannot be resumed.
+printf 'pscan-resume 2\nstate interrupted\nseed 1\nhosts 1\nphase connect 7 1 0\narg pscan\narg -sT\narg %s\n' "$T" \
+    >"$TEST_TMP/beyond.resume"
+bad "a resume file at a position beyond its end" "~beyond its end" --resume "$TEST_TMP/beyond.resume"
+printf 'pscan-resume 2\nstate finished\nfinished 1767225600\nseed 1\nhosts 1\nphase connect 1 1 1\narg pscan\narg %s\n' \
+    "$T" >"$TEST_TMP/done.resume"
+bad "a finished scan's resume file" "~that scan finished at 2026-01-01" --resume "$TEST_TMP/done.resume"
+bad "a resume file that is gone" "~no such file" --resume "$TEST_TMP/gone.resume"
+
 finish

@@ -21,6 +21,21 @@ for opt in $($PSCAN --help | grep -oE '^  (-[A-Za-z0-9]+, )?--?[A-Za-z][A-Za-z0-
     grep -q -- "$(printf '%s' "$opt" | sed 's/-/\\\\-/g')" docs/pscan.1 || { echo "#   $opt missing from pscan.1"; missing=1; }
 done
 [ $missing = 0 ] && echo "ok - every --help option is in the man page" || echo "not ok - options missing from the man page"
+# The exit statuses (3: --expect, 4: interrupted) and the other commands
+# (pscan diff, pscan --resume) are in --help, usage.md and the man page.
+man=$(sed 's/\\-/-/g; s/\\f[BIR]//g' docs/pscan.1)
+for want in "3 --expect" "4 interrupted" "pscan diff OLD NEW" "pscan --resume FILE"; do
+    set -- $want
+    case $1 in
+    [0-9]) h="  $1  $2" u="- \`$1\`: $2" m=$(printf '%s\n' "$man" | grep -A1 -x "\.B $1" | tail -n 1 | grep -c "^$2") ;;
+    *) h=$want u=$want m=$(printf '%s\n' "$man" | tr '\n' ' ' | grep -c "\.B $1 $2 $3") ;;
+    esac
+    if $PSCAN --help | grep -qF -- "$h" && grep -qF -- "$u" docs/usage.md && [ "$m" = 1 ]; then
+        echo "ok - --help, usage.md and pscan.1 give: $want"
+    else
+        echo "not ok - --help, usage.md or pscan.1 lacks: $want"
+    fi
+done
 if $PSCAN --version | grep -qE '^pscan [0-9]+\.[0-9]+\.[0-9]+$'; then
     echo "ok - --version prints the version"
 else

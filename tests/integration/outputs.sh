@@ -91,6 +91,8 @@ pscan_run expect-bad -n -sT -p "$PORTS" 127.0.0.1 --expect "$T/deny.policy"
 check_eq "--expect: an unexpected port: exit 3" "$RC" 3
 check_cmd "--expect: names port, host and the host's own rule (line 2)" \
     grep -qx "pscan: unexpected open port ${A[1]}/tcp on 127.0.0.1 (policy line 2)" "$ERR"
+check_eq "--expect: the violations are all stderr says (no empty 'pscan: ' line after them)" \
+    "$(grep -vc '^pscan: unexpected open port ' "$ERR")" 0
 
 pscan_run expect-strict -n -sT -p "$PORTS" 127.0.0.1 --expect "$T/allow.policy" --expect-strict
 check_eq "--expect-strict: all expected ports open: exit 0" "$RC" 0
@@ -187,5 +189,18 @@ check_cmd "-sV: XML says unknown, probed with no confidence" \
 check_not "-sV: XML never calls it alarm by table" grep -q 'name="alarm" method="table"' "$T/sv.xml"
 check_cmd "-sV: grepable SERVICE unknown" grep -qE '2740/open/tcp/[^/]*/unknown/' "$T/sv.gnmap"
 [ -r "$DTD" ] && check_cmd "-sV: the XML is still valid against nmap.dtd" xmllint --noout --dtdvalid "$DTD" "$T/sv.xml"
+# pscan diff reads a service nothing named alike from both (issue 19: it
+# said "service alarm -> unknown", and "(none) -> unknown" for 4/tcp, which
+# has no registered name), and a JSON Lines file a killed scan cut short at
+# its end, with a note.
+listener_start -n "$TB_NS" silent4 -s 127.0.0.1 4 || bail "silent listener on 4"
+pscan_run svdiff -n -sT -sV -p 4,2740 127.0.0.1 -oJ "$T/svd.jsonl" -oX "$T/svd.xml"
+pdiff "$T/svd.jsonl" "$T/svd.xml"
+check_eq "diff: -sV JSON Lines against its own XML, nothing named: exit 0" "$RC" 0
+[ "$RC" -eq 0 ] || note "$(cat "$T/diff.out" "$T/diff.err")"
+head -c -20 "$T/svd.jsonl" >"$T/cut.jsonl"
+pdiff "$T/cut.jsonl" "$T/svd.jsonl"
+check_eq "diff: JSON Lines whose last line was cut short: read without it, exit 0" "$RC" 0
+check_cmd "diff: ... saying so" grep -q "cut.jsonl:[0-9]*: the last line is cut short" "$T/diff.err"
 
 finish

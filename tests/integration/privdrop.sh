@@ -104,7 +104,7 @@ check_eq "$tag: its one child, the resume-file keeper, is root" \
     "$(pgrep -P "$pid" | wc -l) $(stat -c %u "/proc/$keeper" 2>/dev/null)" "1 0"
 stop_wait "$pid"
 tag="SIGINT in a dropped scan"
-check_eq "$tag: exit 0" "$SRC" 0
+check_eq "$tag: exit 4 (interrupted)" "$SRC" 4
 check_cmd "$tag: it says how to continue" grep -q 'pscan --resume pscan.resume' "$cwd/run1.err"
 check_eq "$tag: pscan.resume is root's, mode 600" "$(stat -c '%u %a' "$cwd/pscan.resume" 2>/dev/null)" "0 600"
 alive() { kill -0 "$1" 2>/dev/null; }
@@ -115,6 +115,8 @@ rc=$?
 tag="--resume after a dropped scan"
 check_eq "$tag: exit 0" "$rc" 0
 [ "$rc" -eq 0 ] || sed 's/^/#   /' "$cwd/run2.err"
+check_cmd "$tag: the keeper renamed the finished resume file pscan.resume.done (root's, mode 600)" \
+    test "$(stat -c '%u %a' "$cwd/pscan.resume.done" 2>/dev/null)" = "0 600" -a ! -e "$cwd/pscan.resume"
 check_set "$tag: both runs together found every listener ($first in the first)" \
     "$(jq -r 'select(.type=="host") | .ports[] | select(.state=="open") | .port' "$cwd/run1.jsonl")" "$want"
 check_cmd "$tag: -sV named the banner in one of them" \
@@ -185,6 +187,6 @@ else
     fi
     check_eq "$tag: no keeper (the user does not change)" "$(pgrep -P "$pid" | wc -l)" 0
     stop_wait "$pid"
-    check_eq "$tag: SIGINT, exit 0" "$SRC" 0
+    check_eq "$tag: SIGINT, exit 4 (interrupted)" "$SRC" 4
 fi
 finish

@@ -34,11 +34,12 @@ tx() { counted 'meta nfproto ipv4'; }
 
 n=0
 refused() {
-    local name=$1 want=$2 before
+    local name=$1 want=$2 before ports=(-p "$PORT")
     shift 2
     n=$((n + 1))
     before=$(tx)
-    pscan_run "bad$n" "$@" -p "$PORT" "$TB_IP4" </dev/null
+    [[ " $* " == *" -sn "* ]] && ports=() # -sn scans no port: -p is refused with it
+    pscan_run "bad$n" "$@" "${ports[@]}" "$TB_IP4" </dev/null
     if [ "$RC" -eq 1 ] && [ ! -s "$OUT" ] && [ "$(grep -c '' "$ERR")" -eq 1 ] && grep -Eq -- "$want" "$ERR"; then
         ok "$name: one clear error"
     else
@@ -49,7 +50,6 @@ refused() {
 for kind in -sS -sT -sU -sn; do
     args=("$kind")
     [ "$kind" = -sn ] && args=(-sn -PE)
-    p=("-p" "$PORT")
     refused "$kind -e lo" "-e lo: $TB_IP4 is routed through $TB_VH, not lo" "${args[@]}" -e lo
     refused "$kind -S 127.0.0.1" "-S 127.0.0.1: a loopback source cannot get answers from $TB_IP4" \
         "${args[@]}" -S 127.0.0.1

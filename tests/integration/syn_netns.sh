@@ -28,7 +28,7 @@
 # stopped, -oA files) lands in the test's own directory, never in the work tree.
 cd "$TEST_TMP" || bail "cannot enter $TEST_TMP"
 need_root
-need_cmd ip nft ss timeout sysctl
+need_cmd ip nft ss timeout sysctl jq
 need_file "$LISTENER" "listener"
 need_file "$PSCAN" "pscan"
 
@@ -243,5 +243,12 @@ for run in "$TB_LOCAL -" "$TB_LOCAL 50000" "$TB_LOCAL6 -"; do
         check_cmd "$tag: took at least 0.29 s ($secs s)" awk -v s="$secs" 'BEGIN { exit !(s >= 0.29) }'
     fi
 done
+
+# Latency is measured per host: each reply's own capture time, not one
+# clock reading for everything a capture batch held (which gave every host
+# of a small scan the same latency to the microsecond).
+pscan_run lat -n -sS -p "$openlist" "${TB_LOCAL_PFX}1-8" -oJ "$TEST_TMP/lat.jsonl"
+lat=$(jq -r 'select(.type=="host") | .latency' "$TEST_TMP/lat.jsonl" | sort -u | wc -l)
+check_cmd "-sS: 8 hosts have latencies of their own ($lat distinct)" test "$lat" -ge 4
 
 finish

@@ -7,9 +7,14 @@
 # probe every (host, port) pair exactly once: their "probes sent" add up to
 # the full scan's, no pair is answered (listed open or closed) by two
 # shards, every pair by one of them, and the union of their open ports is
-# the full scan's, which is the ground truth.  A shard's report lists the
-# pairs it did not probe as filtered; fewer than 26 per host, so every pair
-# is listed and nothing folds into "Not shown".
+# the full scan's, which is the ground truth.  A shard's report shows only
+# the pairs it probed (fewer than 26 per host, so every one is listed and
+# nothing folds into "Not shown") and counts the others apart, "Not
+# scanned: N tcp ports (other-shard)": per host, listed + not scanned = 15.
+#
+# The connect scan (-sT) and the UDP scan (-sU) split the same way (issue
+# 19: they used to ignore --shard): with the same seed, shard K of either
+# covers exactly the pairs shard K of the SYN scan answered.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/netns.sh"
 . "$(dirname "$0")/../lib/syn.sh"
@@ -58,6 +63,20 @@ check_eq "full scan: open = the listener's ports on every host" \
     "$(awk '{ print $2 }' "$TEST_TMP/full.open" | sort -n | uniq -c | awk '{ print $1 "x" $2 }' | tr '\n' ' ')" \
     "$(printf '%s\n' "${open[@]}" | sort -n | sed "s/^/${nhosts}x/" | tr '\n' ' ')"
 
+# listed_plus_unscanned FILE: per host, rows listed + "Not scanned" ports,
+# one line "N" each (15 expected everywhere).
+listed_plus_unscanned() {
+    awk '
+        function flush() { if (h != "") print n }
+        /^pscan scan report for / { flush(); h = $NF; n = 0; next }
+        /^Not scanned: / {
+            k = split(substr($0, 14), parts, /, /)
+            for (i = 1; i <= k; i++) { split(parts[i], w, " "); n += w[1] }
+        }
+        $1 ~ /^[0-9]+\/(tcp|udp)$/ { n++ }
+        END { flush() }' "$1" | sort -u | tr '\n' ' ' | sed 's/ $//'
+}
+
 sent_sum=0
 : >"$TEST_TMP/shards.open"
 : >"$TEST_TMP/shards.answered"
@@ -71,6 +90,9 @@ for k in 1 2 3; do
         test "${sent:-0}" -ge $((total / 3)) -a "${sent:-0}" -le $(((total + 2) / 3))
     sent_sum=$((sent_sum + ${sent:-0}))
     check_eq "--shard $k/3: nothing folded into Not shown" "$(grep -c '^Not shown' "$OUT")" 0
+    check_eq "--shard $k/3: no pair shown filtered (the other shards' are not scanned here, not filtered)" \
+        "$(awk '$1 ~ /^[0-9]+\/tcp$/ && $2 == "filtered"' "$OUT" | wc -l)" 0
+    check_eq "--shard $k/3: every host: listed + not scanned (other-shard) = 15" "$(listed_plus_unscanned "$OUT")" 15
     pairs "$OUT" open >>"$TEST_TMP/shards.open"
     pairs "$OUT" open closed >>"$TEST_TMP/shards.answered"
 done
@@ -81,6 +103,39 @@ check_eq "shards: union of open = full scan's open" \
     "$(sort -u "$TEST_TMP/shards.open" | diff - "$TEST_TMP/full.open" | head -5)" ""
 check_eq "shards: union of answered = every pair" \
     "$(sort -u "$TEST_TMP/shards.answered" | diff - "$TEST_TMP/full.answered" | head -5)" ""
+
+# -sT and -sU: the same split.  (UDP over a /27 only: every port is closed
+# there, and each closed port costs the test host an ICMP error.)
+syn_icmp_unlimited || bail "cannot lift the ICMP rate limit in the test host"
+for k in 1 2 3; do # (pscan_run left each shard's report in shard$k.out)
+    pairs "$TEST_TMP/shard$k.out" open closed >"$TEST_TMP/syn$k.pairs"
+    pscan_run "tshard$k" -n -sT --seed "$seed" --shard "$k/3" -p "$ports" "$TB_LOCAL" "$TB_LOCAL6"
+    check_eq "-sT --shard $k/3: exit 0" "$RC" 0
+    [ "$RC" -eq 0 ] || show_run
+    check_eq "-sT --shard $k/3: the very pairs of -sS --shard $k/3" \
+        "$(pairs "$OUT" open closed | diff - "$TEST_TMP/syn$k.pairs" | head -5)" ""
+    check_eq "-sT --shard $k/3: every host: listed + not scanned (other-shard) = 15" "$(listed_plus_unscanned "$OUT")" 15
+    check_cmd "-sT --shard $k/3: the summary counts the other shards' pairs" \
+        grep -Eq "; $((total - $(wc -l <"$TEST_TMP/syn$k.pairs"))) of $total host-port pairs not scanned \([0-9]+ other-shard\)" "$OUT"
+done
+: >"$TEST_TMP/udp.shards"
+sub="${TB_LOCAL_PFX}0/27"
+pscan_run ufull -n -sU --seed "$seed" -p "$ports" "$sub"
+pairs_udp() { awk '/^pscan scan report for / { h = $NF; next } $1 ~ /^[0-9]+\/udp$/ { split($1, a, "/"); print h, a[1], $2 }' "$1" | sort; }
+pairs_udp "$OUT" >"$TEST_TMP/udp.full"
+check_eq "-sU full /27: every pair answered closed" "$(grep -c ' closed$' "$TEST_TMP/udp.full")" $((32 * nports))
+for k in 1 2 3; do
+    pscan_run "ushard$k" -n -sU --seed "$seed" --shard "$k/3" -p "$ports" "$sub"
+    check_eq "-sU --shard $k/3: exit 0" "$RC" 0
+    [ "$RC" -eq 0 ] || show_run
+    pairs_udp "$OUT" >"$TEST_TMP/udp$k"
+    n=$(wc -l <"$TEST_TMP/udp$k")
+    check_cmd "-sU --shard $k/3: a third of the pairs ($n of $((32 * nports)))" \
+        test "$n" -ge $((32 * nports / 3)) -a "$n" -le $(((32 * nports + 2) / 3))
+    cat "$TEST_TMP/udp$k" >>"$TEST_TMP/udp.shards"
+done
+check_eq "-sU shards: no pair in two shards, together the full scan" \
+    "$(sort "$TEST_TMP/udp.shards" | diff - "$TEST_TMP/udp.full" | head -5)" ""
 
 # More shards than probes: the empty ones send nothing and still exit 0.
 sum=0 opened=""

@@ -22,7 +22,9 @@
 #       to FILE, R counting the runs of that shard (1, 2, ...).
 #   SIGTERM or SIGINT: after the probe in flight, writes pscan.resume in the
 #       current directory (its arguments and how many probes are done) and
-#       exits 0, as pscan does.
+#       exits 4, as pscan does.  (pscan also marks the file of a resumed run
+#       that finishes and renames it pscan.resume.done; the stub leaves it,
+#       and the recipes set a leftover aside as pscan.resume.used.)
 #   pscan_stub.sh --resume FILE: the rest of the interrupted run, appended
 #       to the same -oJ FILE.  Must be the only option.
 #   pscan_stub.sh merge OUT IN...: the lines of every IN, sorted by port, to
@@ -125,7 +127,7 @@ for ((i = k - 1; i < ${#plist[@]}; i += n)); do
             for a in "${orig_args[@]}"; do echo "arg $a"; done
         } >pscan.resume
         echo "pscan_stub: interrupted with $done_now probes done; continue with: pscan --resume pscan.resume" >&2
-        exit 0
+        exit 4
     fi
     sleep "$delay"
     printf '{"shard":%d,"shards":%d,"seed":"%s","port":%d,"run":%d}\n' \

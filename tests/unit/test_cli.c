@@ -56,6 +56,16 @@ static void test_bad_input(void)
         {{"-p", "U:53", "127.0.0.1"}, "UDP"},
         {{"-sU", "-p", "T:22", "127.0.0.1"}, "-sS or -sT"},
         {{"-sS", "-sT", "127.0.0.1"}, "-sT"},
+        /* Options that would do nothing here (issue 19). */
+        {{"--expect-strict", "127.0.0.1"}, "--expect-strict works only with --expect"},
+        {{"--probe-db", "/etc/hostname", "127.0.0.1"}, "add -sV"},
+        {{"--no-nmap-db", "127.0.0.1"}, "add -sV"},
+        {{"-sV", "--probe-db", "/tmp", "127.0.0.1"}, "'/tmp' is a directory"},
+        {{"-sn", "-sV", "127.0.0.1"}, "-sV does not go with it"},
+        {{"-sn", "-p", "22", "127.0.0.1"}, "-p does not go with it"},
+        {{"-sn", "--top-ports", "10", "127.0.0.1"}, "--top-ports does not go with it"},
+        {{"-sn", "-sU", "127.0.0.1"}, "-sU does not go with it"},
+        {{"--stats-every", "0", "127.0.0.1"}, "--stats-every: '0' is not a time above 0"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const struct bad_case *c = &cases[i];

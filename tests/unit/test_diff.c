@@ -117,7 +117,10 @@ static void test_malformed(void)
                "f:2: \"port\" is not a port number");
     expect_bad("{\"type\":\"scan\"}\n\n{\"type\":\"host\",\"host\":\"nope\"}\n", "f:3: \"host\" is not an address");
     expect_bad("{\"schema\":2,\"type\":\"scan\"}\n", "f:1: schema is newer");
-    expect_bad("{\"type\":\"scan\"}\n{\"type\":\"port\",\"host\":\"1.2.3.4\",\"port\":22,\"proto\":\"tcp\",\"st", "f:2: column");
+    /* Cut short in the middle: damage, not a killed scan (that is the last line only). */
+    expect_bad("{\"type\":\"scan\"}\n{\"type\":\"port\",\"host\":\"1.2.3.4\",\"port\":22,\"proto\":\"tcp\",\"st\n"
+               "{\"type\":\"summary\"}\n", "f:2: column");
+    expect_bad("{\"type\":\"port\",\"host\":\"1.2.3.4\",\"port\":22,\"proto\":\"tcp\",\"st", "f:1: column");
     expect_bad("<nmaprun>\n<host>\n</nmaprun>", "f:3: end tag does not match");
     expect_bad("<nmaprun>\n<host><status state=\"up\"/>", "unexpected end of file");
     expect_bad("<foo/>", "root element <foo> is not <nmaprun>");
@@ -133,9 +136,70 @@ static void test_malformed(void)
     expect_bad(deep, "nested too deeply");
 }
 
+/* A killed scan's JSON Lines: the last line cut short, without its newline,
+ * is left out and noted; everything before it counts. */
+static void test_cut_last_line(void)
+{
+    static const char doc[] =
+        "{\"type\":\"scan\"}\n"
+        "{\"type\":\"host\",\"host\":\"127.0.0.1\",\"ports\":[{\"port\":22,\"proto\":\"tcp\",\"state\":\"open\"}]}\n"
+        "{\"type\":\"host\",\"host\":\"127.0.0.2\",\"ports\":[{\"port\":22,\"pro";
+    ps_diff_result r = {0};
+    ps_err e = {{0}};
+    CHECK(ps_diff_read(&r, doc, sizeof doc - 1, "cut.jsonl", &e) == PS_OK, "%s", e.msg);
+    CHECK(r.cut_line == 3, "cut line %d", r.cut_line);
+    CHECK(r.nports == 1 && r.nhosts == 1, "%zu ports %zu hosts", r.nports, r.nhosts);
+    ps_diff_result_free(&r);
+}
+
+/* One scan's unnamed services read the same from its JSON Lines (a null
+ * -sV name, service_source "none", the registry's name beside) and its
+ * XML (name="unknown"), whether the XML is pscan's (probed, conf 0) or in
+ * nmap's older table style: no difference, no name. */
+static void test_unnamed_service_alike(void)
+{
+    static const char json[] =
+        "{\"type\":\"host\",\"host\":\"127.0.0.1\",\"ports\":["
+        "{\"port\":4,\"proto\":\"tcp\",\"state\":\"open\",\"registry\":{\"name\":null},"
+        "\"service_source\":\"none\",\"service\":{\"name\":null,\"status\":\"unknown\"}},"
+        "{\"port\":22,\"proto\":\"tcp\",\"state\":\"open\",\"registry\":{\"name\":\"ssh\"},"
+        "\"service_source\":\"none\",\"service\":{\"name\":null,\"status\":\"unknown\"}},"
+        "{\"port\":80,\"proto\":\"tcp\",\"state\":\"open\",\"registry\":{\"name\":\"http\"},"
+        "\"service_source\":\"registry\"}]}\n";
+    static const char *const xml[] = {
+        "<nmaprun><host><status state=\"up\"/><address addr=\"127.0.0.1\" addrtype=\"ipv4\"/><ports>"
+        "<port protocol=\"tcp\" portid=\"4\"><state state=\"open\"/><service name=\"unknown\" method=\"probed\" conf=\"0\"/></port>"
+        "<port protocol=\"tcp\" portid=\"22\"><state state=\"open\"/><service name=\"unknown\" method=\"probed\" conf=\"0\"/></port>"
+        "<port protocol=\"tcp\" portid=\"80\"><state state=\"open\"/><service name=\"http\" method=\"table\" conf=\"3\"/></port>"
+        "</ports></host></nmaprun>\n",
+        "<nmaprun><host><status state=\"up\"/><address addr=\"127.0.0.1\" addrtype=\"ipv4\"/><ports>"
+        "<port protocol=\"tcp\" portid=\"4\"><state state=\"open\"/><service name=\"unknown\" method=\"table\" conf=\"3\"/></port>"
+        "<port protocol=\"tcp\" portid=\"22\"><state state=\"open\"/><service name=\"unknown\" method=\"table\" conf=\"3\"/></port>"
+        "<port protocol=\"tcp\" portid=\"80\"><state state=\"open\"/><service name=\"http\" method=\"table\" conf=\"3\"/></port>"
+        "</ports></host></nmaprun>\n",
+    };
+    ps_diff_result a = {0};
+    ps_err e = {{0}};
+    CHECK(ps_diff_read(&a, json, sizeof json - 1, "s.jsonl", &e) == PS_OK, "%s", e.msg);
+    for (size_t i = 0; i < a.nports; i++)
+        CHECK(strcmp(a.ports[i].service, a.ports[i].port == 80 ? "http" : "") == 0, "JSON %u: '%s'", a.ports[i].port,
+              a.ports[i].service);
+    for (size_t k = 0; k < 2; k++) {
+        ps_diff_result b = {0};
+        CHECK(ps_diff_read(&b, xml[k], strlen(xml[k]), "s.xml", &e) == PS_OK, "%s", e.msg);
+        FILE *out = fopen("/dev/null", "w");
+        CHECK(a.nports == 3 && b.nports == 3 && ps_diff_compare(&a, &b, out) == 0, "XML %zu: no difference", k);
+        fclose(out);
+        ps_diff_result_free(&b);
+    }
+    ps_diff_result_free(&a);
+}
+
 int main(void)
 {
     RUN(test_json_check);
+    RUN(test_cut_last_line);
+    RUN(test_unnamed_service_alike);
     RUN(test_readers);
     RUN(test_malformed);
     return UNIT_END();

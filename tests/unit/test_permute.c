@@ -302,9 +302,49 @@ static void test_inverse(void)
     }
 }
 
+/* Slices: every item lies in exactly one shard's slice, at the position
+ * the slice's own order gives it; a whole slice holds everything. */
+static void test_slices(void)
+{
+    static const uint64_t ns[] = {1, 7, 501, 3 * 501, 65537};
+    static const unsigned ks[] = {1, 2, 3, 7};
+    ps_err e;
+    for (size_t a = 0; a < sizeof ns / sizeof ns[0]; a++)
+        for (size_t b = 0; b < sizeof ks / sizeof ks[0]; b++) {
+            ps_slice sl[7];
+            uint64_t total = 0;
+            int ok = 1;
+            for (unsigned k = 0; k < ks[b]; k++) {
+                ok &= ps_slice_init(&sl[k], ns[a], 77, k, ks[b], &e) == PS_OK;
+                total += sl[k].count;
+            }
+            CHECK(ok && total == ns[a], "n=%llu K=%u: slices sum to n", (unsigned long long)ns[a], ks[b]);
+            uint64_t step = ns[a] > 5000 ? 13 : 1, bad = 0;
+            for (uint64_t x = 0; x < ns[a] && ok; x += step) {
+                int owners = 0;
+                for (unsigned k = 0; k < ks[b]; k++) {
+                    uint64_t pos = ps_slice_pos(&sl[k], x);
+                    int has = ps_slice_has(&sl[k], x);
+                    if (has != (pos != UINT64_MAX)) bad++;
+                    if (pos == UINT64_MAX) continue;
+                    owners++;
+                    if (pos >= sl[k].count || ps_permute_at(&sl[k].perm, sl[k].first + pos) != x) bad++;
+                }
+                if (owners != 1) bad++;
+            }
+            CHECK(bad == 0, "n=%llu K=%u: %llu items misplaced", (unsigned long long)ns[a], ks[b],
+                  (unsigned long long)bad);
+            CHECK(ps_slice_pos(&sl[0], ns[a]) == UINT64_MAX && !ps_slice_has(&sl[0], ns[a]), "beyond n: nobody's");
+        }
+    ps_slice s;
+    CHECK(ps_slice_init(&s, 10, 1, 0, 0, &e) == PS_OK && s.count == 10, "0 shards counts as 1");
+    CHECK(ps_slice_init(&s, 10, 1, 2, 2, &e) == PS_EINPUT, "shard index past the end");
+}
+
 int main(void)
 {
     RUN(test_inverse);
+    RUN(test_slices);
     RUN(test_bijection_small_exhaustive);
     RUN(test_bijection_random_large);
     RUN(test_edges);

@@ -459,6 +459,47 @@ static void test_silent(void)
     CHECK(ms < 15000, "took %.0f ms", ms);
 }
 
+/* opts.stop: once set, every port ends at once, reported cut, with no
+ * descriptor left; a submission after it is reported cut untouched. */
+static void test_stop(void)
+{
+    char range[32];
+    int lo = base_port + 180;
+    snprintf(range, sizeof range, "%d-%d", lo, lo + 19);
+    pid_t pid = server("silent", range, NULL, NULL);
+    CHECK(pid > 0, "svc_server silent on %s did not start", range);
+    if (pid <= 0)
+        return;
+    struct results *rs = calloc(1, sizeof *rs);
+    pthread_mutex_init(&rs->mu, NULL);
+    volatile sig_atomic_t stop = 0;
+    ps_svc_opts o;
+    ps_err e = {{0}};
+    ps_svc_opts_default(&o);
+    o.stop = &stop;
+    int fds0 = count_fds();
+    ps_svc_engine *s = ps_svc_new(db, &o, on_result, rs, &e);
+    CHECK(s && ps_svc_start(s) == PS_OK, "engine: %s", e.msg);
+    ps_addr a = loopback();
+    for (int i = 0; s && i < 20; i++) ps_svc_submit(s, &a, (uint16_t)(lo + i), PS_TCP);
+    usleep(300000); /* every port connected, listening for a banner */
+    double t0 = now_ms();
+    stop = 1;
+    usleep(200000);
+    CHECK(s && ps_svc_submit(s, &a, (uint16_t)lo, PS_TCP) == PS_OK, "a late submission is taken");
+    CHECK(s && ps_svc_finish(s) == PS_OK, "finish");
+    double ms = now_ms() - t0;
+    ps_svc_free(s);
+    CHECK(ms < 2000, "ended %.0f ms after the stop (silent ports take seconds)", ms);
+    CHECK(rs->n == 21, "%d results for 21 submissions", rs->n);
+    int cut = 0;
+    for (int i = 0; i < rs->n && i < MAXR; i++) cut += rs->r[i].cut;
+    CHECK(cut == 21, "%d of them cut", cut);
+    CHECK(count_fds() == fds0, "descriptors %d before, %d after", fds0, count_fds());
+    server_stop(pid);
+    free(rs);
+}
+
 static void test_trickle_and_flood(void)
 {
     ps_svc_result r;
@@ -730,7 +771,8 @@ int main(void)
         "test_plan_order",  "test_tls_looks_like",    "test_bad_options", "test_banner_ssh",
         "test_http",        "test_tls_http",          "test_sslports",    "test_tcpwrapped",
         "test_silent",      "test_trickle_and_flood", "test_closed",      "test_fifty_ports_no_leak",
-        "test_fairness",    "test_udp_closed",        "test_ipv6",        "test_softmatch"};
+        "test_fairness",    "test_udp_closed",        "test_ipv6",        "test_softmatch",
+        "test_stop"};
     if (!db) {
         for (size_t i = 0; i < sizeof names / sizeof *names; i++)
             printf("ok - %s # SKIP no probe database (probes/ or nmap-service-probes)\n",
@@ -758,6 +800,7 @@ int main(void)
     RUN(test_softmatch);
     RUN(test_tcpwrapped);
     RUN(test_silent);
+    RUN(test_stop);
     RUN(test_trickle_and_flood);
     RUN(test_closed);
     RUN(test_fifty_ports_no_leak);

@@ -51,7 +51,12 @@
  * are taken in 128 bits so N up to 2^64 - 1 cannot overflow.  Because the
  * slices partition the positions and P is a bijection, shards partition
  * the targets with no overlap and no gap, and each shard's targets are
- * themselves spread evenly over the whole space. */
+ * themselves spread evenly over the whole space.
+ *
+ * Slices.  A ps_slice is one shard's part with the order it lives in: the
+ * SYN scan sends its positions; the connect and UDP scans, which keep
+ * their host-by-host order, probe only the pairs whose position lies in
+ * it; and the report asks it which pairs another shard has. */
 #include "pscan/permute.h"
 
 /* SplitMix64 step: a well-mixed 64-bit sequence from a counter, used to
@@ -163,4 +168,19 @@ int ps_shard_range(uint64_t n, unsigned shard, unsigned nshards,
     *first = (uint64_t)lo;
     *count = (uint64_t)(hi - lo);
     return PS_OK;
+}
+
+int ps_slice_init(ps_slice *s, uint64_t n, uint64_t seed, unsigned shard, unsigned nshards, ps_err *e)
+{
+    ps_permute_init(&s->perm, n, seed);
+    s->n = n;
+    return ps_shard_range(n, shard, nshards ? nshards : 1, &s->first, &s->count, e);
+}
+
+uint64_t ps_slice_pos(const ps_slice *s, uint64_t x)
+{
+    if (x >= s->n)
+        return UINT64_MAX;
+    uint64_t pos = ps_permute_inverse(&s->perm, x);
+    return pos >= s->first && pos - s->first < s->count ? pos - s->first : UINT64_MAX;
 }
