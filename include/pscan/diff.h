@@ -3,8 +3,8 @@
  * Each file is read into the same small model, one entry per host and
  * port, whatever it was written as: pscan's JSON Lines (-oJ), or XML in
  * nmap's format (pscan's -oX or nmap's own).  Two small readers do the
- * parsing (no library): diff_json.c, a strict RFC 8259 parser that also
- * serves the tests as a JSON validator, and diff_xml.c, a well-formedness
+ * parsing (no library): diff_json.c, over the strict RFC 8259 parser of
+ * json.h (which also serves the tests as a JSON validator), and diff_xml.c, a well-formedness
  * checking XML tokenizer that knows nmap's elements.  Both take hostile
  * input (they are fuzzed: tests/fuzz/fuzz_diff.c): bounded nesting,
  * bounded sizes, and every error names the file and line.
@@ -23,6 +23,7 @@
 
 #include "pscan/addr.h"
 #include "pscan/err.h"
+#include "pscan/json.h" /* ps_json_check, which the tests use beside the readers */
 
 typedef struct ps_diff_port {
     ps_addr host;
@@ -56,9 +57,5 @@ size_t ps_diff_compare(const ps_diff_result *old, const ps_diff_result *new_, FI
 
 /* The command: prints, returns 0 equal, 1 different, 2 error. */
 int ps_diff_main(int argc, char **argv);
-
-/* Is buf[0, len) exactly one JSON value (RFC 8259, UTF-8), blanks around
- * it allowed?  PS_OK, or PS_EINPUT with the byte offset and problem. */
-int ps_json_check(const char *buf, size_t len, ps_err *e);
 
 #endif
