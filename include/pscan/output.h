@@ -8,7 +8,8 @@
  * The report (report.c) serialises calls: writers need no locking.
  *
  * Writers: normal.c (-oN, and standard output), json.c (-oJ, JSON Lines),
- * xml.c (-oX, nmap's DTD), grep.c (-oG), policy.c (--expect).  Bytes a
+ * xml.c (-oX, nmap's DTD), grep.c (-oG), policy.c (--expect), and the
+ * reports written at the end, audit_writer.c (-oH HTML, -oU JUnit).  Bytes a
  * server chose are written only through escape.h.  The formats are
  * described in docs/output.md, the policy in docs/ci.md. */
 #ifndef PSCAN_OUTPUT_H
@@ -58,6 +59,8 @@ extern const struct ps_writer_ops ps_out_json;
 extern const struct ps_writer_ops ps_out_xml;
 extern const struct ps_writer_ops ps_out_grep;
 extern const struct ps_writer_ops ps_out_policy;
+extern const struct ps_writer_ops ps_out_html;  /* -oH, audit_writer.c */
+extern const struct ps_writer_ops ps_out_junit; /* -oU */
 
 /* Open the writer for spec (path "-" = stdout). */
 int ps_writer_open(ps_writer *w, const ps_output_spec *spec, const ps_config *cfg,

@@ -16,6 +16,8 @@ static const struct ps_writer_ops *ops_for(enum ps_output_format f)
     case PS_OUT_XML: return &ps_out_xml;
     case PS_OUT_GREP: return &ps_out_grep;
     case PS_OUT_POLICY: return &ps_out_policy;
+    case PS_OUT_HTML: return &ps_out_html;
+    case PS_OUT_JUNIT: return &ps_out_junit;
     }
     return NULL;
 }
@@ -34,8 +36,9 @@ int ps_writer_open(ps_writer *w, const ps_output_spec *spec, const ps_config *cf
         w->fp = stderr;
     } else if (strcmp(spec->path, "-") == 0) {
         w->fp = stdout;
-    } else if (cfg->resuming && spec->format == PS_OUT_XML) {
-        /* One XML document per run: the resumed run's gets its own file. */
+    } else if (cfg->resuming && (spec->format == PS_OUT_XML || spec->format == PS_OUT_HTML ||
+                                 spec->format == PS_OUT_JUNIT)) {
+        /* One document per run (XML, HTML, JUnit): the resumed run's gets its own file. */
         char path[4096];
         snprintf(path, sizeof path, "%s.resumed", spec->path);
         w->fp = fopen(path, "w");
