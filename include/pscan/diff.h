@@ -55,6 +55,23 @@ void ps_diff_result_free(ps_diff_result *r);
  * returns how many there are. */
 size_t ps_diff_compare(const ps_diff_result *old, const ps_diff_result *new_, FILE *out);
 
+/* The same differences one by one (pscan report's changes section): kind
+ * '+' opened, '-' closed, '~' changed, 'H' a host only in new, 'h' only in
+ * old.  old and new_ (either NULL) are the two sides of a port; pointers
+ * are valid during the call only. */
+typedef struct ps_diff_change {
+    char kind;
+    const ps_addr *host;
+    const ps_diff_port *old, *new_;
+    int host_in_old, host_in_new;
+} ps_diff_change;
+typedef void (*ps_diff_cb)(void *ctx, const ps_diff_change *c);
+/* Returns how many, or (size_t)-1 when out of memory. */
+size_t ps_diff_walk(const ps_diff_result *old, const ps_diff_result *new_, ps_diff_cb cb, void *ctx);
+/* What pscan diff prints after "+ 8080/tcp " (or "+ host ADDR "):
+ * "opened: http-proxy (port not in OLD)", escaped for a terminal. */
+void ps_diff_describe(FILE *out, const ps_diff_change *c);
+
 /* The command: prints, returns 0 equal, 1 different, 2 error. */
 int ps_diff_main(int argc, char **argv);
 
