@@ -49,6 +49,9 @@ int ps_diff_read(ps_diff_result *out, const char *buf, size_t len, const char *n
 int ps_diff_read_json(ps_diff_result *out, const char *buf, size_t len, const char *name, ps_err *e);
 int ps_diff_read_xml(ps_diff_result *out, const char *buf, size_t len, const char *name, ps_err *e);
 int ps_diff_read_file(ps_diff_result *out, const char *path, ps_err *e);
+/* A whole file ("-": standard input) into a malloc'd *buf (NULL when
+ * empty), at most 512 MiB. */
+int ps_diff_load(const char *path, char **buf, size_t *len, ps_err *e);
 void ps_diff_result_free(ps_diff_result *r);
 
 /* Print the differences from old to new on out (escaped for a terminal);

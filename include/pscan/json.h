@@ -62,5 +62,8 @@ const char *ps_json_get_str(const ps_json *p, size_t obj, const char *key, size_
 int ps_json_num(const ps_json *p, size_t node, double *out);
 /* A bool node: 1 true, 0 false, -1 not a bool. */
 int ps_json_bool(const ps_json *p, size_t node);
+/* Copy a decoded string of n bytes into a fixed field of cap > 0 bytes:
+ * cut (never inside a UTF-8 character), NUL-ended. */
+void ps_json_copy(char *dst, size_t cap, const char *src, size_t n);
 
 #endif

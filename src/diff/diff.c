@@ -37,8 +37,10 @@ int ps_diff_read(ps_diff_result *out, const char *buf, size_t len, const char *n
     return ps_fail(e, PS_EINPUT, "%s: neither JSON Lines (-oJ) nor XML (-oX)%s", name, i == len ? ": empty" : "");
 }
 
-int ps_diff_read_file(ps_diff_result *out, const char *path, ps_err *e)
+int ps_diff_load(const char *path, char **out, size_t *outlen, ps_err *e)
 {
+    *out = NULL;
+    *outlen = 0;
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (!f) return ps_fail(e, PS_EINPUT, "cannot read '%s': %s", path, strerror(errno));
     char *buf = NULL;
@@ -64,6 +66,20 @@ int ps_diff_read_file(ps_diff_result *out, const char *path, ps_err *e)
     }
     if (!rc && ferror(f)) rc = ps_fail(e, PS_EINPUT, "cannot read '%s': %s", path, strerror(errno));
     if (f != stdin) fclose(f);
+    if (rc) {
+        free(buf);
+        return rc;
+    }
+    *out = buf;
+    *outlen = len;
+    return PS_OK;
+}
+
+int ps_diff_read_file(ps_diff_result *out, const char *path, ps_err *e)
+{
+    char *buf;
+    size_t len;
+    int rc = ps_diff_load(path, &buf, &len, e);
     if (!rc) rc = ps_diff_read(out, buf ? buf : "", len, path, e);
     free(buf);
     return rc;

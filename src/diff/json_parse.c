@@ -347,3 +347,13 @@ int ps_json_bool(const ps_json *p, size_t node)
 {
     return ps_json_type(p, node) == PS_J_BOOL ? p->n[node].b : -1;
 }
+
+void ps_json_copy(char *dst, size_t cap, const char *src, size_t n)
+{
+    if (n >= cap) n = cap - 1;
+    /* Do not leave half a UTF-8 character at the cut. */
+    if (n && n == cap - 1)
+        while (n && ((unsigned char)src[n] & 0xc0) == 0x80) n--;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
