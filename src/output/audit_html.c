@@ -30,8 +30,9 @@ enum { MAX_LIST = 2000, MAX_SERVICES = 40, CHUNK = 1000 };
 static void host_cell(FILE *fp, const ps_audit *a, const ps_addr *h, ps_str name)
 {
     char ip[PS_ADDRSTRLEN];
-    fputs("<td>", fp);
+    fputs("<td><span class=\"a\">", fp);
     T(ps_addr_str(h, ip, sizeof ip));
+    fputs("</span>", fp);
     if (name) {
         fputs(" (", fp);
         S(name);
@@ -299,7 +300,7 @@ static void ports(FILE *fp, const ps_audit *a)
           "<th data-col=\"3\">Product / version<th>Registered<th>TLS<th>Notes</thead>\n", fp);
     /* Bodies of CHUNK rows: the parser hands them over in pieces. */
     for (size_t i = 0; i < a->nports; i++) {
-        if (i % CHUNK == 0) fputs(i ? "</tbody>\n<tbody>\n" : "<tbody>\n", fp);
+        if (i % CHUNK == 0) fputs(i ? "</tbody>\n<tbody class=\"c\">\n" : "<tbody class=\"c\">\n", fp);
         port_row(fp, a, &a->ports[i]);
     }
     fputs(a->nports ? "</tbody>\n</table>\n" : "</table>\n<p>No open port.</p>\n", fp);
