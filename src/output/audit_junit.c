@@ -110,7 +110,7 @@ int ps_audit_junit(ps_audit *a, FILE *fp, ps_err *e)
     strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
     size_t errors = 0;
     for (size_t i = 0; i < a->nscans; i++) errors += !a->scans[i].have_summary;
-    fprintf(fp, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- pscan %s: the --expect policy as test results "
+    fprintf(fp, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- pscan %s: policy checks as test results "
             "-->\n<testsuites name=\"pscan\" tests=\"%llu\" failures=\"%llu\" errors=\"%zu\" time=\"%.3f\">\n",
             PSCAN_VERSION, (unsigned long long)(t.checks + (a->nscans ? a->nscans : 1)),
             (unsigned long long)t.failed, errors, t.elapsed >= 0 ? t.elapsed : 0.0);
