@@ -229,12 +229,13 @@ static int cmp_pend(const void *x, const void *y)
 /* Port lines of hosts that never got a host line: one host result each. */
 static int pending(struct reader *r, const char *buf, ps_err *e)
 {
-    qsort(r->seen, r->nseen, sizeof *r->seen, cmp_addr);
+    if (!r->npend) return PS_OK;
+    if (r->nseen) qsort(r->seen, r->nseen, sizeof *r->seen, cmp_addr);
     qsort(r->pend, r->npend, sizeof *r->pend, cmp_pend);
     int rc = PS_OK;
     for (size_t i = 0; i < r->npend && !rc;) {
         size_t j = i, root = 0;
-        int known = bsearch(&r->pend[i].host, r->seen, r->nseen, sizeof *r->seen, cmp_addr) != NULL;
+        int known = r->nseen && bsearch(&r->pend[i].host, r->seen, r->nseen, sizeof *r->seen, cmp_addr) != NULL;
         for (; j < r->npend && ps_addr_cmp(&r->pend[j].host, &r->pend[i].host) == 0 && !rc; j++) {
             if (known) continue;
             root = ps_json_parse(&r->p, buf + r->pend[j].off, r->pend[j].len);

@@ -256,10 +256,10 @@ void ps_audit_sort(ps_audit *a)
 {
     if (a->sorted) return;
     /* The first listing of a host or port wins (several files may hold it). */
-    qsort(a->ports, a->nports, sizeof *a->ports, cmp_port_seq);
-    qsort(a->hosts, a->nhosts, sizeof *a->hosts, cmp_host_seq);
-    qsort(a->checks, a->nchecks, sizeof *a->checks, cmp_check);
-    qsort(a->changes, a->nchanges, sizeof *a->changes, cmp_change);
+    if (a->nports) qsort(a->ports, a->nports, sizeof *a->ports, cmp_port_seq);
+    if (a->nhosts) qsort(a->hosts, a->nhosts, sizeof *a->hosts, cmp_host_seq);
+    if (a->nchecks) qsort(a->checks, a->nchecks, sizeof *a->checks, cmp_check);
+    if (a->nchanges) qsort(a->changes, a->nchanges, sizeof *a->changes, cmp_change);
     size_t k = 0;
     for (size_t i = 0; i < a->nports; i++)
         if (!k || cmp_port(&a->ports[k - 1], &a->ports[i])) a->ports[k++] = a->ports[i];

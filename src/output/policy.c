@@ -16,11 +16,8 @@
  * Lines that start with "tls" (policy_tls.c) state what the TLS service
  * on some ports must offer; they allow nothing.
  *
- * The writer (ps_out_policy) looks at each complete host through
- * policy_check.c: every failed check (an open port the applicable rule
- * does not list; with --expect-strict, a listed port that is not open; a
- * tls requirement not met) is one line on standard error and makes the
- * exit status 3. */
+ * The checks made of a host's results, and the --expect writer that
+ * prints the failed ones, are policy_check.c. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,23 +132,6 @@ static int parse_host(const char *tok, struct rule *r, ps_err *e)
     if ((rc = ps_targets_add(r->targets, tok, e)) || (rc = ps_targets_finalize(r->targets, e))) return rc;
     r->size = ps_targets_count(r->targets);
     return PS_OK;
-}
-
-int ps_policy_port_item(ps_ports *ports, char *it, int *udp, ps_err *e)
-{
-    int tcp_item, udp_item;
-    if (strncmp(it, "tcp/", 4) == 0 || strncmp(it, "udp/", 4) == 0) {
-        udp_item = it[0] == 'u';
-        tcp_item = !udp_item;
-        it += 4;
-    } else {
-        /* T: and U: switch the protocol for this and later items. */
-        if ((it[0] == 'T' || it[0] == 'U') && it[1] == ':') *udp = it[0] == 'U';
-        tcp_item = !*udp;
-        udp_item = *udp;
-    }
-    if (!*it) return ps_fail(e, PS_EINPUT, "empty port item");
-    return ps_ports_parse_ex(ports, it, tcp_item, udp_item, e);
 }
 
 /* The allowed ports: items separated by commas or blanks. */
@@ -360,66 +340,3 @@ int ps_policy_allows(const ps_policy *p, const ps_addr *a, enum ps_proto proto, 
     const ps_ports *ps = ps_policy_rule_for(p, a, line);
     return ps && ps_policy_ports_have(ps, proto, port);
 }
-
-/* ---- the writer ------------------------------------------------------------ */
-
-struct checker {
-    ps_policy *pol;
-    const ps_ports *scanned; /* for --expect-strict: was an expected port probed? */
-    unsigned long violations;
-};
-
-static int policy_open(ps_writer *w, const char *path, ps_err *e)
-{
-    struct checker *c = calloc(1, sizeof *c);
-    if (!c) return ps_fail(e, PS_ERUNTIME, "out of memory");
-    w->priv = c;
-    int rc = ps_policy_load_file(&c->pol, path, e);
-    if (rc) return rc;
-    int tls_line = ps_policy_first_tls_line(c->pol);
-    if (tls_line && !w->cfg->version_detect)
-        return ps_fail(e, PS_EINPUT, "%s:%d: a tls line checks what -sV finds: add -sV", path, tls_line);
-    c->scanned = w->ports;
-    return PS_OK;
-}
-
-/* The checks of policy_check.c; the failed ones are the result. */
-static void print_failure(void *ctx, const ps_host_result *h, const ps_policy_check *chk)
-{
-    ps_writer *w = ctx;
-    struct checker *c = w->priv;
-    (void)h;
-    if (!chk->failed) return;
-    fprintf(w->fp, "pscan: %s\n", chk->message);
-    c->violations++;
-}
-
-static void policy_host(ps_writer *w, const ps_host_result *h)
-{
-    struct checker *c = w->priv;
-    ps_policy_check_host(c->pol, h, c->scanned, w->cfg->expect_strict, time(NULL), print_failure, w);
-    fflush(w->fp);
-}
-
-static int policy_status(ps_writer *w)
-{
-    struct checker *c = w->priv;
-    return c && c->violations ? 3 : 0;
-}
-
-static void policy_close(ps_writer *w)
-{
-    struct checker *c = w->priv;
-    if (!c) return;
-    ps_policy_free(c->pol);
-    free(c);
-    w->priv = NULL;
-}
-
-const struct ps_writer_ops ps_out_policy = {
-    .name = "policy",
-    .open = policy_open,
-    .host = policy_host,
-    .status = policy_status,
-    .close = policy_close,
-};

@@ -6,14 +6,18 @@
  *   - every open port a tls line covers: one check per requirement
  *     (days left on the certificate, the protocol version).
  *
- * The --expect writer prints the failures (policy.c), the JUnit report
+ * The --expect writer (ps_out_policy, at the end) prints the failures:
+ * each is one line on standard error and makes the exit status 3.  The
+ * JUnit report
  * makes a test case of every check, the HTML report lists the failures
  * first.  One place decides, so the three never disagree.  Messages are
  * plain text; anything in them that a server sent is escaped already. */
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pscan/escape.h"
+#include "pscan/output.h"
 #include "pscan/policy.h"
 #include "pscan/service.h"
 
@@ -164,3 +168,66 @@ void ps_policy_check_host(const ps_policy *pol, const ps_host_result *h, const p
     }
     if (strict && allowed) check_expected(&r, allowed, scanned, line);
 }
+
+/* ---- the writer ------------------------------------------------------------ */
+
+struct checker {
+    ps_policy *pol;
+    const ps_ports *scanned; /* for --expect-strict: was an expected port probed? */
+    unsigned long violations;
+};
+
+static int policy_open(ps_writer *w, const char *path, ps_err *e)
+{
+    struct checker *c = calloc(1, sizeof *c);
+    if (!c) return ps_fail(e, PS_ERUNTIME, "out of memory");
+    w->priv = c;
+    int rc = ps_policy_load_file(&c->pol, path, e);
+    if (rc) return rc;
+    int tls_line = ps_policy_first_tls_line(c->pol);
+    if (tls_line && !w->cfg->version_detect)
+        return ps_fail(e, PS_EINPUT, "%s:%d: a tls line checks what -sV finds: add -sV", path, tls_line);
+    c->scanned = w->ports;
+    return PS_OK;
+}
+
+/* The checks above; the failed ones are the result. */
+static void print_failure(void *ctx, const ps_host_result *h, const ps_policy_check *chk)
+{
+    ps_writer *w = ctx;
+    struct checker *c = w->priv;
+    (void)h;
+    if (!chk->failed) return;
+    fprintf(w->fp, "pscan: %s\n", chk->message);
+    c->violations++;
+}
+
+static void policy_host(ps_writer *w, const ps_host_result *h)
+{
+    struct checker *c = w->priv;
+    ps_policy_check_host(c->pol, h, c->scanned, w->cfg->expect_strict, time(NULL), print_failure, w);
+    fflush(w->fp);
+}
+
+static int policy_status(ps_writer *w)
+{
+    struct checker *c = w->priv;
+    return c && c->violations ? 3 : 0;
+}
+
+static void policy_close(ps_writer *w)
+{
+    struct checker *c = w->priv;
+    if (!c) return;
+    ps_policy_free(c->pol);
+    free(c);
+    w->priv = NULL;
+}
+
+const struct ps_writer_ops ps_out_policy = {
+    .name = "policy",
+    .open = policy_open,
+    .host = policy_host,
+    .status = policy_status,
+    .close = policy_close,
+};

@@ -6,14 +6,31 @@
  * key=value words: min-days=N (the certificate must stay valid N more
  * days, 0-36500) and min-version=V (SSLv3, TLSv1.0, TLSv1.1, TLSv1.2,
  * TLSv1.3, or just 1.0 .. 1.3).  At least one port and one requirement.
- * Also here: TLS version names, and days left until a certificate's
- * not-after time. */
+ * Also here: the port items every policy line has, TLS version names,
+ * and days left until a certificate's not-after time. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "pscan/escape.h"
 #include "pscan/policy.h"
+
+int ps_policy_port_item(ps_ports *ports, char *it, int *udp, ps_err *e)
+{
+    int tcp_item, udp_item;
+    if (strncmp(it, "tcp/", 4) == 0 || strncmp(it, "udp/", 4) == 0) {
+        udp_item = it[0] == 'u';
+        tcp_item = !udp_item;
+        it += 4;
+    } else {
+        /* T: and U: switch the protocol for this and later items. */
+        if ((it[0] == 'T' || it[0] == 'U') && it[1] == ':') *udp = it[0] == 'U';
+        tcp_item = !*udp;
+        udp_item = *udp;
+    }
+    if (!*it) return ps_fail(e, PS_EINPUT, "empty port item");
+    return ps_ports_parse_ex(ports, it, tcp_item, udp_item, e);
+}
 
 static const char *const version_names[] = {"", "SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"};
 
