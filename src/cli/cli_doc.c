@@ -14,6 +14,19 @@ static const char targets_text[] =
     "Targets are IPv4 or IPv6 addresses, networks in CIDR notation "
     "(198.18.0.0/24, 2001:db8::/120), nmap-style octet ranges "
     "(198.18.0-3.1-254) and host names (resolved once, first address).";
+/* The commands beside the scan (main.c dispatches them; each has --help). */
+static const char *const command_text[][2] = {
+    {"pscan diff OLD NEW",
+     "Compare two results (-oJ, or -oX from pscan or nmap): ports opened, closed or changed, hosts that "
+     "came or went. Exit status 0 no differences, 1 differences, 2 error. See docs/output.md."},
+    {"pscan report --html | --junit [-o FILE] [--baseline OLD] [--expect POLICY [--expect-strict]] SCAN.jsonl...",
+     "Make an audit report from one or more JSON Lines results (the parts of a sharded scan too): --html a "
+     "self-contained HTML file (policy findings, summary, TLS certificates with days to expiry, every open "
+     "port in a sortable, filterable table), --junit the policy's checks as JUnit XML for CI systems. "
+     "--baseline adds what changed since OLD; --expect checks a policy as a scan would. Exit status 0, "
+     "3 when the policy is violated, 1 bad input, 2 a write failed. See docs/output.md and docs/ci.md."},
+};
+
 static const char exit_text[][2][80] = {
     {"0", "the scan ran to its end"},
     {"1", "bad usage or input: nothing was scanned"},
@@ -46,6 +59,9 @@ void ps_cli_help(FILE *out)
             fprintf(out, "  %-26s %s\n", label, o->help);
         }
     }
+    fprintf(out, "COMMANDS:\n");
+    for (size_t i = 0; i < sizeof command_text / sizeof command_text[0]; i++)
+        fprintf(out, "  %s\n", command_text[i][0]);
     fprintf(out, "EXAMPLES:\n");
     for (size_t i = 0; i < sizeof example_text / sizeof example_text[0]; i++)
         fprintf(out, "  %s\n", example_text[i][0]);
@@ -66,6 +82,9 @@ void ps_cli_doc_markdown(FILE *out)
             fprintf(out, "\n### `%s`\n\n%s\n", label, o->doc ? o->doc : o->help);
         }
     }
+    fprintf(out, "\n## COMMANDS\n");
+    for (size_t i = 0; i < sizeof command_text / sizeof command_text[0]; i++)
+        fprintf(out, "\n### `%s`\n\n%s\n", command_text[i][0], command_text[i][1]);
     fprintf(out, "\n## EXIT STATUS\n\n");
     for (size_t i = 0; i < sizeof exit_text / sizeof exit_text[0]; i++)
         fprintf(out, "- `%s`: %s\n", exit_text[i][0], exit_text[i][1]);
@@ -119,6 +138,14 @@ void ps_cli_doc_man(FILE *out)
             man_text(out, o->doc ? o->doc : o->help);
             fprintf(out, "\n");
         }
+    }
+    fprintf(out, ".SH COMMANDS\n");
+    for (size_t i = 0; i < sizeof command_text / sizeof command_text[0]; i++) {
+        fprintf(out, ".TP\n.B ");
+        man_text(out, command_text[i][0]);
+        fprintf(out, "\n");
+        man_text(out, command_text[i][1]);
+        fprintf(out, "\n");
     }
     fprintf(out, ".SH EXIT STATUS\n");
     for (size_t i = 0; i < sizeof exit_text / sizeof exit_text[0]; i++) {

@@ -257,8 +257,12 @@ const struct option_row ps_cli_options[] = {
     {O_EXPECT, "--expect", NULL, "FILE", F_ARG, G_OUTPUT,
      "CI policy: open ports allowed per host or network; others exit 3",
      "Check the results against a policy of open ports allowed per host or "
-     "network (format in docs/ci.md). Every open port the policy does not "
-     "allow gets one line on standard error and the exit status is 3.", STRING(expect_file)},
+     "network (format in docs/ci.md); its 'tls' lines also ask the TLS "
+     "services on chosen ports for a certificate valid some more days and a "
+     "protocol version (they need -sV). Every open port the policy does not "
+     "allow, and every requirement not met, gets one line on standard error "
+     "and the exit status is 3; -oH shows the findings, -oU writes them as "
+     "JUnit XML.", STRING(expect_file)},
     {O_EXPECT_STRICT, "--expect-strict", NULL, NULL, 0, G_OUTPUT,
      "With --expect: expected ports found closed also fail (exit 3)", NULL, FLAG(expect_strict)},
     {O_NO_LOCAL_INFO, "--no-local-info", NULL, NULL, 0, G_OUTPUT,
