@@ -27,6 +27,8 @@ enum { MAX_LIST = 2000, MAX_SERVICES = 40, CHUNK = 1000 };
 #define T(s) ps_html_text(fp, (s))
 #define S(x) ps_html_text(fp, ps_audit_s(a, (x)))
 
+/* The address kept whole (span.a) where columns size to their text; the
+ * port table's columns are fixed, and its 100,000 rows go without. */
 static void host_cell(FILE *fp, const ps_audit *a, const ps_addr *h, ps_str name)
 {
     char ip[PS_ADDRSTRLEN];
@@ -256,8 +258,14 @@ static void certificates(FILE *fp, const ps_audit *a, const ps_audit_totals *t)
 static void port_row(FILE *fp, const ps_audit *a, const ps_audit_port *p)
 {
     int mm = (p->flags & PS_AP_MISMATCH) != 0;
-    fputs(mm ? "<tr class=\"mismatch\">" : "<tr>", fp);
-    host_cell(fp, a, &p->host, p->hostname);
+    char ip[PS_ADDRSTRLEN];
+    fputs(mm ? "<tr class=\"mismatch\"><td>" : "<tr><td>", fp);
+    T(ps_addr_str(&p->host, ip, sizeof ip));
+    if (p->hostname) {
+        fputs(" (", fp);
+        S(p->hostname);
+        fputc(')', fp);
+    }
     fprintf(fp, "<td>%u/%s<td>", p->port, ps_proto_name(p->proto));
     S(p->service);
     fputs("<td>", fp);
