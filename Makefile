@@ -123,7 +123,7 @@ DEPS_BUILD := build-essential pkg-config libpcap-dev libnet1-dev libpcre2-dev li
 DEPS_TEST  := iproute2 nftables python3 libxml2-utils jq openssl procps ndiff util-linux \
               openssh-server nginx-light redis-server memcached vsftpd postfix dovecot-imapd \
               dovecot-pop3d mariadb-server postgresql dnsmasq tftpd-hpa chrony snmpd \
-              ncat time valgrind libcap2-bin git \
+              ncat time valgrind libcap2-bin git chromium \
               slurm-wlm munge python3-yaml python3-kubernetes
 DEPS_PEERS := nmap masscan zmap
 # The daemon zoo (tests/lib/zoo.sh, docs/zoo.md): -sV against 100 real

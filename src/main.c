@@ -1,5 +1,5 @@
 /* main.c: the only place that prints errors and decides the exit status.
- * It dispatches: `pscan diff`, `pscan --resume FILE`, help and version,
+ * It dispatches: `pscan diff`, `pscan report`, `pscan --resume FILE`, help and version,
  * and the scan itself (app/run.c).
  *
  * Exit status (err.h): 0 the scan ran to its end, 1 bad usage or input
@@ -12,8 +12,10 @@
 #include <string.h>
 
 #include "pscan/app.h"
+#include "pscan/audit_cmd.h"
 #include "pscan/cli.h"
 #include "pscan/diff.h"
+#include "pscan/escape.h"
 #include "pscan/resume.h"
 
 /* Help, version and the manual go to standard output: a full disk or a
@@ -28,6 +30,16 @@ static int flush_stdout(ps_err *e)
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "diff") == 0) return ps_diff_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "report") == 0) {
+        ps_err rerr = {{0}};
+        int rr = ps_audit_main(argc - 1, argv + 1, &rerr);
+        if (rr == PS_EINPUT || rr == PS_ERUNTIME) {
+            fputs("pscan report: ", stderr);
+            ps_esc_puts(stderr, rerr.msg, PS_ESC_TEXT);
+            fputc('\n', stderr);
+        }
+        return rr;
+    }
 
     ps_cli cli;
     ps_err err = {{0}};

@@ -105,8 +105,7 @@ else
 fi
 
 # 4. The checker reads the DEPS_* lists as .ci/run does (make -pn deps).
-# (As sets: `make -n` still runs the $(MAKE) deps-zoo line of deps, whose
-# sub-make prints the variables a second time.)
+# (Compared as sets: a package may sit in two lists.)
 mine=$(python3 "$DEPS_PY" deps Makefile | cut -d' ' -f2- | tr ' ' '\n' | sed '/^$/d' | sort -u)
 ci=$(make -pn deps 2>/dev/null | sed -n 's/^DEPS_[A-Z]* := //p' | tr ' ' '\n' | sed '/^$/d' | sort -u)
 if [ -n "$mine" ] && [ "$mine" = "$ci" ]; then

@@ -30,7 +30,7 @@ enum {
 
 enum { PS_MAX_OUTPUTS = 8, PS_MAX_PROBE_DBS = 8 };
 
-enum ps_output_format { PS_OUT_NORMAL, PS_OUT_JSON, PS_OUT_XML, PS_OUT_GREP, PS_OUT_POLICY };
+enum ps_output_format { PS_OUT_NORMAL, PS_OUT_JSON, PS_OUT_XML, PS_OUT_GREP, PS_OUT_POLICY, PS_OUT_HTML, PS_OUT_JUNIT };
 
 typedef struct ps_output_spec {
     enum ps_output_format format;

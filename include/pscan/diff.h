@@ -3,8 +3,8 @@
  * Each file is read into the same small model, one entry per host and
  * port, whatever it was written as: pscan's JSON Lines (-oJ), or XML in
  * nmap's format (pscan's -oX or nmap's own).  Two small readers do the
- * parsing (no library): diff_json.c, a strict RFC 8259 parser that also
- * serves the tests as a JSON validator, and diff_xml.c, a well-formedness
+ * parsing (no library): diff_json.c, over the strict RFC 8259 parser of
+ * json.h (which also serves the tests as a JSON validator), and diff_xml.c, a well-formedness
  * checking XML tokenizer that knows nmap's elements.  Both take hostile
  * input (they are fuzzed: tests/fuzz/fuzz_diff.c): bounded nesting,
  * bounded sizes, and every error names the file and line.
@@ -29,6 +29,7 @@
 
 #include "pscan/addr.h"
 #include "pscan/err.h"
+#include "pscan/json.h" /* ps_json_check, which the tests use beside the readers */
 
 typedef struct ps_diff_port {
     ps_addr host;
@@ -56,17 +57,33 @@ int ps_diff_read(ps_diff_result *out, const char *buf, size_t len, const char *n
 int ps_diff_read_json(ps_diff_result *out, const char *buf, size_t len, const char *name, ps_err *e);
 int ps_diff_read_xml(ps_diff_result *out, const char *buf, size_t len, const char *name, ps_err *e);
 int ps_diff_read_file(ps_diff_result *out, const char *path, ps_err *e);
+/* A whole file ("-": standard input) into a malloc'd *buf (NULL when
+ * empty), at most 512 MiB. */
+int ps_diff_load(const char *path, char **buf, size_t *len, ps_err *e);
 void ps_diff_result_free(ps_diff_result *r);
 
 /* Print the differences from old to new on out (escaped for a terminal);
  * returns how many there are. */
 size_t ps_diff_compare(const ps_diff_result *old, const ps_diff_result *new_, FILE *out);
 
+/* The same differences one by one (pscan report's changes section): kind
+ * '+' opened, '-' closed, '~' changed, 'H' a host only in new, 'h' only in
+ * old.  old and new_ (either NULL) are the two sides of a port; pointers
+ * are valid during the call only. */
+typedef struct ps_diff_change {
+    char kind;
+    const ps_addr *host;
+    const ps_diff_port *old, *new_;
+    int host_in_old, host_in_new;
+} ps_diff_change;
+typedef void (*ps_diff_cb)(void *ctx, const ps_diff_change *c);
+/* Returns how many, or (size_t)-1 when out of memory. */
+size_t ps_diff_walk(const ps_diff_result *old, const ps_diff_result *new_, ps_diff_cb cb, void *ctx);
+/* What pscan diff prints after "+ 8080/tcp " (or "+ host ADDR "):
+ * "opened: http-proxy (port not in OLD)", escaped for a terminal. */
+void ps_diff_describe(FILE *out, const ps_diff_change *c);
+
 /* The command: prints, returns 0 equal, 1 different, 2 error. */
 int ps_diff_main(int argc, char **argv);
-
-/* Is buf[0, len) exactly one JSON value (RFC 8259, UTF-8), blanks around
- * it allowed?  PS_OK, or PS_EINPUT with the byte offset and problem. */
-int ps_json_check(const char *buf, size_t len, ps_err *e);
 
 #endif

@@ -14,7 +14,8 @@
  * (ps_writer_end) flushes and closes, checked too.
  *
  * Writers: normal.c (-oN, and standard output), json.c (-oJ, JSON Lines),
- * xml.c (-oX, nmap's DTD), grep.c (-oG), policy.c (--expect).  Bytes a
+ * xml.c (-oX, nmap's DTD), grep.c (-oG), policy.c (--expect), and the
+ * reports written at the end, audit_writer.c (-oH HTML, -oU JUnit).  Bytes a
  * server chose are written only through escape.h.  The formats are
  * described in docs/output.md, the policy in docs/ci.md. */
 #ifndef PSCAN_OUTPUT_H
@@ -66,6 +67,8 @@ extern const struct ps_writer_ops ps_out_json;
 extern const struct ps_writer_ops ps_out_xml;
 extern const struct ps_writer_ops ps_out_grep;
 extern const struct ps_writer_ops ps_out_policy;
+extern const struct ps_writer_ops ps_out_html;  /* -oH, audit_writer.c */
+extern const struct ps_writer_ops ps_out_junit; /* -oU */
 
 /* Open the writer for spec (path "-" = stdout).  On --resume (cfg->resuming)
  * files are appended to, but XML (one document per run) goes to a new

@@ -11,6 +11,7 @@ static const char *const synopsis[] = {
     "pscan [options] TARGET...",
     "pscan --resume FILE",
     "pscan diff OLD NEW",
+    "pscan report --html | --junit [options] SCAN.jsonl...",
 };
 #define NSYNOPSIS (sizeof synopsis / sizeof synopsis[0])
 static const char summary[] =
@@ -20,15 +21,23 @@ static const char resume_text[] =
     "second, writes valid partial outputs in every format, saves where it got to in pscan.resume "
     "and exits with status 4; 'pscan --resume pscan.resume' does the rest, appending to its "
     "outputs. A second signal, half a second or more after the first, ends pscan at once.";
-static const char diff_text[] =
-    "'pscan diff OLD NEW' compares two scan results (-oJ JSON Lines or -oX XML, pscan's or nmap's; "
-    "a JSON Lines file a killed scan cut short is read up to its last whole line): every port "
-    "opened, closed or changed, and every host only in one of them. Its exit status is 0 when "
-    "nothing differs, 1 when something does, 2 on an error.";
 static const char targets_text[] =
     "Targets are IPv4 or IPv6 addresses, networks in CIDR notation "
     "(198.18.0.0/24, 2001:db8::/120), nmap-style octet ranges "
     "(198.18.0-3.1-254) and host names (resolved once, first address).";
+/* The commands beside the scan (main.c dispatches them; each has --help). */
+static const char *const command_text[][2] = {
+    {"pscan diff OLD NEW",
+     "Compare two results (-oJ, or -oX from pscan or nmap): ports opened, closed or changed, hosts that "
+     "came or went. Exit status 0 no differences, 1 differences, 2 error. See docs/output.md."},
+    {"pscan report --html | --junit [-o FILE] [--baseline OLD] [--expect POLICY [--expect-strict]] SCAN.jsonl...",
+     "Make an audit report from one or more JSON Lines results (the parts of a sharded scan too): --html a "
+     "self-contained HTML file (policy findings, summary, TLS certificates with days to expiry, every open "
+     "port in a sortable, filterable table), --junit the policy's checks as JUnit XML for CI systems. "
+     "--baseline adds what changed since OLD; --expect checks a policy as a scan would. Exit status 0, "
+     "3 when the policy is violated, 1 bad input, 2 a write failed. See docs/output.md and docs/ci.md."},
+};
+
 static const char *const exit_text[][2] = {
     {"0", "the scan ran to its end"},
     {"1", "bad usage or input: nothing was scanned"},
@@ -69,10 +78,12 @@ void ps_cli_help(FILE *out)
             fprintf(out, "  %-26s %s\n", label, o->help);
         }
     }
+    fprintf(out, "COMMANDS:\n");
+    for (size_t i = 0; i < sizeof command_text / sizeof command_text[0]; i++)
+        fprintf(out, "  %s\n", command_text[i][0]);
     fprintf(out, "EXIT STATUS:\n");
     for (size_t i = 0; i < sizeof exit_text / sizeof exit_text[0]; i++)
         fprintf(out, "  %s  %s\n", exit_text[i][0], exit_text[i][1]);
-    fprintf(out, "  pscan diff: 0 no differences, 1 differences, 2 an error\n");
     fprintf(out, "EXAMPLES:\n");
     for (size_t i = 0; i < sizeof example_text / sizeof example_text[0]; i++)
         fprintf(out, "  %s\n", example_text[i][0]);
@@ -96,7 +107,9 @@ void ps_cli_doc_markdown(FILE *out)
         }
     }
     fprintf(out, "\n## INTERRUPT AND RESUME\n\n%s\n", resume_text);
-    fprintf(out, "\n## PSCAN DIFF\n\n%s\n", diff_text);
+    fprintf(out, "\n## COMMANDS\n");
+    for (size_t i = 0; i < sizeof command_text / sizeof command_text[0]; i++)
+        fprintf(out, "\n### `%s`\n\n%s\n", command_text[i][0], command_text[i][1]);
     fprintf(out, "\n## EXIT STATUS\n\n");
     for (size_t i = 0; i < sizeof exit_text / sizeof exit_text[0]; i++)
         fprintf(out, "- `%s`: %s\n", exit_text[i][0], exit_text[i][1]);
@@ -155,9 +168,16 @@ void ps_cli_doc_man(FILE *out)
     }
     fprintf(out, ".SH INTERRUPT AND RESUME\n");
     man_text(out, resume_text);
-    fprintf(out, "\n.SH PSCAN DIFF\n");
-    man_text(out, diff_text);
-    fprintf(out, "\n.SH EXIT STATUS\n");
+    fprintf(out, "\n");
+    fprintf(out, ".SH COMMANDS\n");
+    for (size_t i = 0; i < sizeof command_text / sizeof command_text[0]; i++) {
+        fprintf(out, ".TP\n.B ");
+        man_text(out, command_text[i][0]);
+        fprintf(out, "\n");
+        man_text(out, command_text[i][1]);
+        fprintf(out, "\n");
+    }
+    fprintf(out, ".SH EXIT STATUS\n");
     for (size_t i = 0; i < sizeof exit_text / sizeof exit_text[0]; i++) {
         fprintf(out, ".TP\n.B %s\n", exit_text[i][0]);
         man_text(out, exit_text[i][1]);

@@ -256,6 +256,21 @@ const struct option_row ps_cli_options[] = {
      "Write XML in nmap's format (valid against nmap.dtd) to FILE", NULL, OUTPUT(PS_OUT_XML)},
     {O_OUT_GREP, "-oG", NULL, "FILE", F_ARG, G_OUTPUT,
      "Write grepable output (one line per host) to FILE", NULL, OUTPUT(PS_OUT_GREP)},
+    {O_OUT_HTML, "-oH", NULL, "FILE", F_ARG, G_OUTPUT,
+     "Write a self-contained HTML audit report to FILE",
+     "Write an HTML audit report to FILE when the scan ends: policy findings "
+     "first (with --expect), a summary, TLS certificates with days to expiry, "
+     "and every open port in a table that sorts, filters and pages with its "
+     "own few lines of script (and is all there without). One file that loads "
+     "nothing, readable offline and printable; 'pscan report --html' makes the "
+     "same from -oJ files. See docs/output.md.", OUTPUT(PS_OUT_HTML)},
+    {O_OUT_JUNIT, "-oU", NULL, "FILE", F_ARG, G_OUTPUT,
+     "Write the --expect policy's checks as JUnit XML to FILE (for CI)",
+     "Write the checks of the --expect policy as JUnit XML to FILE when the "
+     "scan ends: a test case per open port (allowed, or a failure), per missing "
+     "expected port with --expect-strict, and per tls requirement, grouped in a "
+     "test suite per host, as GitLab, Jenkins and other CI systems show test "
+     "results. Needs --expect. See docs/ci.md.", OUTPUT(PS_OUT_JUNIT)},
     {O_OUT_ALL, "-oA", NULL, "BASE", F_ARG, G_OUTPUT,
      "Write BASE.nmap, BASE.xml, BASE.gnmap and BASE.jsonl at once", NULL, CALL},
     {O_QUIET, "-q", NULL, NULL, 0, G_OUTPUT,
@@ -268,8 +283,12 @@ const struct option_row ps_cli_options[] = {
     {O_EXPECT, "--expect", NULL, "FILE", F_ARG, G_OUTPUT,
      "CI policy: open ports allowed per host or network; others exit 3",
      "Check the results against a policy of open ports allowed per host or "
-     "network (format in docs/ci.md). Every open port the policy does not "
-     "allow gets one line on standard error and the exit status is 3.", STRING(expect_file)},
+     "network (format in docs/ci.md); its 'tls' lines also ask the TLS "
+     "services on chosen ports for a certificate valid some more days and a "
+     "protocol version (they need -sV). Every open port the policy does not "
+     "allow, and every requirement not met, gets one line on standard error "
+     "and the exit status is 3; -oH shows the findings, -oU writes them as "
+     "JUnit XML.", STRING(expect_file)},
     {O_EXPECT_STRICT, "--expect-strict", NULL, NULL, 0, G_OUTPUT,
      "With --expect: expected ports found closed also fail (exit 3)", NULL, FLAG(expect_strict)},
     {O_NO_LOCAL_INFO, "--no-local-info", NULL, NULL, 0, G_OUTPUT,

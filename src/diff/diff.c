@@ -37,8 +37,10 @@ int ps_diff_read(ps_diff_result *out, const char *buf, size_t len, const char *n
     return ps_fail(e, PS_EINPUT, "%s: neither JSON Lines (-oJ) nor XML (-oX)%s", name, i == len ? ": empty" : "");
 }
 
-int ps_diff_read_file(ps_diff_result *out, const char *path, ps_err *e)
+int ps_diff_load(const char *path, char **out, size_t *outlen, ps_err *e)
 {
+    *out = NULL;
+    *outlen = 0;
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (!f) return ps_fail(e, PS_EINPUT, "cannot read '%s': %s", path, strerror(errno));
     char *buf = NULL;
@@ -64,6 +66,20 @@ int ps_diff_read_file(ps_diff_result *out, const char *path, ps_err *e)
     }
     if (!rc && ferror(f)) rc = ps_fail(e, PS_EINPUT, "cannot read '%s': %s", path, strerror(errno));
     if (f != stdin) fclose(f);
+    if (rc) {
+        free(buf);
+        return rc;
+    }
+    *out = buf;
+    *outlen = len;
+    return PS_OK;
+}
+
+int ps_diff_read_file(ps_diff_result *out, const char *path, ps_err *e)
+{
+    char *buf;
+    size_t len;
+    int rc = ps_diff_load(path, &buf, &len, e);
     if (!rc) rc = ps_diff_read(out, buf ? buf : "", len, path, e);
     free(buf);
     return rc;
@@ -122,7 +138,6 @@ struct printer {
     FILE *out;
     ps_addr cur; /* host whose heading was printed */
     int have_cur;
-    size_t count;
 };
 
 static void heading(struct printer *pr, const ps_addr *h)
@@ -168,71 +183,109 @@ static void change(FILE *out, int *first, const char *what, const char *a, const
     *first = 0;
 }
 
-/* One key present in old (o), new (n) or both. */
-static void compare_one(struct printer *pr, const ps_diff_port *o, const ps_diff_port *n, const ps_diff_result *old,
-                        const ps_diff_result *new_)
+/* One key present in old (o), new (n) or both: a change, or nothing. */
+static void classify(const ps_diff_port *o, const ps_diff_port *n, const ps_diff_result *old,
+                     const ps_diff_result *new_, ps_diff_cb cb, void *ctx, size_t *count)
 {
-    const ps_diff_port *any = o ? o : n;
-    FILE *out = pr->out;
-    if (is_open(n) && !is_open(o)) {
-        heading(pr, &any->host);
-        fprintf(out, "  + %u/%s opened: ", n->port, ps_proto_name(n->proto));
+    ps_diff_change c = {0};
+    c.old = o;
+    c.new_ = n;
+    c.host = o ? &o->host : &n->host;
+    c.host_in_old = has_host(old, c.host);
+    c.host_in_new = has_host(new_, c.host);
+    if (is_open(n) && !is_open(o)) c.kind = '+';
+    else if (is_open(o) && !is_open(n)) c.kind = '-';
+    else if (is_open(o) && is_open(n) &&
+             (strcmp(o->service, n->service) || strcmp(o->product, n->product) || strcmp(o->version, n->version)))
+        c.kind = '~';
+    else return;
+    cb(ctx, &c);
+    (*count)++;
+}
+
+void ps_diff_describe(FILE *out, const ps_diff_change *c)
+{
+    const ps_diff_port *o = c->old, *n = c->new_;
+    int first = 1;
+    switch (c->kind) {
+    case '+':
+        fputs("opened: ", out);
         describe(out, n);
-        other_side(out, o, has_host(old, &n->host), "was");
-        fputc('\n', out);
-        pr->count++;
-    } else if (is_open(o) && !is_open(n)) {
-        heading(pr, &any->host);
-        fprintf(out, "  - %u/%s closed: was ", o->port, ps_proto_name(o->proto));
+        other_side(out, o, c->host_in_old, "was");
+        break;
+    case '-':
+        fputs("closed: was ", out);
         describe(out, o);
-        other_side(out, n, has_host(new_, &o->host), "now");
-        fputc('\n', out);
-        pr->count++;
-    } else if (is_open(o) && is_open(n)) {
-        if (!strcmp(o->service, n->service) && !strcmp(o->product, n->product) && !strcmp(o->version, n->version))
-            return;
-        heading(pr, &any->host);
-        fprintf(out, "  ~ %u/%s changed: ", n->port, ps_proto_name(n->proto));
-        int first = 1;
+        other_side(out, n, c->host_in_new, "now");
+        break;
+    case '~':
+        fputs("changed: ", out);
         change(out, &first, "service", o->service, n->service);
         change(out, &first, "product", o->product, n->product);
         change(out, &first, "version", o->version, n->version);
-        fputc('\n', out);
-        pr->count++;
+        break;
+    case 'H': fputs("(only in NEW)", out); break;
+    case 'h': fputs("(only in OLD)", out); break;
     }
 }
 
-size_t ps_diff_compare(const ps_diff_result *old_in, const ps_diff_result *new_in, FILE *out)
+size_t ps_diff_walk(const ps_diff_result *old_in, const ps_diff_result *new_in, ps_diff_cb cb, void *ctx)
 {
     ps_diff_result old, new_;
-    struct printer pr = {.out = out};
+    size_t count = 0;
     if (sorted(old_in, &old) || sorted(new_in, &new_)) {
         ps_diff_result_free(&old);
         ps_diff_result_free(&new_);
-        fprintf(out, "pscan diff: out of memory\n");
-        return 1;
+        return (size_t)-1;
     }
     size_t i = 0, j = 0;
     while (i < old.nports || j < new_.nports) {
         int c = i == old.nports ? 1 : j == new_.nports ? -1 : cmp_port(&old.ports[i], &new_.ports[j]);
-        if (c < 0) compare_one(&pr, &old.ports[i++], NULL, &old, &new_);
-        else if (c > 0) compare_one(&pr, NULL, &new_.ports[j++], &old, &new_);
-        else compare_one(&pr, &old.ports[i++], &new_.ports[j++], &old, &new_);
+        if (c < 0) classify(&old.ports[i++], NULL, &old, &new_, cb, ctx, &count);
+        else if (c > 0) classify(NULL, &new_.ports[j++], &old, &new_, cb, ctx, &count);
+        else classify(&old.ports[i++], &new_.ports[j++], &old, &new_, cb, ctx, &count);
     }
-    char ip[PS_ADDRSTRLEN];
-    for (size_t k = 0; k < new_.nhosts; k++)
-        if (!has_host(&old, &new_.hosts[k])) {
-            fprintf(out, "+ host %s (only in NEW)\n", ps_addr_str(&new_.hosts[k], ip, sizeof ip));
-            pr.count++;
+    for (int side = 0; side < 2; side++) {
+        const ps_diff_result *here = side ? &old : &new_, *there = side ? &new_ : &old;
+        for (size_t k = 0; k < here->nhosts; k++) {
+            if (has_host(there, &here->hosts[k])) continue;
+            ps_diff_change ch = {.kind = side ? 'h' : 'H', .host = &here->hosts[k]};
+            ch.host_in_old = side;
+            ch.host_in_new = !side;
+            cb(ctx, &ch);
+            count++;
         }
-    for (size_t k = 0; k < old.nhosts; k++)
-        if (!has_host(&new_, &old.hosts[k])) {
-            fprintf(out, "- host %s (only in OLD)\n", ps_addr_str(&old.hosts[k], ip, sizeof ip));
-            pr.count++;
-        }
+    }
     ps_diff_result_free(&old);
     ps_diff_result_free(&new_);
-    return pr.count;
+    return count;
+}
+
+/* pscan diff's lines: a heading per host, then its ports; hosts last. */
+static void print_change(void *ctx, const ps_diff_change *c)
+{
+    struct printer *pr = ctx;
+    char ip[PS_ADDRSTRLEN];
+    const ps_diff_port *p = c->new_ ? c->new_ : c->old;
+    if (c->kind == 'H' || c->kind == 'h') {
+        fprintf(pr->out, "%c host %s ", c->kind == 'H' ? '+' : '-', ps_addr_str(c->host, ip, sizeof ip));
+    } else {
+        heading(pr, c->host);
+        fprintf(pr->out, "  %c %u/%s ", c->kind, p->port, ps_proto_name(p->proto));
+    }
+    ps_diff_describe(pr->out, c);
+    fputc('\n', pr->out);
+}
+
+size_t ps_diff_compare(const ps_diff_result *old, const ps_diff_result *new_, FILE *out)
+{
+    struct printer pr = {.out = out};
+    size_t n = ps_diff_walk(old, new_, print_change, &pr);
+    if (n == (size_t)-1) {
+        fprintf(out, "pscan diff: out of memory\n");
+        return 1;
+    }
+    return n;
 }
 
 static size_t count_open(const ps_diff_result *r)

@@ -3,16 +3,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pscan/json.h"
+
 #include "diff_int.h"
 
 void ps_diff_copy(char *dst, size_t cap, const char *src, size_t n)
 {
-    if (n >= cap) n = cap - 1;
-    /* Do not leave half a UTF-8 character at the cut. */
-    if (n && n == cap - 1)
-        while (n && ((unsigned char)src[n] & 0xc0) == 0x80) n--;
-    memcpy(dst, src, n);
-    dst[n] = '\0';
+    ps_json_copy(dst, cap, src, n);
 }
 
 int ps_diff_add_port(ps_diff_result *r, const ps_diff_port *p, ps_err *e)

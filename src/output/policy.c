@@ -13,13 +13,15 @@
  * (a /24 is 256, "10.0.0.1-5" is 5, an address is 1, '*' is more than
  * anything), which orders CIDR prefixes and octet ranges alike.
  *
- * The writer (ps_out_policy) looks at each complete host: every open port
- * the applicable rule does not list is one line on standard error and
- * makes the exit status 3; with --expect-strict, so is every listed port
- * that is not open. */
+ * Lines that start with "tls" (policy_tls.c) state what the TLS service
+ * on some ports must offer; they allow nothing.
+ *
+ * The checks made of a host's results, and the --expect writer that
+ * prints the failed ones, are policy_check.c. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "pscan/escape.h"
 #include "pscan/output.h"
@@ -38,6 +40,8 @@ struct rule {
     ps_u128 size;        /* addresses covered; any: all ones */
     ps_ports ports;
     char *text;          /* the host part, for duplicate detection */
+    int tls;             /* a "tls HOST PORTS OPTIONS" line (policy_tls.c) */
+    ps_tls_rule req;     /* its requirements */
 };
 
 struct ps_policy {
@@ -135,24 +139,13 @@ static int parse_ports(char *s, struct rule *r, ps_err *e)
 {
     int udp = 0, n = 0, none = 0;
     for (char *save = NULL, *it = strtok_r(s, ", \t", &save); it; it = strtok_r(NULL, ", \t", &save)) {
-        int rc, tcp_item, udp_item;
+        int rc;
         n++;
         if (strcmp(it, "none") == 0) {
             none = 1;
             continue;
         }
-        if (strncmp(it, "tcp/", 4) == 0 || strncmp(it, "udp/", 4) == 0) {
-            udp_item = it[0] == 'u';
-            tcp_item = !udp_item;
-            it += 4;
-        } else {
-            /* T: and U: switch the protocol for this and later items. */
-            if ((it[0] == 'T' || it[0] == 'U') && it[1] == ':') udp = it[0] == 'U';
-            tcp_item = !udp;
-            udp_item = udp;
-        }
-        if (!*it) return ps_fail(e, PS_EINPUT, "empty port item");
-        if ((rc = ps_ports_parse_ex(&r->ports, it, tcp_item, udp_item, e))) return rc;
+        if ((rc = ps_policy_port_item(&r->ports, it, &udp, e))) return rc;
     }
     if (n == 0) return ps_fail(e, PS_EINPUT, "no ports after the host (write 'none' to allow none)");
     if (none && n > 1) return ps_fail(e, PS_EINPUT, "'none' cannot be combined with ports");
@@ -168,9 +161,12 @@ static int parse_line(ps_policy *p, char *line, ps_err *e)
     if (!*s) return PS_OK;
     for (const char *c = s; *c; c++)
         if ((unsigned char)*c < 0x20 && *c != '\t') return ps_fail(e, PS_EINPUT, "control character in line");
+    int tls = strncmp(s, "tls", 3) == 0 && (s[3] == ' ' || s[3] == '\t' || !s[3]);
+    if (tls) s += 3 + strspn(s + 3, " \t");
     char *host = s, *rest = s + strcspn(s, " \t,");
     if (*rest == ',') return ps_fail(e, PS_EINPUT, "missing blank between the host and its ports");
     if (*rest) *rest++ = '\0';
+    if (!*host) return ps_fail(e, PS_EINPUT, "'tls' needs a host, ports and requirements");
     if (p->n == MAX_RULES) return ps_fail(e, PS_EINPUT, "more than %d rules", MAX_RULES);
     if (p->n == p->cap) {
         size_t cap = p->cap ? p->cap * 2 : 16;
@@ -183,8 +179,10 @@ static int parse_line(ps_policy *p, char *line, ps_err *e)
     memset(r, 0, sizeof *r);
     r->text = strdup(host);
     if (!r->text) return ps_fail(e, PS_ERUNTIME, "out of memory");
+    r->tls = tls;
     int rc = parse_host(host, r, e);
-    if (!rc) rc = parse_ports(rest, r, e);
+    if (!rc && tls) rc = ps_policy_tls_parse(rest, &r->ports, &r->req, e);
+    else if (!rc) rc = parse_ports(rest, r, e);
     return rc;
 }
 
@@ -201,10 +199,12 @@ static int check_duplicates(const ps_policy *p, const char *what, ps_err *e)
     if (p->n < 2) return PS_OK;
     struct rule **v = malloc(p->n * sizeof *v);
     if (!v) return ps_fail(e, PS_ERUNTIME, "out of memory");
-    for (size_t i = 0; i < p->n; i++) v[i] = &p->r[i];
-    qsort(v, p->n, sizeof *v, cmp_text);
+    size_t n = 0;
+    for (size_t i = 0; i < p->n; i++)
+        if (!p->r[i].tls) v[n++] = &p->r[i]; /* tls lines may share a host part */
+    qsort(v, n, sizeof *v, cmp_text);
     int rc = PS_OK;
-    for (size_t i = 1; i < p->n && !rc; i++)
+    for (size_t i = 1; i < n && !rc; i++)
         if (strcmp(v[i]->text, v[i - 1]->text) == 0) {
             char t[128];
             ps_esc_buf(t, sizeof t, v[i]->text, strlen(v[i]->text), PS_ESC_TEXT);
@@ -289,7 +289,7 @@ const ps_ports *ps_policy_rule_for(const ps_policy *p, const ps_addr *a, int *li
     const struct rule *best = NULL;
     for (size_t i = 0; i < p->n; i++) {
         const struct rule *r = &p->r[i];
-        if (!covers(r, a)) continue;
+        if (r->tls || !covers(r, a)) continue;
         /* Strictly smaller wins; '*' only when nothing else matched. */
         if (!best || (best->any && !r->any) || (!r->any && !best->any && r->size < best->size)) best = r;
     }
@@ -309,113 +309,34 @@ static int has_port(const uint16_t *v, size_t n, uint16_t port)
     return 0;
 }
 
-static int ports_have(const ps_ports *ps, enum ps_proto proto, uint16_t port)
+int ps_policy_ports_have(const ps_ports *ps, enum ps_proto proto, uint16_t port)
 {
     return proto == PS_UDP ? has_port(ps->udp, ps->nudp, port) : has_port(ps->tcp, ps->ntcp, port);
+}
+
+int ps_policy_tls_for(const ps_policy *p, const ps_addr *a, enum ps_proto proto, uint16_t port, ps_tls_rule *out)
+{
+    const struct rule *best = NULL;
+    for (size_t i = 0; i < p->n; i++) {
+        const struct rule *r = &p->r[i];
+        if (!r->tls || !covers(r, a) || !ps_policy_ports_have(&r->ports, proto, port)) continue;
+        if (!best || (best->any && !r->any) || (!r->any && !best->any && r->size < best->size)) best = r;
+    }
+    if (!best) return 0;
+    *out = best->req;
+    out->line = best->line;
+    return 1;
+}
+
+int ps_policy_first_tls_line(const ps_policy *p)
+{
+    for (size_t i = 0; p && i < p->n; i++)
+        if (p->r[i].tls) return p->r[i].line;
+    return 0;
 }
 
 int ps_policy_allows(const ps_policy *p, const ps_addr *a, enum ps_proto proto, uint16_t port, int *line)
 {
     const ps_ports *ps = ps_policy_rule_for(p, a, line);
-    return ps && ports_have(ps, proto, port);
+    return ps && ps_policy_ports_have(ps, proto, port);
 }
-
-/* ---- the writer ------------------------------------------------------------ */
-
-struct checker {
-    ps_policy *pol;
-    const ps_ports *scanned; /* for --expect-strict: was an expected port probed? */
-    unsigned long violations;
-};
-
-static int policy_open(ps_writer *w, const char *path, ps_err *e)
-{
-    struct checker *c = calloc(1, sizeof *c);
-    if (!c) return ps_fail(e, PS_ERUNTIME, "out of memory");
-    w->priv = c;
-    int rc = ps_policy_load_file(&c->pol, path, e);
-    if (rc) return rc;
-    c->scanned = w->ports;
-    return PS_OK;
-}
-
-static void where(const ps_host_result *h, char *buf, size_t len)
-{
-    ps_addr_str(&h->addr, buf, len);
-}
-
-static void line_note(char *buf, size_t len, int line)
-{
-    if (line) snprintf(buf, len, "policy line %d", line);
-    else snprintf(buf, len, "no policy line covers this host");
-}
-
-static const ps_port_result *find_row(const ps_host_result *h, enum ps_proto proto, uint16_t port)
-{
-    for (size_t i = 0; i < h->nports; i++)
-        if (h->ports[i].proto == proto && h->ports[i].port == port) return &h->ports[i];
-    return NULL;
-}
-
-static void check_expected(ps_writer *w, struct checker *c, const ps_host_result *h, const ps_ports *exp,
-                           int line, const char *ip)
-{
-    for (int proto = 0; proto < 2; proto++) {
-        const uint16_t *v = proto ? exp->udp : exp->tcp;
-        size_t n = proto ? exp->nudp : exp->ntcp;
-        for (size_t i = 0; i < n; i++) {
-            const ps_port_result *row = find_row(h, (enum ps_proto)proto, v[i]);
-            if (row && row->state == PS_ST_OPEN) continue;
-            const char *why;
-            if (row) why = ps_state_name(row->state);
-            else if (c->scanned && !ports_have(c->scanned, (enum ps_proto)proto, v[i])) why = "not scanned";
-            else why = "not open";
-            fprintf(w->fp, "pscan: expected port %u/%s on %s is %s (policy line %d)\n", v[i],
-                    ps_proto_name((enum ps_proto)proto), ip, why, line);
-            c->violations++;
-        }
-    }
-}
-
-static void policy_host(ps_writer *w, const ps_host_result *h)
-{
-    struct checker *c = w->priv;
-    char ip[PS_ADDRSTRLEN], note[64];
-    int line;
-    where(h, ip, sizeof ip);
-    const ps_ports *allowed = ps_policy_rule_for(c->pol, &h->addr, &line);
-    line_note(note, sizeof note, line);
-    for (size_t i = 0; i < h->nports; i++) {
-        const ps_port_result *p = &h->ports[i];
-        if (p->state != PS_ST_OPEN) continue;
-        if (allowed && ports_have(allowed, p->proto, p->port)) continue;
-        fprintf(w->fp, "pscan: unexpected open port %u/%s on %s (%s)\n", p->port, ps_proto_name(p->proto), ip,
-                note);
-        c->violations++;
-    }
-    if (w->cfg->expect_strict && allowed) check_expected(w, c, h, allowed, line, ip);
-    fflush(w->fp);
-}
-
-static int policy_status(ps_writer *w)
-{
-    struct checker *c = w->priv;
-    return c && c->violations ? 3 : 0;
-}
-
-static void policy_close(ps_writer *w)
-{
-    struct checker *c = w->priv;
-    if (!c) return;
-    ps_policy_free(c->pol);
-    free(c);
-    w->priv = NULL;
-}
-
-const struct ps_writer_ops ps_out_policy = {
-    .name = "policy",
-    .open = policy_open,
-    .host = policy_host,
-    .status = policy_status,
-    .close = policy_close,
-};

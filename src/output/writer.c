@@ -18,6 +18,8 @@ static const struct ps_writer_ops *ops_for(enum ps_output_format f)
     case PS_OUT_XML: return &ps_out_xml;
     case PS_OUT_GREP: return &ps_out_grep;
     case PS_OUT_POLICY: return &ps_out_policy;
+    case PS_OUT_HTML: return &ps_out_html;
+    case PS_OUT_JUNIT: return &ps_out_junit;
     }
     return NULL;
 }
@@ -61,8 +63,9 @@ int ps_writer_open(ps_writer *w, const ps_output_spec *spec, const ps_config *cf
     } else if (strcmp(spec->path, "-") == 0) {
         w->fp = stdout;
         snprintf(name, sizeof name, "standard output");
-    } else if (cfg->resuming && spec->format == PS_OUT_XML) {
-        /* One XML document per run: the resumed run's gets its own file. */
+    } else if (cfg->resuming && (spec->format == PS_OUT_XML || spec->format == PS_OUT_HTML ||
+                                 spec->format == PS_OUT_JUNIT)) {
+        /* One document per run (XML, HTML, JUnit): the resumed run's gets its own file. */
         if (!(w->fp = open_resumed(spec->path, name, sizeof name, e))) return PS_EINPUT;
         w->owns_fp = 1;
     } else {

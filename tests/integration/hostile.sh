@@ -55,7 +55,7 @@ if grep -qa '__asan_init' "$PSCAN" 2>/dev/null; then
 else
     RSS_LIMIT_MB=${RSS_LIMIT_MB:-200}
 fi
-MODES=(stream trickle bigline nul nulraw nulhttp closemid reset tlsgarbage noread slowaccept)
+MODES=(stream trickle bigline nul nulraw nulhttp closemid reset tlsgarbage noread slowaccept markup markupraw)
 
 # ------------------------------------------------------------------ helpers
 
@@ -300,10 +300,19 @@ fi
 all_ports=$(IFS=,; echo "${MODE_PORTS[*]}")
 tb_route_check "$HIP" "$HVH" || bail "$HIP is not routed via $HVH"
 hrun all "$HOSTILE_BOUND" -sV -p "$all_ports" "$HIP" \
-    -oJ "$T/all.jsonl" -oX "$T/all.xml" -oG "$T/all.gnmap"
+    -oJ "$T/all.jsonl" -oX "$T/all.xml" -oG "$T/all.gnmap" -oH "$T/all.html"
 check_exit "all modes at once (-sV)" "$HOSTILE_BOUND"
 check_rss "all modes at once (-sV)"
 check_outputs "all modes at once (-sV)" "$T/all"
+# The HTML report of every mode (a browser reads it in report.sh): clean
+# text, and no markup but its own (one style sheet, two scripts).
+if why=$(text_clean "$T/all.html" 2>&1); then ok "all modes at once: -oH: no raw control, C1, bidi or invalid UTF-8"
+else not_ok "all modes at once: -oH: no raw control, C1, bidi or invalid UTF-8" "$why"; fi
+check_eq "all modes at once: -oH: no markup from a server" \
+    "$(grep -o '<script\|<style\|<img\|<svg\|<h1 id=pwned' "$T/all.html" | sort | uniq -c | tr -s ' ' | tr '\n' ,)" \
+    " 2 <script, 1 <style,"
+check_cmd "all modes at once: -oH: the markup banner is shown as text" \
+    grep -qF '&lt;script&gt;document.body.dataset.pwned=1&lt;/script&gt;' "$T/all.html"
 check_set "all modes at once: every port open" \
     "$(jq -r 'select(.type=="host") | .ports[] | select(.state=="open") | .port' "$T/all.jsonl")" "${MODE_PORTS[*]}"
 check_not "a host with a few open ports is not flagged as answering everywhere" \

@@ -36,6 +36,12 @@
  *               SSH banner and holds it
  *   banner      a plain SSH banner, then holds (the target of the SYN-proxy
  *               test, where every port is redirected to one listener)
+ *   markup      an FTP banner that the ProFTPD rule matches, whose captured
+ *               field is HTML and script meant to run in a report (a
+ *               <script>, an onerror handler, a tag that closes the table),
+ *               all without ')' so the rule captures all of it; then holds
+ *   markupraw   the same markup in a banner nothing matches (the report's
+ *               "what it said" path); then holds
  *
  * When every socket listens it prints one line, "ready PID PORT...", the
  * ports really bound in argument order, and flushes it.  It always ends by
@@ -73,12 +79,12 @@
 
 enum hs_mode {
     HM_STREAM, HM_TRICKLE, HM_BIGLINE, HM_NUL, HM_NULRAW, HM_NULHTTP, HM_CLOSEMID,
-    HM_RESET, HM_TLSGARBAGE, HM_NOREAD, HM_SLOWACCEPT, HM_BANNER, HM_COUNT
+    HM_RESET, HM_TLSGARBAGE, HM_NOREAD, HM_SLOWACCEPT, HM_BANNER, HM_MARKUP, HM_MARKUPRAW, HM_COUNT
 };
 
 static const char *const hs_mode_names[HM_COUNT] = {
     "stream", "trickle", "bigline", "nul", "nulraw", "nulhttp", "closemid",
-    "reset", "tlsgarbage", "noread", "slowaccept", "banner",
+    "reset", "tlsgarbage", "noread", "slowaccept", "banner", "markup", "markupraw",
 };
 
 /* What a connection does once its output is all sent. */
@@ -146,6 +152,18 @@ static const unsigned char hs_nulhttp_reply[] =
     "Content-Type: text/html\r\n"
     "\r\n"
     "<title>" HS_EVIL "</title>\x00\x00" HS_EVIL "\r\n";
+
+/* What would run, or reshape the page, if a report wrote it raw: each
+ * piece marks <body> (data-pwned) or adds an element with id "pwned". */
+#define HS_MARKUP \
+    "<script>document.body.dataset.pwned=1</script>" \
+    "\"'><img src=x onerror=document.body.dataset.pwned=2>" \
+    "</td></tr></table><h1 id=pwned>injected</h1>" \
+    "<svg onload=document.body.dataset.pwned=3>" \
+    "<!-- ]]> &amp; &#x3c; <style>body{display:none}</style>"
+
+static const unsigned char hs_markup_banner[] = "220 ProFTPD Server (" HS_MARKUP ") [198.18.0.2]\r\n";
+static const unsigned char hs_markupraw_banner[] = "\x00\x01" HS_MARKUP "\r\n";
 
 static const unsigned char hs_ssh_banner[] = "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n";
 
@@ -404,6 +422,12 @@ static void hs_on_accept(struct hs_state *st, struct hs_conn *c, double now)
     case HM_NOREAD: break;
     case HM_SLOWACCEPT:
     case HM_BANNER: hs_send(st, c, hs_ssh_banner, HS_LEN(hs_ssh_banner), HS_LEN(hs_ssh_banner), HA_HOLD); break;
+    case HM_MARKUP:
+        hs_send(st, c, hs_markup_banner, HS_LEN(hs_markup_banner), HS_LEN(hs_markup_banner), HA_HOLD);
+        break;
+    case HM_MARKUPRAW:
+        hs_send(st, c, hs_markupraw_banner, HS_LEN(hs_markupraw_banner), HS_LEN(hs_markupraw_banner), HA_HOLD);
+        break;
     default: break;
     }
 }

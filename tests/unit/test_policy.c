@@ -6,6 +6,7 @@
 
 #include "pscan/output.h"
 #include "pscan/policy.h"
+#include "pscan/service.h"
 #include "unit.h"
 
 static ps_policy *load_n(const char *text, size_t len, ps_err *e, int *rc)
@@ -186,10 +187,89 @@ static void test_writer(void)
     CHECK(ps_writer_open(&w, &spec, &cfg, NULL, &e) == PS_EINPUT && strstr(e.msg, "cannot read policy"), "%s", e.msg);
 }
 
+struct cb_log {
+    char *log;
+    int *failed;
+};
+
+static void cb(void *ctx, const ps_host_result *hh, const ps_policy_check *c)
+{
+    struct cb_log *x = ctx;
+    (void)hh;
+    size_t n = strlen(x->log);
+    snprintf(x->log + n, 2048 - n, "%s %s\n", c->failed ? "F" : "P", c->message);
+    *x->failed += c->failed;
+}
+
+static void test_tls_lines(void)
+{
+    ps_err e = {{0}};
+    int rc;
+    ps_policy *p = load("198.18.0.0/24 443 8443\n"
+                        "tls 198.18.0.0/24 tcp/443,8443 min-days=30 min-version=TLSv1.2\n"
+                        "tls 198.18.0.5 443 min-version=1.3\n"
+                        "tls * 8443 min-days=0\n",
+                        &e, &rc);
+    CHECK(rc == PS_OK && p, "%s", e.msg);
+    if (!p) return;
+    ps_addr a = A("198.18.0.5"), b = A("198.18.0.6");
+    ps_tls_rule t;
+    CHECK(ps_policy_tls_for(p, &a, PS_TCP, 443, &t) && t.line == 3 && t.min_version == PS_TLSV_1_3 &&
+              t.min_days == -1, "host line: %d", t.line);
+    CHECK(ps_policy_tls_for(p, &a, PS_TCP, 8443, &t) && t.line == 2, "the network's line lists 8443: %d", t.line);
+    CHECK(ps_policy_tls_for(p, &b, PS_TCP, 443, &t) && t.line == 2 && t.min_days == 30, "network");
+    CHECK(!ps_policy_tls_for(p, &b, PS_TCP, 22, &t), "22 has no tls line");
+    int line;
+    CHECK(ps_policy_allows(p, &a, PS_TCP, 443, &line) && line == 1, "tls lines allow nothing: %d", line);
+    CHECK(ps_policy_first_tls_line(p) == 2, "first tls line");
+
+    /* The checks of one host: an expiring certificate, an old version. */
+    static ps_svc_result svc;
+    memset(&svc, 0, sizeof svc);
+    svc.status = PS_SVC_MATCH;
+    svc.tls = 1;
+    svc.has_cert = 1;
+    snprintf(svc.cert.version, sizeof svc.cert.version, "TLSv1.1");
+    snprintf(svc.cert.not_after, sizeof svc.cert.not_after, "2026-01-11T00:00:00Z");
+    ps_port_result rows[] = {{PS_TCP, 443, PS_ST_OPEN, PS_R_SYN_ACK, 64, &svc, NULL},
+                             {PS_TCP, 8443, PS_ST_OPEN, PS_R_SYN_ACK, 64, NULL, NULL}};
+    ps_host_result h;
+    memset(&h, 0, sizeof h);
+    h.addr = b;
+    h.ports = rows;
+    h.nports = 2;
+    struct tm tm = {.tm_year = 126, .tm_mon = 0, .tm_mday = 1};
+    time_t now = timegm(&tm); /* 2026-01-01: 10 days left */
+    char log[2048] = "";
+    int failed = 0;
+    struct cb_log ctx = {log, &failed};
+    ps_policy_check_host(p, &h, NULL, 0, now, cb, &ctx);
+    CHECK(failed == 3, "failed %d: %s", failed, log);
+    CHECK(strstr(log, "F the certificate of 443/tcp on 198.18.0.6 expires in 10 days (2026-01-11T00:00:00Z); "
+                      "policy line 2 requires at least 30") != NULL, "%s", log);
+    CHECK(strstr(log, "F 443/tcp on 198.18.0.6 negotiated TLSv1.1; policy line 2 requires TLSv1.2 or newer"), "%s", log);
+    CHECK(strstr(log, "F 8443/tcp on 198.18.0.6 was not checked for TLS: no -sV result (policy line 2)"), "%s", log);
+    CHECK(strstr(log, "P open port 443/tcp on 198.18.0.6 is allowed (policy line 1)"), "%s", log);
+    ps_policy_free(p);
+
+    long days;
+    CHECK(ps_cert_days_left("2025-12-31T12:00:00Z", now, &days) && days == -1, "expired: %ld", days);
+    CHECK(!ps_cert_days_left("soon", now, &days), "not a time");
+    CHECK(ps_tls_version_rank("TLSv1") == PS_TLSV_1_0 && ps_tls_version_rank("SSLv2") == PS_TLSV_NONE, "ranks");
+
+    expect_error("tls 127.0.0.1 443\n", "needs min-days=N or min-version=V");
+    expect_error("tls 127.0.0.1 min-days=3\n", "needs ports");
+    expect_error("tls 127.0.0.1 443 min-days=x\n", "min-days takes");
+    expect_error("tls 127.0.0.1 443 min-version=TLSv9\n", "min-version takes");
+    expect_error("tls 127.0.0.1 443 max-days=3\n", "unknown tls requirement");
+    expect_error("tls\n", "'tls' needs");
+}
+
 int main(void)
 {
     RUN(test_parse_and_match);
     RUN(test_errors);
     RUN(test_writer);
+    RUN(test_tls_lines);
     return UNIT_END();
 }
