@@ -1507,7 +1507,7 @@ _zoo_distcc() {
     _zoo_have distccd || return 2
     d=$(_zoo_dir distcc)
     _zoo_sh distcc "exec distccd --daemon --no-detach --listen $ZOO_ADDR --port $port --allow 198.18.0.0/15 \
-        --log-stderr --pid-file $d/distccd.pid --user nobody --jobs 1"
+        --log-stderr --pid-file $d/distccd.pid --user nobody"
 }
 
 _zoo_gearman() {
