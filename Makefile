@@ -136,7 +136,7 @@ DEPS_ZOO   := apache2 lighttpd squid tinyproxy varnish haproxy privoxy apt-cache
               minidlna mercurial fossil stunnel4 slapd bind9 unbound knot nsd pdns-server pdns-backend-bind \
               pdns-recursor dnsdist ngircd inspircd bitlbee znc prosody mumble-server openvpn coturn \
               strongswan-charon samba nbd-server tgt xrdp tigervnc-standalone-server xvfb munin-node \
-              zabbix-agent nagios-nrpe-server gpsd subversion cvs mpd inetutils-telnetd fingerd oidentd \
+              zabbix-agent nagios-nrpe-server gpsd subversion cvs mpd inetutils-telnetd fingerd finger oidentd \
               distcc gearman-job-server kamailio freeradius dropbear-bin tinysshd nut-server mosquitto \
               beanstalkd nats-server redis-sentinel pgbouncer pgpool2 krb5-kdc dante-server pptpd \
               spamd rabbitmq-server zookeeperd sphinxsearch tarantool conserver-server socat libmemcachedutil2

@@ -1102,6 +1102,10 @@ pidfile=$d/mumble-server.pid
 bonjour=false
 registerName=
 uname=mumble-server
+# Murmur bans an address for 5 minutes after 10 connections in 2 minutes
+# (autobanAttempts/autobanTimeframe/autobanTime): a -sV scan opens more than
+# that, and every later scan in the ban would see "tcpwrapped".
+autobanAttempts=0
 EOF
     _zoo_sh mumble-server "exec murmurd -fg -ini $d/mumble-server.ini"
 }
@@ -1245,7 +1249,16 @@ _zoo_tgt() {
     local port=$1
     _zoo_have tgtd || return 2
     _zoo_dir tgt >/dev/null
-    _zoo_psh tgt "exec tgtd -f --iscsi portal=$ZOO_ADDR:$port"
+    # tgtd closes every connection while it has no target (accept_connection:
+    # an empty target list), so one target, bound to every initiator, with no
+    # LUN of its own: a login and a SendTargets discovery then work.
+    _zoo_psh tgt "tgtd -f --iscsi portal=$ZOO_ADDR:$port & t=\$!
+        for i in 1 2 3 4 5 6 7 8 9 10; do
+            tgtadm --lld iscsi --op new --mode target --tid 1 -T iqn.2026-12.example.pscan:zoo 2>/dev/null && break
+            sleep 0.5
+        done
+        tgtadm --lld iscsi --op bind --mode target --tid 1 -I ALL
+        wait \$t"
 }
 
 _zoo_git() {
@@ -1267,11 +1280,16 @@ _zoo_svnserve() {
 
 # socat hands each connection to an inetd-style daemon on its stdin/stdout
 # (nofork: the daemon gets the TCP socket itself, as from inetd).
+# _zoo_inetd_style KIND PORT CMD...: one CMD per connection, the socket as its
+# stdin and stdout, as inetd runs it; with ZOO_INETD_STDERR=1 its stderr too
+# (inetd and xinetd hand a "nowait" server the socket as fds 0, 1 and 2: cvs
+# pserver, in.fingerd and telnetd write their errors there).
 _zoo_inetd_style() {
-    local kind=$1 port=$2
+    local kind=$1 port=$2 opts=nofork
     shift 2
     _zoo_have socat || return 2
-    _zoo_sh "$kind" "exec socat TCP-LISTEN:$port,bind=$ZOO_ADDR,reuseaddr,fork EXEC:'$*',nofork"
+    [ "${ZOO_INETD_STDERR:-0}" = 1 ] && opts=nofork,stderr
+    _zoo_sh "$kind" "exec socat TCP-LISTEN:$port,bind=$ZOO_ADDR,reuseaddr,fork EXEC:'$*',$opts"
 }
 
 _zoo_cvs() {
@@ -1279,7 +1297,7 @@ _zoo_cvs() {
     _zoo_have cvs || return 2
     d=$(_zoo_dir cvs-pserver)
     cvs -d "$d/cvsroot" init || return 1
-    _zoo_inetd_style cvs-pserver "$port" "cvs -f --allow-root=$d/cvsroot pserver"
+    ZOO_INETD_STDERR=1 _zoo_inetd_style cvs-pserver "$port" "cvs -f --allow-root=$d/cvsroot pserver"
 }
 
 # --------------------------------------------------------- remote desktop
@@ -1467,14 +1485,14 @@ _zoo_telnetd() {
     local port=$1
     _zoo_have /usr/sbin/telnetd || return 2
     _zoo_dir telnetd >/dev/null
-    _zoo_inetd_style telnetd "$port" "/usr/sbin/telnetd"
+    ZOO_INETD_STDERR=1 _zoo_inetd_style telnetd "$port" "/usr/sbin/telnetd"
 }
 
 _zoo_fingerd() {
     local port=$1
     _zoo_have /usr/sbin/in.fingerd || return 2
     _zoo_dir fingerd >/dev/null
-    _zoo_inetd_style fingerd "$port" "/usr/sbin/in.fingerd"
+    ZOO_INETD_STDERR=1 _zoo_inetd_style fingerd "$port" "/usr/sbin/in.fingerd"
 }
 
 _zoo_oidentd() {
@@ -1489,7 +1507,7 @@ _zoo_distcc() {
     _zoo_have distccd || return 2
     d=$(_zoo_dir distcc)
     _zoo_sh distcc "exec distccd --daemon --no-detach --listen $ZOO_ADDR --port $port --allow 198.18.0.0/15 \
-        --log-stderr --pid-file $d/distccd.pid --user nobody --jobs 1"
+        --log-stderr --pid-file $d/distccd.pid --user nobody"
 }
 
 _zoo_gearman() {
@@ -1734,7 +1752,7 @@ _zoo_spamd() {
     _zoo_have spamd || return 2
     d=$(_zoo_dir spamd)
     _zoo_sh spamd "exec spamd --listen=$ZOO_ADDR:$port --allowed-ips=198.18.0.0/15 --pidfile=$d/spamd.pid \
-        --syslog=stderr --max-children=1 --min-children=1 --username=nobody --nouser-config --local"
+        --syslog=stderr --max-children=5 --username=nobody --nouser-config --local"
 }
 
 _zoo_rabbitmq() {
