@@ -125,7 +125,9 @@ else fail "route: $B6 via $VA with NDP" "$out"; fi
 t0=$(date +%s%N)
 out=$("$P" route "$NOONE4" 2>&1); rc=$?
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-if [ $rc = 2 ] && grep -q "no ARP reply from $NOONE4 on $VA" <<<"$out" && [ $ms -lt 3000 ]; then
+# The resolver asks for 5 s (enough ARP retries for a lossy link), then
+# gives up: the bound only says it does give up, not how fast.
+if [ $rc = 2 ] && grep -q "no ARP reply from $NOONE4 on $VA within 5000 ms" <<<"$out" && [ $ms -lt 15000 ]; then
     pass "route: silent $NOONE4 gives 'no ARP reply' after ${ms} ms"
 else fail "route: silent neighbour error (rc $rc, ${ms} ms)" "$out"; fi
 
