@@ -82,7 +82,7 @@ $(B)/obj/gen/iana_table.o: build/gen/iana_table.c
 	@mkdir -p $(dir $@)
 	@$(CC) $(CFLAGS) -Wno-missing-prototypes -c -o $@ $<
 
-$(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(B)/libpscan.a
+$(B)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(B)/libpscan.a
 	@mkdir -p $(dir $@)
 	@echo "  TEST    $@"
 	@$(CC) $(CFLAGS) -Itests/unit -Isrc $(LDFLAGS) -o $@ $< $(B)/libpscan.a $(LDLIBS)

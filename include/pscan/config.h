@@ -78,6 +78,8 @@ typedef struct ps_config {
     const char *probe_dbs[PS_MAX_PROBE_DBS];
     int nprobe_dbs;
     int no_nmap_db;         /* --no-nmap-db: not even an installed nmap's */
+    int version_trace;      /* --version-trace: every -sV lane on stderr */
+    int no_version_retry;   /* --no-version-retry: no patient second pass */
 
     /* Raw scanning. */
     uint64_t seed;

@@ -6,7 +6,11 @@
 
 enum ps_proto { PS_TCP = 0, PS_UDP = 1 };
 
-/* "tcp", "udp". */
-const char *ps_proto_name(enum ps_proto p);
+/* "tcp", "udp" (inline: every stage names protocols, none should depend
+ * on another for it). */
+static inline const char *ps_proto_name(enum ps_proto p)
+{
+    return p == PS_UDP ? "udp" : "tcp";
+}
 
 #endif

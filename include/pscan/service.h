@@ -22,6 +22,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "pscan/addr.h"
 #include "pscan/err.h"
@@ -44,6 +45,9 @@ typedef struct ps_svc_opts {
     int port_timeout_ms;    /* everything for one port (default 20000) */
     int tls;                /* try TLS (default 1) */
     size_t max_reply;       /* bytes kept of one reply (default 65536) */
+    int retry;              /* the patient second pass (default 1; see below) */
+    FILE *trace;            /* NULL, or where every lane's story is told
+                               (--version-trace) */
     volatile sig_atomic_t *stop; /* NULL, or a flag that, once set, ends
                                every port at once: each is reported with
                                cut = 1 and what it had found (see below) */
@@ -59,6 +63,25 @@ enum ps_svc_status {
                           also: excluded by the database, or unreachable */
     PS_SVC_TCPWRAPPED, /* accepted, then closed by the peer with no data */
     PS_SVC_CLOSED,     /* refused (TCP RST / ICMP unreachable) at -sV time */
+};
+
+/* How a result was reached.  A TCP port the first pass could not name
+ * while it stayed silent or showed trouble (why) is tried again once its
+ * host's first pass is over: gently (two connections at most) and with
+ * waits scaled from what the server showed.  GAVE_UP: the retry learnt
+ * nothing more either. */
+enum ps_svc_pass { PS_SVC_FIRST, PS_SVC_RETRY, PS_SVC_GAVE_UP };
+
+/* What the first pass saw that a retry may cure, most telling first. */
+enum ps_svc_why {
+    PS_WHY_NONE,
+    PS_WHY_HANDSHAKE, /* a TLS handshake timed out */
+    PS_WHY_CONNECT,   /* a connect timed out */
+    PS_WHY_DROPPED,   /* a connection was closed before any data */
+    PS_WHY_REFUSED,   /* a connect was refused after others got through */
+    PS_WHY_LATE,      /* a greeting came much later than this host's others */
+    PS_WHY_SILENT,    /* nothing was said on any connection */
+    PS_WHY_COUNT
 };
 
 typedef struct ps_svc_result {
@@ -77,6 +100,9 @@ typedef struct ps_svc_result {
     int has_cert;         /* cert.subject etc. filled (a certificate came) */
     double rtt_ms;        /* shortest TCP connect time seen; -1 if none */
     double elapsed_ms;    /* from first connection to the report */
+    uint8_t pass;         /* enum ps_svc_pass */
+    uint8_t why;          /* enum ps_svc_why: why it was retried (NONE on
+                             the first pass) */
     int cut;              /* opts.stop ended it before it was done: the rest
                              is what it had (status UNKNOWN and no banner
                              when it had not started) */
@@ -112,6 +138,12 @@ void ps_svc_unpack(const uint8_t *packed, ps_svc_result *out);
 /* The status as a word: "match", "softmatch", "unknown", "tcpwrapped",
  * "closed". */
 const char *ps_svc_status_name(enum ps_svc_status st);
+/* "first", "retry", "gave-up". */
+const char *ps_svc_pass_name(enum ps_svc_pass p);
+/* A token for JSON ("tls-timeout", "connect-timeout", "closed-empty",
+ * "refused", "late", "silent"; "" for NONE) and words for people. */
+const char *ps_svc_why_name(enum ps_svc_why w);
+const char *ps_svc_why_text(enum ps_svc_why w);
 
 /* The ordered probe plan for one port (exposed for tests and --explain):
  * writes up to max probes to out, returns how many.  tls selects the

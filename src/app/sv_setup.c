@@ -93,6 +93,8 @@ int ps_detect_start(ps_detect *d, const ps_config *cfg, ps_report *report, const
     o.intensity = cfg->version_intensity;
     o.stop = stop; /* a stop ends every port at once; the report leaves the cut ones to --resume */
     if (cfg->max_parallelism) o.max_parallelism = cfg->max_parallelism;
+    o.retry = !cfg->no_version_retry;
+    if (cfg->version_trace) o.trace = stderr;
     d->engine = ps_svc_new(d->db, &o, on_result, report, e);
     if (!d->engine) return PS_ERUNTIME;
     if ((r = ps_svc_start(d->engine))) return ps_fail(e, r, "cannot start the service engine");

@@ -466,6 +466,9 @@ static int check_useless(const struct parse_state *st, ps_err *e)
         return ps_fail(e, PS_EINPUT, "--probe-db loads probes for service detection: add -sV, or leave it out");
     if (c->no_nmap_db && !c->version_detect)
         return ps_fail(e, PS_EINPUT, "--no-nmap-db changes what service detection loads: add -sV, or leave it out");
+    if ((c->version_trace || c->no_version_retry) && !c->version_detect)
+        return ps_fail(e, PS_EINPUT, "%s is about service detection: add -sV, or leave it out",
+                       c->version_trace ? "--version-trace" : "--no-version-retry");
     for (int i = 0; i < c->nprobe_dbs; i++)
         if (stat(c->probe_dbs[i], &sb) == 0 && S_ISDIR(sb.st_mode))
             return ps_fail(e, PS_EINPUT, "--probe-db: '%s' is a directory; it takes a probe file "

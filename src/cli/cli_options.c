@@ -179,6 +179,21 @@ const struct option_row ps_cli_options[] = {
      "with product and version is never replaced by one with less, whichever "
      "database it came from. --no-nmap-db leaves it out.",
      FLAG(no_nmap_db)},
+    {O_VERSION_TRACE, "--version-trace", NULL, NULL, 0, G_SERVICE,
+     "-sV: tell every connection's story on standard error",
+     "One line per event of every -sV connection on standard error: the "
+     "port, the track (tcp or tls) and probe, then what happened (connected "
+     "in 0.3 ms, 24 bytes after 1.2 ms, TLS up, closed by the peer, a match, "
+     "trouble and the windows it left, the retry). For finding out why a "
+     "port was named as it was.", FLAG(version_trace)},
+    {O_NO_VERSION_RETRY, "--no-version-retry", NULL, NULL, 0, G_SERVICE,
+     "-sV: no patient second pass on ports left unnamed",
+     "A TCP port the first pass leaves unnamed while it stayed silent or "
+     "showed trouble (timeouts, connections closed empty, late greetings) is "
+     "normally tried once more after its host's first pass, two connections "
+     "at a time with longer waits; the result says how it was reached "
+     "(pass: first, retry or gave-up; see docs/output.md). This turns that "
+     "off: faster on silent ports, less complete on struggling servers.", FLAG(no_version_retry)},
     {O_PROBE_DB, "--probe-db", NULL, "FILE", F_ARG, G_SERVICE,
      "Load more probes from FILE (nmap-service-probes syntax; repeatable)",
      "Load more probes from FILE, in the nmap-service-probes syntax (see "

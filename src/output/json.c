@@ -147,6 +147,8 @@ static void write_service(FILE *fp, const ps_port_result *p)
     }
     fputc(']', fp);
     if (s->probe) jstr(fp, &first, "probe", s->probe);
+    jstr(fp, &first, "pass", ps_svc_pass_name(s->pass));
+    if (s->why) jstr(fp, &first, "retry_why", ps_svc_why_name(s->why));
     if (s->tls) write_tls(fp, s);
     size_t n = s->banner_len < sizeof s->banner ? s->banner_len : sizeof s->banner;
     if (n) {

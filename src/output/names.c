@@ -29,11 +29,6 @@ const char *ps_unscanned_name(enum ps_unscanned u)
     return (unsigned)u < PS_NS_COUNT ? n[u] : "unknown";
 }
 
-const char *ps_proto_name(enum ps_proto p)
-{
-    return p == PS_UDP ? "udp" : "tcp";
-}
-
 const char *ps_reg_status_name(enum ps_reg_status s)
 {
     switch (s) {

@@ -177,6 +177,19 @@ static void print_fingerprints(ps_writer *w, const ps_host_result *h)
     }
 }
 
+/* With -v: which ports the version scan tried a second time, and why. */
+static void print_retries(ps_writer *w, const ps_host_result *h)
+{
+    if (w->cfg->verbose < 1) return;
+    for (size_t i = 0; i < h->nports; i++) {
+        const ps_svc_result *s = h->ports[i].svc;
+        if (!s || s->pass == PS_SVC_FIRST) continue;
+        fprintf(w->fp, "%u/%s version scan retried (%s): %s on the second pass%s\n", h->ports[i].port,
+                ps_proto_name(h->ports[i].proto), ps_svc_why_text(s->why), ps_svc_status_name(s->status),
+                s->pass == PS_SVC_GAVE_UP ? ", gave up" : "");
+    }
+}
+
 static void print_tls(ps_writer *w, const ps_port_result *p)
 {
     const ps_svc_result *s = p->svc;
@@ -258,6 +271,7 @@ static void normal_host(ps_writer *w, const ps_host_result *h)
     }
     free(cells);
     print_fingerprints(w, h);
+    print_retries(w, h);
     if (w->cfg->verbose >= 1) {
         for (size_t i = 0; i < h->nports; i++) {
             ps_port_registry reg;

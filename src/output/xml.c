@@ -145,6 +145,12 @@ static void write_service(ps_writer *w, const ps_port_result *p)
     fputs("/>", fp);
 }
 
+/* Did the version scan need its second pass (service/retry.c)? */
+static int retried(const ps_port_result *p)
+{
+    return p->svc && p->svc->pass != PS_SVC_FIRST;
+}
+
 /* pscan's extras for one port, as ONE script element: tools such as
  * ndiff sort a port's script results and fail on two of the same kind.
  * Its output attribute is a readable summary; the tables carry the data. */
@@ -184,6 +190,11 @@ static void write_summary(ps_writer *w, const ps_port_result *p, const ps_port_r
         if (pi->other_netns) fputs(", other network namespace", fp);
         sep = "; ";
     }
+    if (retried(p)) {
+        fprintf(fp, "%sversion scan: %s pass, retried: %s", sep, ps_svc_pass_name(p->svc->pass),
+                ps_svc_why_text(p->svc->why));
+        sep = "; ";
+    }
     if (p->svc && p->svc->tls) {
         const ps_tls_info *c = &p->svc->cert;
         fprintf(fp, "%stls: ", sep);
@@ -205,7 +216,7 @@ static void write_extras(ps_writer *w, const ps_port_result *p)
     ps_port_registry reg;
     const ps_proc_info *pi = p->proc && (p->proc->found || p->proc->other_netns) ? p->proc : NULL;
     int tls = p->svc && p->svc->tls;
-    if (p->state != PS_ST_OPEN && !pi && !tls) return;
+    if (p->state != PS_ST_OPEN && !pi && !tls && !retried(p)) return;
     ps_port_registry_get(w, p, &reg);
     fputs("<script id=\"pscan\" output=\"", fp);
     write_summary(w, p, &reg);
@@ -246,6 +257,12 @@ static void write_extras(ps_writer *w, const ps_port_result *p)
             xelem(fp, "not_after", c->not_after, sizeof c->not_after);
             xelem(fp, "sha256", c->sha256, sizeof c->sha256);
         }
+        fputs("</table>", fp);
+    }
+    if (retried(p)) {
+        fputs("<table key=\"version_scan\">", fp);
+        xelem(fp, "pass", ps_svc_pass_name(p->svc->pass), 16);
+        xelem(fp, "retry_why", ps_svc_why_name(p->svc->why), 16);
         fputs("</table>", fp);
     }
     fputs("</script>", fp);

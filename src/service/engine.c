@@ -41,12 +41,16 @@
  * event already returned by epoll_wait may name a lane closed moments
  * before by its job.  Results are reported from the reap, on this thread.
  *
+ *  4. Each host and each port gets only as many connections as it shows
+ *     it can take (flow.c), and a port the first pass could not name
+ *     while it stayed silent or showed trouble is tried once more, gently
+ *     and patiently, after its host's first pass (retry.c).  At scale,
+ *     servers slow down under many connections (login processes queue,
+ *     MaxStartups drops): the answer must be the same on a /24 as on one
+ *     host, and speed is how we get there, not what we trade it for.
+ *
  * Fairness.  Submissions wait in per-host queues; hosts with work sit in a
- * ring.  The scheduler walks the ring one lane per host per turn, giving
- * a running port its next probe before starting a new port, until
- * max_parallelism connections are open.  A host never holds more than
- * max_per_host connections, so one host with a thousand open ports does
- * not starve the others, and a slow host does not block a fast one.
+ * ring, which sched.c walks one lane per host per turn.
  *
  * Stopping.  With opts.stop set, the loop wakes at least every 100 ms to
  * look at it; once it is set, every job ends at once with what it has
@@ -86,178 +90,8 @@ void ps_svc_opts_default(ps_svc_opts *o)
     o->max_wait_ms = 3000;
     o->port_timeout_ms = 20000;
     o->tls = 1;
+    o->retry = 1;
     o->max_reply = 65536;
-}
-
-const char *ps_svc_status_name(enum ps_svc_status st)
-{
-    switch (st) {
-    case PS_SVC_MATCH: return "match";
-    case PS_SVC_SOFT: return "softmatch";
-    case PS_SVC_UNKNOWN: return "unknown";
-    case PS_SVC_TCPWRAPPED: return "tcpwrapped";
-    case PS_SVC_CLOSED: return "closed";
-    }
-    return "?";
-}
-
-/* ---- hosts ----------------------------------------------------------- */
-
-static size_t addr_hash(const ps_addr *a)
-{
-    uint64_t h = 1469598103934665603ull;
-    const uint8_t *p = a->family == AF_INET ? (const uint8_t *)&a->u.v4 : a->u.v6;
-    size_t n = a->family == AF_INET ? 4 : 16;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ p[i]) * 1099511628211ull;
-    return (size_t)(h ^ (h >> 29));
-}
-
-static int addr_eq(const ps_addr *a, const ps_addr *b)
-{
-    if (a->family != b->family)
-        return 0;
-    return a->family == AF_INET ? a->u.v4 == b->u.v4 : memcmp(a->u.v6, b->u.v6, 16) == 0;
-}
-
-static int htab_grow(struct ps_svc_engine *eng)
-{
-    size_t ncap = eng->hcap ? eng->hcap * 2 : 64;
-    svc_host **nt = calloc(ncap, sizeof *nt);
-    if (!nt)
-        return -1;
-    for (size_t i = 0; i < eng->hcap; i++)
-        for (svc_host *h = eng->htab[i], *nx; h; h = nx) {
-            nx = h->hnext;
-            size_t b = addr_hash(&h->addr) & (ncap - 1);
-            h->hnext = nt[b];
-            nt[b] = h;
-        }
-    free(eng->htab);
-    eng->htab = nt;
-    eng->hcap = ncap;
-    return 0;
-}
-
-static svc_host *host_get(struct ps_svc_engine *eng, const ps_addr *a)
-{
-    if (eng->hcap) {
-        for (svc_host *h = eng->htab[addr_hash(a) & (eng->hcap - 1)]; h; h = h->hnext)
-            if (addr_eq(&h->addr, a))
-                return h;
-    }
-    if ((eng->nhosts + 1) * 2 > eng->hcap && htab_grow(eng) < 0)
-        return NULL;
-    svc_host *h = calloc(1, sizeof *h);
-    if (!h)
-        return NULL;
-    h->addr = *a;
-    size_t b = addr_hash(a) & (eng->hcap - 1);
-    h->hnext = eng->htab[b];
-    eng->htab[b] = h;
-    eng->nhosts++;
-    /* join the ring just behind the cursor: served last in this turn */
-    if (eng->ring) {
-        h->rnext = eng->ring;
-        h->rprev = eng->ring->rprev;
-        h->rprev->rnext = h;
-        eng->ring->rprev = h;
-    } else {
-        h->rnext = h->rprev = h;
-        eng->ring = h;
-    }
-    eng->nring++;
-    return h;
-}
-
-static void host_drop(struct ps_svc_engine *eng, svc_host *h)
-{
-    svc_host **pp = &eng->htab[addr_hash(&h->addr) & (eng->hcap - 1)];
-    while (*pp != h)
-        pp = &(*pp)->hnext;
-    *pp = h->hnext;
-    eng->nhosts--;
-    if (h->rnext == h) {
-        eng->ring = NULL;
-    } else {
-        h->rprev->rnext = h->rnext;
-        h->rnext->rprev = h->rprev;
-        if (eng->ring == h)
-            eng->ring = h->rnext;
-    }
-    eng->nring--;
-    free(h);
-}
-
-/* ---- scheduling ------------------------------------------------------ */
-
-/* Give host h one more lane if it may have one: 1 if something started,
- * 0 if the host has nothing to start now, -1 on a local failure. */
-static int host_step(struct ps_svc_engine *eng, svc_host *h)
-{
-    if (h->nlanes >= eng->o.max_per_host)
-        return 0;
-    for (svc_job *j = h->jobs, *nx; j; j = nx) {
-        nx = j->next;
-        if (eng->now >= j->deadline) {
-            svc_job_expire(j);
-            continue;
-        }
-        int t = svc_job_pick_track(j);
-        if (t >= 0)
-            return svc_lane_start(j, t) < 0 ? -1 : 1;
-    }
-    if (!h->phead || h->njobs >= eng->o.max_per_host || eng->njobs >= eng->o.max_parallelism)
-        return 0;
-    svc_pending *p = h->phead;
-    svc_job *job = svc_job_new(eng, h, p);
-    if (!job)
-        return -1;
-    h->phead = p->next;
-    if (!h->phead)
-        h->ptail = NULL;
-    eng->npending--;
-    free(p->sni);
-    free(p);
-    int t = svc_job_pick_track(job);
-    if (t >= 0 && svc_lane_start(job, t) < 0)
-        return -1; /* the job stays, waiting for its first lane */
-    return 1;
-}
-
-static void fill(struct ps_svc_engine *eng)
-{
-    if (eng->now < eng->backoff_until)
-        return;
-    size_t idle = 0;
-    while (eng->ring && eng->nlanes < eng->o.max_parallelism && idle < eng->nring) {
-        svc_host *h = eng->ring;
-        eng->ring = h->rnext;
-        int rc = host_step(eng, h);
-        if (rc < 0) {
-            eng->backoff_until = eng->now + 20000; /* out of sockets: retry soon */
-            return;
-        }
-        idle = rc ? 0 : idle + 1;
-    }
-}
-
-/* Free closed lanes, report finished jobs, forget idle hosts. */
-static void reap(struct ps_svc_engine *eng)
-{
-    while (eng->dead) {
-        svc_lane *l = eng->dead;
-        eng->dead = l->dead_next;
-        svc_lane_free(l);
-    }
-    while (eng->done) {
-        svc_job *job = eng->done;
-        eng->done = job->done_next;
-        svc_host *h = job->host;
-        svc_job_report_free(job);
-        if (--h->ndone == 0 && !h->jobs && !h->phead)
-            host_drop(eng, h);
-    }
 }
 
 /* A submission the engine will not look at: reported at once, cut. */
@@ -290,6 +124,7 @@ static void stop_all(struct ps_svc_engine *eng)
                 svc_pending *p = h->phead;
                 h->phead = p->next;
                 eng->npending--;
+                h->nfirst--;
                 report_untouched(eng, &h->addr, p->port, p->proto);
                 free(p->sni);
                 free(p);
@@ -315,7 +150,7 @@ static int drain_inbox(struct ps_svc_engine *eng, int *finishing)
             continue;
         }
         svc_pending *p = calloc(1, sizeof *p);
-        svc_host *h = p ? host_get(eng, &in[i].addr) : NULL;
+        svc_host *h = p ? svc_host_get(eng, &in[i].addr) : NULL;
         if (!h) {
             /* Out of memory: report it unknown rather than lose it. */
             ps_svc_result r;
@@ -339,6 +174,7 @@ static int drain_inbox(struct ps_svc_engine *eng, int *finishing)
         else
             h->phead = p;
         h->ptail = p;
+        h->nfirst++;
         eng->npending++;
     }
     free(in);
@@ -358,8 +194,9 @@ static void *engine_main(void *arg)
         eng->now = ps_mono_us();
         if (!eng->stopped && eng->o.stop && *eng->o.stop) stop_all(eng);
         drain_inbox(eng, &finishing);
-        if (!eng->stopped) fill(eng);
-        reap(eng);
+        eng->retry_wake = 0;
+        if (!eng->stopped) svc_fill(eng);
+        svc_reap(eng);
         if (finishing && eng->njobs == 0 && eng->npending == 0) {
             pthread_mutex_lock(&eng->mu);
             int empty = eng->nin == 0;
@@ -372,6 +209,12 @@ static void *engine_main(void *arg)
         if (eng->nheap) {
             int64_t d = eng->heap[0]->wake - eng->now;
             timeout = d <= 0 ? 0 : (int)((d + 999) / 1000);
+        }
+        if (eng->retry_wake) {
+            int64_t d = eng->retry_wake - eng->now;
+            int t = d <= 0 ? 0 : (int)((d + 999) / 1000);
+            if (timeout < 0 || timeout > t)
+                timeout = t;
         }
         if (eng->backoff_until > eng->now && (timeout < 0 || timeout > 20))
             timeout = 20;
@@ -392,7 +235,7 @@ static void *engine_main(void *arg)
         /* Bounded: each expiry closes the lane or moves its wake forward. */
         for (int k = 0; k < 4096 && eng->nheap && eng->heap[0]->wake <= eng->now; k++)
             svc_lane_timeout(eng->heap[0]);
-        reap(eng);
+        svc_reap(eng);
     }
     return NULL;
 }
@@ -445,6 +288,7 @@ ps_svc_engine *ps_svc_new(const ps_probedb *db, const ps_svc_opts *o, ps_svc_cb 
     eng->ctx = ctx;
     eng->epfd = eng->evfd = -1;
     eng->nprobes = ps_probedb_count(db);
+    eng->t0 = ps_mono_us();
     const ps_probe *np = ps_probedb_find(db, PS_TCP, "NULL");
     int wms = np ? ps_probe_tcpwrappedms(np) : 0;
     eng->wrapped_us = (int64_t)(wms > 0 ? wms : 3000) * 1000;
@@ -574,6 +418,7 @@ void ps_svc_free(ps_svc_engine *eng)
     free(eng->in);
     free(eng->heap);
     free(eng->htab);
+    free(eng->greet_min);
     if (eng->epfd >= 0)
         close(eng->epfd);
     if (eng->evfd >= 0)

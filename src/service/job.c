@@ -27,7 +27,7 @@
  *    else UNKNOWN with the first reply as banner.  A silent server thus
  *    ends UNKNOWN with an empty name: we never guess a name.
  *
- * Waits scale with the host's measured connect RTT (svc_job_wait_us). */
+ * Waits scale with the host's measured connect RTT (wait.c). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,63 +37,6 @@
 
 #include "svc.h"
 
-#define SVC_RTT_FACTOR 8 /* reply wait = RTT x this, within [min_wait, max_wait] */
-#define SVC_UDP_MIN_WAIT_US 1000000 /* see svc_job_wait_us */
-
-static int64_t clamp64(int64_t v, int64_t lo, int64_t hi)
-{
-    return v < lo ? lo : v > hi ? hi : v;
-}
-
-static int is_null_probe(const ps_probe *p)
-{
-    size_t len = 0;
-    ps_probe_payload(p, &len);
-    return len == 0 && strcmp(ps_probe_name(p), "NULL") == 0;
-}
-
-int64_t svc_job_wait_us(const svc_job *job, const ps_probe *p)
-{
-    const ps_svc_opts *o = &job->eng->o;
-    int64_t lo = (int64_t)o->min_wait_ms * 1000, hi = (int64_t)o->max_wait_ms * 1000;
-    int64_t tw = p ? (int64_t)ps_probe_totalwaitms(p) * 1000 : 0;
-    if (tw > 0 && tw < hi)
-        hi = tw;
-    if (lo > hi)
-        lo = hi;
-    /* The NULL probe waits for the application, not the network: a server
-     * that accepts or greets late (reverse DNS, greeting pauses, load) is
-     * not measured by the connect RTT.  It runs beside the other probes, so
-     * the long wait only costs time on ports nothing else names (a silent
-     * port takes max_wait_ms), never on those a probe identifies. */
-    if (p && is_null_probe(p))
-        return hi;
-    /* A UDP service has no handshake to time, and silence is all a wrong
-     * probe gets: the wait must cover the application's own delay (a DNS
-     * server asking upstream, an SNMP agent walking its tables), so it is
-     * at least a second.  Every UDP probe of a port runs at once, so a
-     * silent UDP port costs about that second. */
-    if (job->r.proto == PS_UDP && lo < SVC_UDP_MIN_WAIT_US)
-        lo = SVC_UDP_MIN_WAIT_US < hi ? SVC_UDP_MIN_WAIT_US : hi;
-    return clamp64(SVC_RTT_FACTOR * job->host->rtt_us, lo, hi);
-}
-
-int64_t svc_job_quiet_us(const svc_job *job)
-{
-    const ps_svc_opts *o = &job->eng->o;
-    return clamp64(4 * job->host->rtt_us, (int64_t)o->min_wait_ms * 1000 / 3,
-                   (int64_t)o->max_wait_ms * 1000);
-}
-
-int64_t svc_job_handshake_us(const svc_job *job)
-{
-    const ps_svc_opts *o = &job->eng->o;
-    int64_t lo = 2 * (int64_t)o->min_wait_ms * 1000, hi = (int64_t)o->max_wait_ms * 1000;
-    if (hi < lo)
-        hi = lo;
-    return clamp64(2 * SVC_RTT_FACTOR * job->host->rtt_us, lo, hi);
-}
-
 static void finish(svc_job *job, enum ps_svc_status st)
 {
     struct ps_svc_engine *eng = job->eng;
@@ -101,6 +44,14 @@ static void finish(svc_job *job, enum ps_svc_status st)
         return;
     job->done = 1;
     job->r.status = st;
+    if (job->pass)
+        job->r.pass = st == PS_SVC_UNKNOWN ? PS_SVC_GAVE_UP : PS_SVC_RETRY;
+    else
+        job->host->nfirst--;
+    if (job->pass && job->stage == RETRY_WAIT) /* stopped while it waited */
+        svc_retry_unwait(job);
+    svc_trace_job(job, "ends: %s %s%s (%s pass)", ps_svc_status_name(st), job->r.tls ? "ssl/" : "",
+                  job->r.info.service[0] ? job->r.info.service : "-", ps_svc_pass_name((enum ps_svc_pass)job->r.pass));
     while (job->lanes)
         svc_lane_close(job->lanes);
     svc_host *h = job->host;
@@ -132,11 +83,22 @@ static void report(svc_job *job, const ps_service_info *info, const char *probe,
  * without a version goes first, unless a softmatch said more (product and
  * version are never lost to an answer with less).  A plain reply that
  * named "ssl/NAME" (a server complaining about plain text on its TLS port)
- * is a hard answer about what runs inside, so it outranks softmatches. */
+ * is a hard answer about what runs inside, so it outranks softmatches.
+ * Unless the first pass ends unnamed and retry.c takes the port up again. */
 static void finish_best(svc_job *job)
 {
     int hl = job->have_hard ? ps_info_level(&job->hard) : 0, sl = job->have_soft ? ps_info_level(&job->soft) : 0,
         rl = job->have_rec ? ps_info_level(&job->rec) : 0;
+    int only_ssl = job->have_ssl && !job->ssl_inner && job->tls != TLS_OK && !job->have_hard && !job->have_soft &&
+                   rl < 2;
+    int wrapped = job->wrapped && !job->any_bytes && job->tls != TLS_OK && !job->have_ssl;
+    enum ps_svc_status st = wrapped ? PS_SVC_TCPWRAPPED : PS_SVC_UNKNOWN;
+    if (job->have_hard || job->have_soft || job->have_rec || job->have_ssl)
+        st = PS_SVC_MATCH;
+    if (st != PS_SVC_MATCH || only_ssl) {
+        if (svc_retry_begin(job, st, only_ssl))
+            return;
+    }
     if (job->have_hard && hl >= sl && hl >= rl)
         report(job, &job->hard, job->hard_probe, job->hard_tls, PS_SVC_MATCH);
     else if (rl >= 2 && rl > sl && rl > hl)
@@ -153,28 +115,10 @@ static void finish_best(svc_job *job)
         report(job, &job->rec, job->rec_probe, job->rec_track, PS_SVC_SOFT);
     else {
         memset(&job->r.info, 0, sizeof job->r.info);
-        finish(job, PS_SVC_UNKNOWN);
+        finish(job, st);
     }
-}
-
-static void tls_begin(svc_job *job)
-{
-    if (job->tls != TLS_NONE)
-        return;
-    svc_track *t = &job->tr[1];
-    t->plan = malloc(job->eng->nprobes * sizeof *t->plan + 1);
-    if (!t->plan) {
-        job->tls = TLS_FAILED;
-        return;
-    }
-    t->n = ps_svc_plan(job->eng->db, PS_TCP, job->r.port, 1, job->eng->o.intensity, t->plan,
-                       job->eng->nprobes);
-    if (t->n == 0) {
-        job->tls = TLS_FAILED;
-        return;
-    }
-    t->st = TRACK_RUN;
-    job->tls = TLS_TRYING;
+    if (only_ssl && job->pass)
+        job->r.pass = PS_SVC_GAVE_UP; /* it never got inside */
 }
 
 /* Something suggests TLS: try it, and hold the plain track meanwhile. */
@@ -182,7 +126,7 @@ static void tls_hint(svc_job *job)
 {
     if (!job->eng->o.tls || job->r.proto != PS_TCP)
         return;
-    tls_begin(job);
+    svc_job_tls_begin(job);
     if (job->tls == TLS_TRYING && job->tr[0].st == TRACK_RUN)
         job->tr[0].st = TRACK_PAUSED;
 }
@@ -220,8 +164,14 @@ static void skip_hopeless(svc_job *job, svc_track *t)
 
 int svc_job_pick_track(svc_job *job)
 {
-    if (job->done || job->nlanes >= job->eng->o.probes_per_port)
+    int room = svc_flow_room(&job->flow);
+    if (job->done || job->hold || job->nlanes >= job->eng->o.probes_per_port || job->nlanes >= room)
         return -1;
+    if (job->pass) {
+        int r = svc_retry_pick(job);
+        if (r != 2)
+            return r;
+    }
     svc_track *p = &job->tr[0], *t = &job->tr[1];
     skip_hopeless(job, p);
     if (job->tls == TLS_OK)
@@ -328,7 +278,10 @@ int svc_job_on_match(svc_job *job, svc_lane *l, int rc, const ps_service_info *i
     if (rc == 2) {
         /* Named, but without a version: keep it, and let the probes that
          * can name this service say more (another database's, a later
-         * probe's).  Lanes that can add nothing stop now. */
+         * probe's).  Lanes that can add nothing stop now.  With a product,
+         * only the probes already under way may: most services that name
+         * themselves without a version have none to give, and the port
+         * should not cost more probes for it. */
         if (!job->have_hard || lv > ps_info_level(&job->hard)) {
             if (job->have_hard) keep_details(&in, &job->hard);
             job->have_hard = 1;
@@ -336,6 +289,7 @@ int svc_job_on_match(svc_job *job, svc_lane *l, int rc, const ps_service_info *i
             job->hard_probe = ps_probe_name(l->probe);
             job->hard_tls = tls;
         }
+        if (lv >= 2) job->hold = 1;
         drop_hopeless_lanes(job, l, in.service);
         return 0;
     }
@@ -393,6 +347,8 @@ void svc_job_tls_ok(svc_job *job, svc_lane *l)
         job->r.banner_len = 0;
         job->r.probe = NULL;
     }
+    if (job->pass && job->stage == RETRY_PROBE)
+        svc_retry_escalate(job); /* inside at last: the plan, now */
 }
 
 /* Called whenever a lane ended and nothing finished the job yet. */
@@ -400,9 +356,11 @@ static void check_exhausted(svc_job *job)
 {
     if (job->done || job->nlanes > 0 || svc_job_pick_track(job) >= 0)
         return;
+    if (job->pass && job->stage == RETRY_PROBE && svc_retry_escalate(job) && svc_job_pick_track(job) >= 0)
+        return;
     if (job->tls == TLS_NONE && job->eng->o.tls && job->r.proto == PS_TCP &&
         job->connected_once && !job->tr[0].bytes && !job->have_soft && !job->have_hard) {
-        tls_begin(job); /* silent to every plain probe: maybe it waits for a ClientHello */
+        svc_job_tls_begin(job); /* silent to every plain probe: maybe it waits for a ClientHello */
         if (svc_job_pick_track(job) >= 0)
             return;
     }
@@ -416,14 +374,29 @@ void svc_job_lane_done(svc_job *job, svc_lane *l, enum lane_end why)
         return;
     switch (why) {
     case END_CONNFAIL:
-        if (!job->connected_once) {
+        if (l->c.err == ETIMEDOUT) {
+            /* Filtered since the port scan, or a backlog that drops SYNs:
+             * without a first connection this pass is over (the retry
+             * tries again, patiently). */
+            svc_flow_trouble(l, PS_WHY_CONNECT);
+            if (!job->connected_once)
+                job->tr[0].st = job->tr[1].st = TRACK_STOP;
+            if (l->track == 1)
+                job->tls_late = 1;
+        } else if (!job->connected_once) {
             finish(job, l->c.err == ECONNREFUSED ? PS_SVC_CLOSED : PS_SVC_UNKNOWN);
             return;
+        } else {
+            svc_flow_trouble(l, PS_WHY_REFUSED);
         }
         if (l->track == 1 && job->tls == TLS_TRYING)
             tls_failed(job);
         break;
     case END_HSFAIL:
+        if (l->c.err == ETIMEDOUT) {
+            job->tls_late = 1; /* slow is not "no" */
+            svc_flow_trouble(l, PS_WHY_HANDSHAKE);
+        }
         if (job->tls == TLS_TRYING)
             tls_failed(job);
         break;
@@ -433,10 +406,22 @@ void svc_job_lane_done(svc_job *job, svc_lane *l, enum lane_end why)
             finish(job, PS_SVC_CLOSED);
             return;
         }
-        if (l->track == 0 && l->len == 0 && is_null_probe(l->probe) && !job->any_bytes &&
-            job->tls != TLS_OK && eng->now - l->t_conn < eng->wrapped_us) {
-            finish(job, PS_SVC_TCPWRAPPED);
-            return;
+        if (l->track == 0 && l->len == 0 && svc_is_null_probe(l->probe) && l->t_conn &&
+            eng->now - l->t_conn < eng->wrapped_us && job->tls != TLS_OK) {
+            if (job->any_bytes) {
+                svc_flow_trouble(l, PS_WHY_DROPPED); /* it talks, but not on this one */
+            } else if (job->pass) {
+                finish(job, PS_SVC_TCPWRAPPED); /* closed empty twice: it is */
+                return;
+            } else {
+                /* A wrapper closing, or a server shedding load: no more
+                 * probes now; the retry asks once more, alone. */
+                job->wrapped = 1;
+                svc_flow_trouble(l, PS_WHY_DROPPED);
+                job->tr[0].st = TRACK_STOP;
+                if (job->tls != TLS_TRYING)
+                    job->tr[1].st = TRACK_STOP;
+            }
         }
         /* fall through */
     case END_REPLY:
@@ -470,6 +455,7 @@ svc_job *svc_job_new(struct ps_svc_engine *eng, svc_host *h, svc_pending *p)
     p->sni = NULL;
     job->t_start = eng->now;
     job->deadline = eng->now + (int64_t)eng->o.port_timeout_ms * 1000;
+    svc_flow_init(&job->flow, SVC_JOB_WINDOW0, eng->o.probes_per_port);
     job->next = h->jobs;
     if (h->jobs)
         h->jobs->prev = job;
@@ -494,7 +480,7 @@ svc_job *svc_job_new(struct ps_svc_engine *eng, svc_host *h, svc_pending *p)
         for (size_t i = 0; i < eng->nprobes; i++) {
             const ps_probe *q = ps_probedb_get(eng->db, i);
             if (ps_probe_proto(q) == PS_TCP && ps_probe_on_sslport(q, p->port)) {
-                tls_begin(job); /* beside the plain track, not instead */
+                svc_job_tls_begin(job); /* beside the plain track, not instead */
                 break;
             }
         }

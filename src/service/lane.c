@@ -98,6 +98,11 @@ static int lane_match(svc_lane *l)
 }
 
 /* The lane is over: last match, close, tell the job. */
+static const char *const end_words[] = {
+    [END_REPLY] = "reply over", [END_EOF] = "closed by the peer", [END_RESET] = "reset",
+    [END_CONNFAIL] = "connect failed", [END_HSFAIL] = "TLS handshake failed",
+};
+
 static void lane_end(svc_lane *l, enum lane_end why)
 {
     svc_job *job = l->job;
@@ -105,6 +110,7 @@ static void lane_end(svc_lane *l, enum lane_end why)
         return; /* the job finished and closed us */
     if (l->st == LANE_DEAD)
         return;
+    svc_trace(l, "%s (%s), %zu bytes in all", end_words[why], l->c.err ? strerror(l->c.err) : "no error", l->len);
     svc_lane_close(l);
     svc_job_lane_done(job, l, why);
 }
@@ -143,6 +149,12 @@ static void lane_read(svc_lane *l)
         else
             lane_watch(l, l->c.want);
         break;
+    }
+    if (got && !l->t_first) {
+        l->t_first = eng->now;
+        svc_trace(l, "%zu bytes, %.1f ms after %s", l->len, (double)(l->t_first - l->t_wait) / 1000.0,
+                  l->sent ? "the probe" : "the connect");
+        svc_flow_first_byte(l);
     }
     if (got)
         svc_job_seen_bytes(l->job, l);
@@ -199,8 +211,10 @@ static void lane_send(svc_lane *l)
 
 static void lane_ready(svc_lane *l)
 {
-    if (l->track == 1)
+    if (l->track == 1) {
+        svc_trace(l, "TLS up after %.1f ms", (double)(l->eng->now - l->t_conn) / 1000.0);
         svc_job_tls_ok(l->job, l);
+    }
     if (l->st == LANE_DEAD || l->job->done)
         return;
     size_t plen = 0;
@@ -228,6 +242,8 @@ static void lane_connected(svc_lane *l)
     if (!l->job->rtt_us || rtt < l->job->rtt_us)
         l->job->rtt_us = rtt;
     l->job->connected_once = 1;
+    svc_trace(l, "connected in %.1f ms", (double)rtt / 1000.0);
+    svc_flow_connected(l);
     if (l->track == 1) {
         l->st = LANE_HANDSHAKE;
         l->deadline = eng->now + svc_job_handshake_us(l->job);
@@ -297,7 +313,9 @@ int svc_lane_start(svc_job *job, int track)
         job->lanes->prev = l;
     job->lanes = l;
     l->st = LANE_CONNECT;
-    l->deadline = eng->now + (int64_t)eng->o.connect_timeout_ms * 1000;
+    l->deadline = eng->now + (int64_t)eng->o.connect_timeout_ms * 1000 * (job->pass ? 2 : 1);
+    if ((l->retry = job->pass))
+        eng->nretry++, job->host->nretry++;
 
     if (rc == PS_IO_ERR) {
         lane_end(l, END_CONNFAIL);

@@ -86,6 +86,8 @@ void svc_lane_close(svc_lane *l)
     job->tr[l->track].lanes--;
     job->host->nlanes--;
     eng->nlanes--;
+    if (l->retry)
+        eng->nretry--, job->host->nretry--;
     l->st = LANE_DEAD;
     l->dead_next = eng->dead;
     eng->dead = l;

@@ -19,7 +19,8 @@ struct head {
     uint16_t port;
     enum ps_proto proto;
     enum ps_svc_status status;
-    int tls, has_cert, ncpe, soft;
+    int tls, has_cert, ncpe, soft, cut;
+    uint8_t pass, why;
     const char *probe;
     size_t banner_len;
     double rtt_ms, elapsed_ms;
@@ -48,7 +49,7 @@ uint8_t *ps_svc_pack(const ps_svc_result *r)
     uint8_t *out = malloc(total), *p = out;
     if (!out) return NULL;
     struct head h = {r->addr, r->port, r->proto, r->status, r->tls, r->has_cert, r->info.ncpe,
-                     r->info.soft, r->probe, blen, r->rtt_ms, r->elapsed_ms};
+                     r->info.soft, r->cut, r->pass, r->why, r->probe, blen, r->rtt_ms, r->elapsed_ms};
     memcpy(p, &h, sizeof h);
     p += sizeof h;
     for (size_t i = 0; i < NFIELDS; i++) {
@@ -74,6 +75,9 @@ void ps_svc_unpack(const uint8_t *in, ps_svc_result *r)
     r->has_cert = h.has_cert;
     r->info.ncpe = h.ncpe;
     r->info.soft = h.soft;
+    r->cut = h.cut;
+    r->pass = h.pass;
+    r->why = h.why;
     r->probe = h.probe;
     r->banner_len = h.banner_len;
     r->rtt_ms = h.rtt_ms;

@@ -15,14 +15,17 @@
  * on several connections at once, so "order" is the order probes start,
  * not a strict sequence; a softmatch narrows what later replies may match
  * (see engine.c). */
-#include "pscan/service.h"
+#include <stdlib.h>
+#include <string.h>
 
-static int is_null(const ps_probe *p)
+#include "svc.h"
+
+int svc_is_null_probe(const ps_probe *p)
 {
     size_t len = 0;
     const char *n = ps_probe_name(p);
     ps_probe_payload(p, &len);
-    return len == 0 && n && n[0] == 'N' && n[1] == 'U' && n[2] == 'L' && n[3] == 'L' && !n[4];
+    return len == 0 && n && strcmp(n, "NULL") == 0;
 }
 
 static int listed(const ps_probe *p, uint16_t port, int tls)
@@ -41,14 +44,14 @@ size_t ps_svc_plan(const ps_probedb *db, enum ps_proto proto, uint16_t port, int
 
     for (size_t i = 0; i < count && n < max; i++) {
         const ps_probe *p = ps_probedb_get(db, i);
-        if (ps_probe_proto(p) == proto && proto == PS_TCP && is_null(p)) {
+        if (ps_probe_proto(p) == proto && proto == PS_TCP && svc_is_null_probe(p)) {
             out[n++] = p;
             break;
         }
     }
     for (size_t i = 0; i < count && n < max; i++) {
         const ps_probe *p = ps_probedb_get(db, i);
-        if (ps_probe_proto(p) == proto && !is_null(p) && listed(p, port, tls))
+        if (ps_probe_proto(p) == proto && !svc_is_null_probe(p) && listed(p, port, tls))
             out[n++] = p;
     }
     for (int r = 1; r <= 9 && n < max; r++) {
@@ -59,11 +62,33 @@ size_t ps_svc_plan(const ps_probedb *db, enum ps_proto proto, uint16_t port, int
                 rar = 1;
             if (rar > 9)
                 rar = 9;
-            if (rar != r || rar > intensity || ps_probe_proto(p) != proto || is_null(p) ||
+            if (rar != r || rar > intensity || ps_probe_proto(p) != proto || svc_is_null_probe(p) ||
                 listed(p, port, tls))
                 continue;
             out[n++] = p;
         }
     }
     return n;
+}
+
+/* The TLS track of a job: its plan (sslports first), built on first use. */
+void svc_job_tls_begin(svc_job *job)
+{
+    if (job->tls != TLS_NONE)
+        return;
+    svc_track *t = &job->tr[1];
+    if (!t->plan)
+        t->plan = malloc(job->eng->nprobes * sizeof *t->plan + 1);
+    if (!t->plan) {
+        job->tls = TLS_FAILED;
+        return;
+    }
+    t->n = ps_svc_plan(job->eng->db, PS_TCP, job->r.port, 1, job->eng->o.intensity, t->plan,
+                       job->eng->nprobes);
+    if (t->n == 0) {
+        job->tls = TLS_FAILED;
+        return;
+    }
+    t->st = TRACK_RUN;
+    job->tls = TLS_TRYING;
 }

@@ -15,7 +15,13 @@
  *                 anything that is not HTTP gets closed silently
  *   tls CERT KEY  TLS (OpenSSL), then behave as `http` inside
  *   trickle       send one byte every 50 ms, forever
- *   flood         send as fast as the peer reads, forever */
+ *   flood         send as fast as the peer reads, forever
+ *   busy MS TEXT  for MS milliseconds from the first connection, close
+ *                 every connection at once with nothing said (sshd past
+ *                 MaxStartups); after that, as `banner TEXT`
+ *   slowtls MS CERT KEY
+ *                 wait MS milliseconds before the TLS handshake (a server
+ *                 too loaded to answer a ClientHello soon), then as `tls` */
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -48,7 +54,16 @@ struct cfg {
     char banner[1024];
     size_t banner_len;
     SSL_CTX *tls;
+    int ms;         /* busy, slowtls */
+    long long busy_until; /* busy: ms on CLOCK_MONOTONIC, 0 before the first */
 };
+
+static long long mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 struct conn {
     const struct cfg *cfg;
@@ -114,7 +129,7 @@ static void *serve(void *arg)
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 
-    if (!strcmp(cfg->mode, "banner")) {
+    if (!strcmp(cfg->mode, "banner") || !strcmp(cfg->mode, "busy")) {
         if (write(fd, cfg->banner, cfg->banner_len) < 0) { /* peer gone */ }
         drain(fd);
     } else if (!strcmp(cfg->mode, "silent")) {
@@ -122,7 +137,9 @@ static void *serve(void *arg)
     } else if (!strcmp(cfg->mode, "http")) {
         if (read_request(fd, NULL))
             if (write(fd, HTTP_REPLY, sizeof HTTP_REPLY - 1) < 0) { /* peer gone */ }
-    } else if (!strcmp(cfg->mode, "tls")) {
+    } else if (!strcmp(cfg->mode, "tls") || !strcmp(cfg->mode, "slowtls")) {
+        if (cfg->ms)
+            sleep_ms(cfg->ms);
         SSL *ssl = SSL_new(cfg->tls);
         SSL_set_fd(ssl, fd);
         if (SSL_accept(ssl) == 1 && read_request(fd, ssl))
@@ -186,8 +203,8 @@ static int loopback_text(const char *a)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: svc_server [-t TTL] [-a 127.x.y.z|::1] banner|silent|close|http|tls|trickle|flood "
-                    "PORT[-PORT] [TEXT | CERT KEY]\n");
+    fprintf(stderr, "usage: svc_server [-t TTL] [-a 127.x.y.z|::1] banner|silent|close|http|tls|trickle|flood|"
+                    "busy|slowtls PORT[-PORT] [MS] [TEXT | CERT KEY]\n");
     return 2;
 }
 
@@ -212,11 +229,16 @@ int main(int argc, char **argv)
         hi = lo;
     if (lo < 1 || hi > 65535 || hi < lo || hi - lo >= MAX_LISTEN)
         return usage();
-    if (!strcmp(cfg.mode, "banner")) {
+    if (!strcmp(cfg.mode, "busy") || !strcmp(cfg.mode, "slowtls")) {
+        if (argc - ai < 3 || (cfg.ms = atoi(argv[ai + 2])) <= 0)
+            return usage();
+        ai++; /* the rest as for banner, tls */
+    }
+    if (!strcmp(cfg.mode, "banner") || !strcmp(cfg.mode, "busy")) {
         if (argc - ai < 3)
             return usage();
         unescape(argv[ai + 2], cfg.banner, sizeof cfg.banner, &cfg.banner_len);
-    } else if (!strcmp(cfg.mode, "tls")) {
+    } else if (!strcmp(cfg.mode, "tls") || !strcmp(cfg.mode, "slowtls")) {
         if (argc - ai < 4)
             return usage();
         cfg.tls = SSL_CTX_new(TLS_server_method());
@@ -255,6 +277,15 @@ int main(int argc, char **argv)
             int fd = accept4(pfd[i].fd, NULL, NULL, SOCK_CLOEXEC);
             if (fd < 0)
                 continue;
+            if (!strcmp(cfg.mode, "busy")) {
+                long long now = mono_ms();
+                if (!cfg.busy_until)
+                    cfg.busy_until = now + cfg.ms;
+                if (now < cfg.busy_until) {
+                    close(fd);
+                    continue;
+                }
+            }
             if (!strcmp(cfg.mode, "close")) {
                 close(fd);
                 continue;
