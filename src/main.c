@@ -19,10 +19,11 @@
 #include "pscan/resume.h"
 
 /* Help, version and the manual go to standard output: a full disk or a
- * closed pipe there is an error too. */
+ * closed pipe there is an error too.  errno is cleared before they print:
+ * a text longer than the stdio buffer fails during the printing, not at
+ * this flush, and its errno is the reason to tell. */
 static int flush_stdout(ps_err *e)
 {
-    errno = 0;
     if (fflush(stdout) == 0 && !ferror(stdout)) return PS_OK;
     return ps_fail(e, PS_ERUNTIME, "cannot write standard output: %s", errno ? strerror(errno) : "write error");
 }
@@ -65,6 +66,7 @@ int main(int argc, char **argv)
         cli.cfg.seed_given = 1;
         cli.cfg.resuming = 1;
     }
+    if (cli.action != PS_CLI_SCAN) errno = 0;
     switch (cli.action) {
     case PS_CLI_HELP: ps_cli_help(stdout); break;
     case PS_CLI_VERSION: printf("pscan %s\n", PSCAN_VERSION); break;
