@@ -87,8 +87,8 @@ echo "# ${#ports[@]} daemons on $plist, every address of ${PFX}0/24"
 
 # rows JSONL: "host port service|product|version" per open port.
 rows() {
-    jq -r 'select(.type == "host") | .addr as $a | .ports[] | select(.state == "open") |
-        "\($a) \(.port) \(if .service.tls then "ssl/" else "" end)\(.service.name // "")|\(.service.product // "")|\(.service.version // "")"' "$1"
+    jq -r 'select(.type == "host") | .host as $a | .ports[] | select(.state == "open") |
+        "\($a)\t\(.port)\t\(if .service.tls then "ssl/" else "" end)\(.service.name // "")|\(.service.product // "")|\(.service.version // "")"' "$1"
 }
 # nmap_rows XML: the same from nmap's -oX (a table guess counts as nothing).
 nmap_rows() {
@@ -104,17 +104,18 @@ for h in ET.parse(sys.argv[1]).getroot().iter("host"):
         if s is not None and s.get("method") == "probed":
             name = ("ssl/" if s.get("tunnel") == "ssl" else "") + s.get("name", "")
             prod, ver = s.get("product", ""), s.get("version", "")
-        print(a, p.get("portid"), f"{name}|{prod}|{ver}")
+        print(a, p.get("portid"), f"{name}|{prod}|{ver}", sep="\t")
 EOF
 }
 # score ROWS REF HOSTS: services equal to the reference's, the rest listed.
 score() {
     local rows=$1 ref=$2 hosts=$3 want got same
     want=$((hosts * ${#ports[@]}))
-    same=$(awk 'NR == FNR { r[$2] = $3; next } r[$2] == $3 { n++ } END { print n + 0 }' "$ref" "$rows")
+    same=$(awk -F'\t' 'NR == FNR { r[$2] = $3; next } r[$2] == $3 { n++ } END { print n + 0 }' "$ref" "$rows")
     got=$(wc -l <"$rows")
     echo "  services: $got reported of $want, $same equal to the single host's"
-    awk 'NR == FNR { r[$2] = $3; next } r[$2] != $3 { print "    " $1 " " $2 ": " $3 "  (one host: " r[$2] ")" }' "$ref" "$rows" | head -12
+    awk -F'\t' 'NR == FNR { r[$2] = $3; next } r[$2] != $3 { d[$2 " " $3 "  (one host: " r[$2] ")"]++ }
+        END { for (k in d) print "    " d[k] " x " k }' "$ref" "$rows" | sort -k3n | head -20
 }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
