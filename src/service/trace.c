@@ -20,33 +20,36 @@ static void head(FILE *fp, const svc_job *job)
             job->pass ? "retry " : "");
 }
 
-void svc_trace(const svc_lane *l, const char *fmt, ...)
+/* One whole line among the other threads' output: the head, the lane's
+ * track and probe when there is a lane, the text. */
+static void line(const svc_job *job, const svc_lane *l, const char *fmt, va_list ap)
 {
-    FILE *fp = l->eng->o.trace;
-    if (!fp)
-        return;
-    flockfile(fp); /* one line, whole, among the other threads' output */
-    head(fp, l->job);
-    fprintf(fp, "%s %s: ", l->track ? "tls" : "tcp", ps_probe_name(l->probe));
-    va_list ap;
-    va_start(ap, fmt);
+    FILE *fp = job->eng->o.trace;
+    flockfile(fp);
+    head(fp, job);
+    if (l)
+        fprintf(fp, "%s %s: ", l->track ? "tls" : "tcp", ps_probe_name(l->probe));
     vfprintf(fp, fmt, ap);
-    va_end(ap);
     fputc('\n', fp);
     funlockfile(fp);
 }
 
-void svc_trace_job(const svc_job *job, const char *fmt, ...)
+void svc_trace(const svc_lane *l, const char *fmt, ...)
 {
-    FILE *fp = job->eng->o.trace;
-    if (!fp)
+    if (!l->eng->o.trace)
         return;
-    flockfile(fp);
-    head(fp, job);
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(fp, fmt, ap);
+    line(l->job, l, fmt, ap);
     va_end(ap);
-    fputc('\n', fp);
-    funlockfile(fp);
+}
+
+void svc_trace_job(const svc_job *job, const char *fmt, ...)
+{
+    if (!job->eng->o.trace)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    line(job, NULL, fmt, ap);
+    va_end(ap);
 }
