@@ -200,23 +200,22 @@ static inline void show(const ps_svc_result *r)
            r->elapsed_ms);
 }
 
-/* One server, one port: the result. */
-static inline int one(const char *mode, const char *a1, const char *a2, ps_svc_result *out,
-               double *ms)
+/* One server (MODE A1 A2 A3) on a fresh port, one scan of it with opts o:
+ * the result, checked to be the only one and to leave no descriptor. */
+static inline int one_with(const ps_svc_opts *o, const char *mode, const char *a1, const char *a2,
+                           const char *a3, ps_svc_result *out, double *ms)
 {
     static int k;
     int port = base_port + 2 * (k++ % 40);
     char ports[16];
     snprintf(ports, sizeof ports, "%d", port);
-    pid_t pid = server(mode, ports, a1, a2);
+    pid_t pid = server_at3("127.0.0.1", mode, ports, a1, a2, a3);
     CHECK(pid > 0, "svc_server %s on %d did not start", mode, port);
     if (pid <= 0)
         return -1;
-    ps_svc_opts o;
-    ps_svc_opts_default(&o);
     struct results *rs = calloc(1, sizeof *rs);
     int fds0 = count_fds();
-    *ms = scan(&o, port, 1, rs);
+    *ms = scan(o, port, 1, rs);
     int fds1 = count_fds();
     CHECK(fds0 == fds1, "%s: descriptors %d before, %d after", mode, fds0, fds1);
     server_stop(pid);
@@ -228,6 +227,33 @@ static inline int one(const char *mode, const char *a1, const char *a2, ps_svc_r
     }
     free(rs);
     return ok ? 0 : -1;
+}
+
+/* The same with the default options. */
+static inline int one(const char *mode, const char *a1, const char *a2, ps_svc_result *out,
+                      double *ms)
+{
+    ps_svc_opts o;
+    ps_svc_opts_default(&o);
+    return one_with(&o, mode, a1, a2, NULL, out, ms);
+}
+
+/* A self-signed certificate for localhost (SAN DNS:localhost, IP:127.0.0.1)
+ * in tmpdir: crt and key get its paths (cap bytes each); 0 when made. */
+static inline int make_cert(char *crt, char *key, size_t cap)
+{
+    char cmd[1024];
+    snprintf(crt, cap, "%s/cert.pem", tmpdir);
+    snprintf(key, cap, "%s/key.pem", tmpdir);
+    snprintf(cmd, sizeof cmd,
+             "openssl req -x509 -newkey rsa:2048 -nodes -days 30 -keyout %s -out %s "
+             "-subj '/CN=localhost/O=pscan test' "
+             "-addext 'subjectAltName=DNS:localhost,IP:127.0.0.1' 2>/dev/null",
+             key, crt);
+    if (system(cmd) == 0)
+        return 0;
+    printf("# openssl req failed: nothing to check\n");
+    return -1;
 }
 
 #endif

@@ -25,33 +25,17 @@ static ps_svc_opts opts(int retry)
     return o;
 }
 
-/* One server on a fresh port, one scan of it with retry on or off. */
+/* One server on a fresh port, one scan of it with retry on or off; the
+ * result with its pass and why shown. */
 static int one_port(const char *mode, const char *a1, const char *a2, const char *a3, int retry,
                     ps_svc_result *out)
 {
-    static int k;
-    int port = base_port + 2 * (k++ % 40);
-    char ports[16];
-    snprintf(ports, sizeof ports, "%d", port);
-    pid_t pid = server_at3("127.0.0.1", mode, ports, a1, a2, a3);
-    CHECK(pid > 0, "svc_server %s on %d did not start", mode, port);
-    if (pid <= 0)
-        return -1;
     ps_svc_opts o = opts(retry);
-    struct results *rs = calloc(1, sizeof *rs);
-    int fds0 = count_fds();
-    scan(&o, port, 1, rs);
-    CHECK(count_fds() == fds0, "%s: descriptors left behind", mode);
-    server_stop(pid);
-    CHECK(rs->n == 1, "%d results for one port", rs->n);
-    int ok = rs->n == 1;
-    if (ok) {
-        *out = rs->r[0];
-        show(out);
-        printf("#   pass %s, why '%s'\n", ps_svc_pass_name(out->pass), ps_svc_why_name(out->why));
-    }
-    free(rs);
-    return ok ? 0 : -1;
+    double ms;
+    if (one_with(&o, mode, a1, a2, a3, out, &ms) < 0)
+        return -1;
+    printf("#   pass %s, why '%s'\n", ps_svc_pass_name(out->pass), ps_svc_why_name(out->why));
+    return 0;
 }
 
 #define SSH_BANNER "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\\r\\n"
@@ -90,17 +74,9 @@ static void test_tcpwrapped_confirmed(void)
 
 static void test_slow_tls_named_on_retry(void)
 {
-    char cmd[512], crt[128], key[128];
-    snprintf(crt, sizeof crt, "%s/cert.pem", tmpdir);
-    snprintf(key, sizeof key, "%s/key.pem", tmpdir);
-    snprintf(cmd, sizeof cmd,
-             "openssl req -x509 -newkey rsa:2048 -nodes -days 30 -keyout %s -out %s "
-             "-subj '/CN=localhost' 2>/dev/null",
-             key, crt);
-    if (system(cmd) != 0) {
-        printf("# openssl req failed: nothing to check\n");
+    char crt[128], key[128];
+    if (make_cert(crt, key, sizeof crt) < 0)
         return;
-    }
     ps_svc_result r;
     if (one_port("slowtls", "1500", crt, key, 1, &r) < 0)
         return;
