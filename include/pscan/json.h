@@ -20,6 +20,7 @@
 
 #include <stddef.h>
 
+#include "pscan/addr.h"
 #include "pscan/err.h"
 
 enum ps_jtype { PS_J_NONE = -1, PS_J_NULL, PS_J_BOOL, PS_J_NUM, PS_J_STR, PS_J_ARR, PS_J_OBJ };
@@ -65,5 +66,7 @@ int ps_json_bool(const ps_json *p, size_t node);
 /* Copy a decoded string of n bytes into a fixed field of cap > 0 bytes:
  * cut (never inside a UTF-8 character), NUL-ended. */
 void ps_json_copy(char *dst, size_t cap, const char *src, size_t n);
+/* The "host" member of a pscan JSON Lines object as an address. */
+int ps_json_get_host(const ps_json *p, size_t obj, ps_addr *a, ps_err *e);
 
 #endif

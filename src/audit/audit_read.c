@@ -121,17 +121,6 @@ static int on_summary(struct reader *r, size_t root, ps_err *e)
     return PS_OK;
 }
 
-static int host_addr(const ps_json *p, size_t obj, ps_addr *a, ps_err *e)
-{
-    size_t n;
-    char buf[64];
-    const char *s = ps_json_get_str(p, obj, "host", &n);
-    if (!s) return ps_fail(e, PS_EINPUT, "no \"host\" string");
-    ps_json_copy(buf, sizeof buf, s, n);
-    if (n >= sizeof buf || ps_addr_parse(buf, a)) return ps_fail(e, PS_EINPUT, "\"host\" is not an address");
-    return PS_OK;
-}
-
 /* The rows read so far as one host result, added to the document. */
 static int add_rows(struct reader *r, size_t root, const ps_addr *addr, int up, ps_err *e)
 {
@@ -160,7 +149,7 @@ static int add_rows(struct reader *r, size_t root, const ps_addr *addr, int up, 
 static int on_host(struct reader *r, size_t root, ps_err *e)
 {
     ps_addr addr;
-    int rc = host_addr(&r->p, root, &addr, e);
+    int rc = ps_json_get_host(&r->p, root, &addr, e);
     if (rc) return rc;
     size_t ports = ps_json_get(&r->p, root, "ports");
     if (ports && ps_json_type(&r->p, ports) != PS_J_ARR) return ps_fail(e, PS_EINPUT, "\"ports\" is not an array");
@@ -185,7 +174,7 @@ static int on_host(struct reader *r, size_t root, ps_err *e)
 static int on_port(struct reader *r, size_t root, size_t off, size_t len, int line, ps_err *e)
 {
     ps_addr addr;
-    int rc = host_addr(&r->p, root, &addr, e);
+    int rc = ps_json_get_host(&r->p, root, &addr, e);
     if (rc) return rc;
     if (r->npend == r->cappend) {
         size_t cap = r->cappend ? r->cappend * 2 : 64;

@@ -23,17 +23,6 @@ static void copy_field(const ps_json *p, size_t obj, const char *key, char *dst,
     else dst[0] = '\0';
 }
 
-static int read_host_addr(const ps_json *p, size_t obj, ps_addr *a, ps_err *e)
-{
-    size_t n;
-    char buf[64];
-    const char *s = ps_json_get_str(p, obj, "host", &n);
-    if (!s) return ps_fail(e, PS_EINPUT, "no \"host\" string");
-    ps_diff_copy(buf, sizeof buf, s, n);
-    if (n >= sizeof buf || ps_addr_parse(buf, a)) return ps_fail(e, PS_EINPUT, "\"host\" is not an address");
-    return PS_OK;
-}
-
 static int read_port(const ps_json *p, size_t obj, const ps_addr *host, int line, ps_diff_port *out, ps_err *e)
 {
     memset(out, 0, sizeof *out);
@@ -85,11 +74,11 @@ static int read_line(ps_json *p, size_t root, int line, ps_diff_result *out, ps_
     ps_diff_port dp;
     int rc;
     if (strcmp(type, "port") == 0) {
-        if ((rc = read_host_addr(p, root, &host, e)) || (rc = read_port(p, root, &host, line, &dp, e))) return rc;
+        if ((rc = ps_json_get_host(p, root, &host, e)) || (rc = read_port(p, root, &host, line, &dp, e))) return rc;
         return ps_diff_add_port(pend, &dp, e);
     }
     if (strcmp(type, "host") != 0) return PS_OK;
-    if ((rc = read_host_addr(p, root, &host, e))) return rc;
+    if ((rc = ps_json_get_host(p, root, &host, e))) return rc;
     size_t ports = ps_json_get(p, root, "ports");
     if (ports && ps_json_type(p, ports) != PS_J_ARR) return ps_fail(e, PS_EINPUT, "\"ports\" is not an array");
     for (size_t c = ps_json_first(p, ports); c; c = ps_json_next(p, c)) {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "pscan/escape.h"
+#include "pscan/addr.h"
 #include "pscan/json.h"
 
 enum { MAX_DEPTH = 64 };
@@ -356,4 +357,15 @@ void ps_json_copy(char *dst, size_t cap, const char *src, size_t n)
         while (n && ((unsigned char)src[n] & 0xc0) == 0x80) n--;
     memcpy(dst, src, n);
     dst[n] = '\0';
+}
+
+int ps_json_get_host(const ps_json *p, size_t obj, ps_addr *a, ps_err *e)
+{
+    size_t n;
+    char buf[64];
+    const char *s = ps_json_get_str(p, obj, "host", &n);
+    if (!s) return ps_fail(e, PS_EINPUT, "no \"host\" string");
+    ps_json_copy(buf, sizeof buf, s, n);
+    if (n >= sizeof buf || ps_addr_parse(buf, a)) return ps_fail(e, PS_EINPUT, "\"host\" is not an address");
+    return PS_OK;
 }
