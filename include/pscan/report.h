@@ -30,7 +30,9 @@ void ps_report_free(ps_report *r);
  * can still be read (privdrop.h).  Only when a target is this machine. */
 void ps_report_snapshot_local(ps_report *r);
 
-void ps_report_begin(ps_report *r, const char *scan_type, int argc, char **argv);
+/* The scan begins: writers get its type, identity (id; spec is filled in
+ * here from the targets and ports) and command line. */
+void ps_report_begin(ps_report *r, const char *scan_type, const ps_scan_id *id, int argc, char **argv);
 /* One probe's outcome.  The first answer for a port wins. rtt_s < 0: none. */
 void ps_report_port(ps_report *r, uint64_t host, size_t port_idx, enum ps_state st,
                     enum ps_reason why, int ttl, double rtt_s);

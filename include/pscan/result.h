@@ -89,9 +89,21 @@ typedef struct ps_host_result {
     uint64_t not_scanned[2][PS_NS_COUNT]; /* its other ports, per protocol
                              (PS_TCP, PS_UDP) and why; in no other count */
     const char *up_reason; /* host discovery's reason ("echo-reply", ...), or NULL */
+    uint64_t index;       /* among the targets (after discovery) */
     uint8_t mac[6];       /* on the local link: the MAC that answered */
     int has_mac;
 } ps_host_result;
+
+/* Which scan a run belongs to, so the parts of one split scan can be put
+ * back together (pscan merge): the seed of the probe order, which shard of
+ * how many (1-based shard; nshards 1 when not split), which run of that
+ * shard (1, then 2 for its first --resume, ...), and a digest of what it
+ * covers (targets after discovery, then the ports). */
+typedef struct ps_scan_id {
+    uint64_t seed;
+    unsigned shard, nshards, run;
+    char spec[17]; /* 16 hex digits */
+} ps_scan_id;
 
 typedef struct ps_scan_info {
     const char *scan_type; /* "connect", "syn", "udp", "syn+udp", "connect+udp", "ping" */
@@ -99,6 +111,7 @@ typedef struct ps_scan_info {
     uint64_t nhosts, nports;
     int argc;
     char **argv;
+    ps_scan_id id;
 } ps_scan_info;
 
 typedef struct ps_scan_summary {
@@ -108,6 +121,14 @@ typedef struct ps_scan_summary {
     uint64_t pairs;                  /* host-port pairs of targets x ports */
     uint64_t not_scanned[PS_NS_COUNT]; /* pairs this run did not scan, by why */
     int interrupted;                 /* a stop came first: results are partial */
+    /* Which units of each protocol's probe order (PS_TCP, PS_UDP) this run
+     * finished: [lo, hi) of units, positions of the shard's slice or hosts
+     * (by_host).  set 0 for a protocol not scanned. */
+    struct ps_cover_range {
+        int set, by_host;
+        uint64_t lo, hi, units;
+    } cover[2];
+    int partial_cover;               /* sharded, resumed or stopped */
 } ps_scan_summary;
 
 #endif

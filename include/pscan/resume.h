@@ -37,6 +37,7 @@ typedef struct ps_resume_phase {
 typedef struct ps_resume_state {
     uint64_t seed;  /* of the probe order and the shard slices */
     uint64_t hosts; /* targets scanned (after host discovery): must match */
+    unsigned run;   /* which run wrote it: 1 the first, 2 its resumption, ... */
     int nphases;
     ps_resume_phase phase[PS_RESUME_PHASES];
 } ps_resume_state;

@@ -5,6 +5,7 @@
  *   pscan-resume 2
  *   state interrupted
  *   seed 1234
+ *   run 1
  *   hosts 4096
  *   phase syn 655360 1024000 655360
  *   phase udp 0 4096 0
@@ -129,6 +130,8 @@ static int load_line(struct loading *L, char *line, ps_resume *out, ps_err *e)
         L->have |= 1;
     } else if (strcmp(line, "seed") == 0 && parse_u64(val, &out->st.seed) == 0) {
         L->have |= 2;
+    } else if (strcmp(line, "run") == 0 && parse_u64(val, &v) == 0 && v >= 1 && v < 1000000) {
+        out->st.run = (unsigned)v;
     } else if (strcmp(line, "hosts") == 0 && parse_u64(val, &out->st.hosts) == 0) {
         L->have |= 4;
     } else if (strcmp(line, "finished") == 0 && parse_u64(val, &v) == 0) {
@@ -279,6 +282,7 @@ static size_t format_head(char *h, const struct keep_req *q)
         at = put_u64(h, at, HEAD_MAX, (uint64_t)now.tv_sec);
     }
     at = put_u64(h, put_str(h, at, HEAD_MAX, "\nseed "), HEAD_MAX, st->seed);
+    at = put_u64(h, put_str(h, at, HEAD_MAX, "\nrun "), HEAD_MAX, st->run ? st->run : 1);
     at = put_u64(h, put_str(h, at, HEAD_MAX, "\nhosts "), HEAD_MAX, st->hosts);
     for (int i = 0; i < st->nphases; i++) {
         const ps_resume_phase *ph = &st->phase[i];

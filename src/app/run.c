@@ -243,6 +243,13 @@ static int drop_rights(struct run *r, ps_err *e)
     return rc;
 }
 
+/* Which run of its scan this is: 1, then one more for each --resume. */
+static unsigned this_run(const struct run *r)
+{
+    if (!r->resume->argc) return 1;
+    return r->resume->st.run ? r->resume->st.run + 1 : 2; /* a file from before "run" lines */
+}
+
 /* ---- 5, 6. phases and finish ---------------------------------------------- */
 
 /* Run the engines, each from where the earlier runs left it.  Every engine
@@ -251,7 +258,10 @@ static int drop_rights(struct run *r, ps_err *e)
 static int run_phases(struct run *r, ps_err *e)
 {
     int rc = PS_OK;
-    ps_report_begin(r->report, r->port_scan ? r->scan_name : "ping", r->argc, r->argv);
+    const ps_config *cfg = &r->cli->cfg;
+    ps_scan_id id = {.seed = r->seed, .shard = cfg->shard + 1, .nshards = cfg->nshards ? cfg->nshards : 1,
+                     .run = this_run(r)};
+    ps_report_begin(r->report, r->port_scan ? r->scan_name : "ping", &id, r->argc, r->argv);
     /* Hosts are emitted by the last phase only: the earlier ones keep
      * their results for it. */
     ps_report_hold(r->report, r->nphases > 1);
@@ -291,6 +301,7 @@ static void state_of(struct run *r, ps_resume_state *st)
 {
     memset(st, 0, sizeof *st);
     st->seed = r->seed;
+    st->run = this_run(r);
     st->hosts = ps_targets_count(r->cli->targets);
     st->nphases = r->nphases;
     for (int i = 0; i < r->nphases; i++) {

@@ -79,6 +79,26 @@ static void line_end(FILE *fp)
     fputs("}\n", fp);
 }
 
+/* What pscan merge needs to put a split scan back together: which scan
+ * (seed as a string: 64 bits do not survive a JSON number), which part,
+ * which run of it, and what it covers. */
+static void write_identity(ps_writer *w, const ps_scan_id *id, int *first)
+{
+    FILE *fp = w->fp;
+    char num[24];
+    snprintf(num, sizeof num, "%llu", (unsigned long long)id->seed);
+    jstr(fp, first, "seed", num);
+    jnum(fp, first, "shard", id->shard);
+    jnum(fp, first, "shards", id->nshards);
+    jnum(fp, first, "run", id->run);
+    jstr(fp, first, "spec", id->spec);
+    fputs(",\"tcp_ports\":\"", fp);
+    if (w->ports) ps_ports_ranges(fp, w->ports->tcp, w->ports->ntcp);
+    fputs("\",\"udp_ports\":\"", fp);
+    if (w->ports) ps_ports_ranges(fp, w->ports->udp, w->ports->nudp);
+    fputc('"', fp);
+}
+
 static void json_begin(ps_writer *w, const ps_scan_info *info)
 {
     FILE *fp = w->fp;
@@ -98,6 +118,7 @@ static void json_begin(ps_writer *w, const ps_scan_info *info)
     fputc(']', fp);
     jnum(fp, &first, "hosts", (long long)info->nhosts);
     jnum(fp, &first, "ports", (long long)info->nports);
+    write_identity(w, &info->id, &first);
     jbool(fp, &first, "version_detect", w->cfg->version_detect);
     fprintf(fp, ",\"ephemeral_range\":[%u,%u]", w->eph_lo, w->eph_hi);
     line_end(fp);
@@ -205,6 +226,14 @@ static void port_fields(ps_writer *w, const ps_port_result *p, int *first)
     if (p->proc && p->proc->found) write_process(fp, p->proc);
 }
 
+void ps_json_port_object(ps_writer *w, const ps_port_result *p)
+{
+    int first = 1;
+    fputc('{', w->fp);
+    port_fields(w, p, &first);
+    fputc('}', w->fp);
+}
+
 static void host_fields(FILE *fp, const ps_addr *a, const char *name, int *first)
 {
     char ip[PS_ADDRSTRLEN];
@@ -244,14 +273,13 @@ static void json_host(ps_writer *w, const ps_host_result *h)
     } else {
         jraw(fp, &first, "latency", "null");
     }
+    jnum(fp, &first, "index", (long long)h->index);
     jnum(fp, &first, "scanned", (long long)h->scanned);
     jraw(fp, &first, "all_ports_open", h->all_open ? "true" : "false");
     fputs(",\"ports\":[", fp);
     for (size_t i = 0; i < h->nports; i++) {
-        int f2 = 1;
-        fputs(i ? ",{" : "{", fp);
-        port_fields(w, &h->ports[i], &f2);
-        fputc('}', fp);
+        if (i) fputc(',', fp);
+        ps_json_port_object(w, &h->ports[i]);
     }
     fputs("],\"hidden\":[", fp);
     for (int i = 0; i < h->nhidden; i++) {
@@ -271,6 +299,21 @@ static void json_host(ps_writer *w, const ps_host_result *h)
     fputc(']', fp);
     line_end(fp);
     ps_writer_flush(w);
+}
+
+/* A run that scanned part of the pairs: which units of each protocol's
+ * order it finished, so pscan merge can tell which pairs were its. */
+static void write_cover(FILE *fp, const ps_scan_summary *s)
+{
+    fputs(",\"cover\":[", fp);
+    for (int p = 0, n = 0; p < 2; p++) {
+        const struct ps_cover_range *c = &s->cover[p];
+        if (!c->set) continue;
+        fprintf(fp, "%s{\"proto\":\"%s\",\"by\":\"%s\",\"from\":%llu,\"to\":%llu,\"units\":%llu}", n++ ? "," : "",
+                ps_proto_name(p ? PS_UDP : PS_TCP), c->by_host ? "host" : "position", (unsigned long long)c->lo,
+                (unsigned long long)c->hi, (unsigned long long)c->units);
+    }
+    fputc(']', fp);
 }
 
 static void json_end(ps_writer *w, const ps_scan_summary *s)
@@ -294,6 +337,7 @@ static void json_end(ps_writer *w, const ps_scan_summary *s)
                 (unsigned long long)s->not_scanned[u]);
     fputc('}', fp);
     jbool(fp, &first, "interrupted", s->interrupted);
+    if (s->partial_cover) write_cover(fp, s);
     line_end(fp);
     fflush(w->fp);
 }

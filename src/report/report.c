@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "pscan/clock.h"
+#include "pscan/hash.h"
 
 #include "report_int.h"
 
@@ -71,9 +72,30 @@ void ps_report_free(ps_report *r)
 
 /* ---- events -------------------------------------------------------------- */
 
-void ps_report_begin(ps_report *r, const char *scan_type, int argc, char **argv)
+/* The digest of what the scan covers: its targets (after discovery, in
+ * order; past 2^24 of them, the count and an even sample of 2^24) and its
+ * ports.  Every shard of one scan computes the same. */
+static void spec_digest(const ps_report *r, char out[17])
 {
-    ps_scan_info info = {.scan_type = scan_type, .argc = argc, .argv = argv};
+    uint64_t n = ps_targets_count(r->targets), step = n >> 24 ? (n >> 24) + 1 : 1;
+    uint64_t h = ps_fnv1a(PS_FNV_INIT, &n, sizeof n);
+    for (uint64_t i = 0; i < n; i += step) {
+        ps_addr a;
+        ps_targets_get(r->targets, i, &a);
+        h = a.family == AF_INET ? ps_fnv1a(h, &a.u.v4, 4) : ps_fnv1a(h, a.u.v6, 16);
+    }
+    const ps_ports *p = r->ports;
+    uint64_t counts[2] = {p ? p->ntcp : 0, p ? p->nudp : 0};
+    h = ps_fnv1a(h, counts, sizeof counts);
+    if (counts[0]) h = ps_fnv1a(h, p->tcp, counts[0] * sizeof *p->tcp);
+    if (counts[1]) h = ps_fnv1a(h, p->udp, counts[1] * sizeof *p->udp);
+    snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+void ps_report_begin(ps_report *r, const char *scan_type, const ps_scan_id *id, int argc, char **argv)
+{
+    ps_scan_info info = {.scan_type = scan_type, .argc = argc, .argv = argv, .id = *id};
+    spec_digest(r, info.id.spec);
     clock_gettime(CLOCK_REALTIME, &info.start);
     info.nhosts = ps_targets_count(r->targets);
     info.nports = r->nports;

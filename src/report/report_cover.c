@@ -144,7 +144,9 @@ void rep_cover_totals(ps_report *r)
     for (int p = 0; p < 2; p++) {
         struct cover *c = &r->cover[p];
         if (!c->set || !c->nports) continue;
-        uint64_t count = c->slice.count, stopped;
+        uint64_t count = c->slice.count, stopped, units = c->by_host ? nhosts : count;
+        r->sum.cover[p] = (struct ps_cover_range){1, c->by_host, c->lo < units ? c->lo : units,
+                                                  c->hi < units ? c->hi : units, units};
         r->sum.not_scanned[PS_NS_SHARD] += c->slice.n - count;
         if (!c->by_host) {
             uint64_t hi = c->hi < count ? c->hi : count, lo = c->lo < hi ? c->lo : hi;
@@ -162,6 +164,7 @@ void rep_cover_totals(ps_report *r)
         }
         r->sum.not_scanned[PS_NS_STOPPED] += stopped;
     }
+    r->sum.partial_cover = rep_cover_partial(r);
     r->sum.interrupted = r->stopped && (r->sum.not_scanned[PS_NS_STOPPED] > 0 || r->discovery_cut);
 }
 

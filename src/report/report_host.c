@@ -242,6 +242,7 @@ void rep_emit(ps_report *r, uint64_t idx, struct record *rec)
         return;
     }
     ps_targets_get(r->targets, idx, &h.addr);
+    h.index = idx;
     h.name = ps_targets_name(r->targets, &h.addr);
     h.up = view_up(&v);
     h.latency_s = rec ? rec->latency_s : -1;

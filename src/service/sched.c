@@ -12,17 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pscan/hash.h"
 #include "svc.h"
 
 /* ---- hosts ----------------------------------------------------------- */
 
 static size_t addr_hash(const ps_addr *a)
 {
-    uint64_t h = 1469598103934665603ull;
-    const uint8_t *p = a->family == AF_INET ? (const uint8_t *)&a->u.v4 : a->u.v6;
-    size_t n = a->family == AF_INET ? 4 : 16;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ p[i]) * 1099511628211ull;
+    uint64_t h = a->family == AF_INET ? ps_fnv1a(PS_FNV_INIT, &a->u.v4, 4) : ps_fnv1a(PS_FNV_INIT, a->u.v6, 16);
     return (size_t)(h ^ (h >> 29));
 }
 

@@ -60,7 +60,7 @@ static char *run(const ps_port_event *ev, size_t n, size_t batch, int hold, size
     dup2(null, 1);
     ps_report *r = ps_report_new(&cli.cfg, cli.targets, &cli.ports, &e);
     if (r) {
-        ps_report_begin(r, "connect", 10, argv);
+        ps_report_begin(r, "connect", &(ps_scan_id){.nshards = 1, .run = 1}, 10, argv);
         ps_report_hold(r, hold);
         for (size_t i = 0; i < n; i += batch) {
             size_t k = n - i < batch ? n - i : batch;
@@ -172,7 +172,7 @@ static char *cover_run(void (*cover)(ps_report *r), int stopped)
     ps_slice sl;
     ps_slice_init(&sl, NHOSTS * NPORTS, 3, 0, 2, &e);
     if (r) {
-        ps_report_begin(r, "connect", 15, argv);
+        ps_report_begin(r, "connect", &(ps_scan_id){.nshards = 1, .run = 1}, 15, argv);
         cover(r);
         for (uint64_t h = 0; h < NHOSTS; h++)
             for (size_t p = 0; p < NPORTS; p++)
