@@ -57,9 +57,6 @@ size_t ps_json_first(const ps_json *p, size_t node);
 size_t ps_json_next(const ps_json *p, size_t node);
 /* A string node's bytes (NUL-terminated, *len without the NUL), or NULL. */
 const char *ps_json_str(const ps_json *p, size_t node, size_t *len);
-/* A node's text as it stands in the document (valid while the document
- * is), or NULL: lets a reader copy a value through unchanged. */
-const char *ps_json_raw(const ps_json *p, size_t node, size_t *len);
 /* ps_json_str of a member. */
 const char *ps_json_get_str(const ps_json *p, size_t obj, const char *key, size_t *len);
 /* A number node's value into *out: 1, or 0 when not a number. */

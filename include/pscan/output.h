@@ -125,10 +125,6 @@ int ps_svc_names_agree(const char *registered, const char *detected);
  * other-shard)", or "" when this run scanned them all.  Returns buf. */
 const char *ps_summary_unscanned(const ps_scan_summary *s, char *buf, size_t len);
 
-/* One port as -oJ writes it in a host line's "ports" (json.c): pscan
- * merge writes the rows it rebuilds through it. */
-void ps_json_port_object(ps_writer *w, const ps_port_result *p);
-
 /* ISO 8601 UTC with milliseconds, "2025-01-31T12:00:00.123Z"; returns buf. */
 const char *ps_iso8601(const struct timespec *ts, char *buf, size_t len);
 /* The ports of one protocol as a compact range list, "1-1024,8080". */

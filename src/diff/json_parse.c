@@ -22,7 +22,6 @@ struct ps_jnode {
     size_t str, slen;  /* value (PS_J_STR) in the string buffer */
     size_t key, klen;  /* member name when inside an object */
     size_t first, next; /* children / siblings; 0 = none (node 0 is unused) */
-    size_t src, srclen; /* the value's own text in the document */
 };
 
 
@@ -193,10 +192,9 @@ static int lit(ps_json *p, const char *w)
 }
 
 /* Parse one value; returns its node index, 0 on error. */
-static size_t parse_value(ps_json *p, int depth);
-
-static size_t parse_inner(ps_json *p, int depth)
+static size_t parse_value(ps_json *p, int depth)
 {
+    skip_ws(p);
     if (p->pos >= p->len) return fail(p, "unexpected end of input");
     if (depth > MAX_DEPTH) return fail(p, "nested too deeply");
     char c = p->s[p->pos];
@@ -268,18 +266,6 @@ static size_t parse_inner(ps_json *p, int depth)
     return fail(p, "unexpected character");
 }
 
-/* A value, and where its text is (for ps_json_raw). */
-static size_t parse_value(ps_json *p, int depth)
-{
-    skip_ws(p);
-    size_t at = p->pos, v = parse_inner(p, depth);
-    if (v) {
-        p->n[v].src = at;
-        p->n[v].srclen = p->pos - at;
-    }
-    return v;
-}
-
 size_t ps_json_parse(ps_json *p, const char *s, size_t len)
 {
     p->s = s;
@@ -344,13 +330,6 @@ const char *ps_json_str(const ps_json *p, size_t node, size_t *len)
     if (ps_json_type(p, node) != PS_J_STR) return NULL;
     *len = p->n[node].slen;
     return p->sb + p->n[node].str;
-}
-
-const char *ps_json_raw(const ps_json *p, size_t node, size_t *len)
-{
-    if (ps_json_type(p, node) == PS_J_NONE) return NULL;
-    *len = p->n[node].srclen;
-    return p->s + p->n[node].src;
 }
 
 const char *ps_json_get_str(const ps_json *p, size_t obj, const char *key, size_t *len)

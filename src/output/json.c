@@ -226,7 +226,8 @@ static void port_fields(ps_writer *w, const ps_port_result *p, int *first)
     if (p->proc && p->proc->found) write_process(fp, p->proc);
 }
 
-void ps_json_port_object(ps_writer *w, const ps_port_result *p)
+/* One port of a host line's "ports". */
+static void port_object(ps_writer *w, const ps_port_result *p)
 {
     int first = 1;
     fputc('{', w->fp);
@@ -279,7 +280,7 @@ static void json_host(ps_writer *w, const ps_host_result *h)
     fputs(",\"ports\":[", fp);
     for (size_t i = 0; i < h->nports; i++) {
         if (i) fputc(',', fp);
-        ps_json_port_object(w, &h->ports[i]);
+        port_object(w, &h->ports[i]);
     }
     fputs("],\"hidden\":[", fp);
     for (int i = 0; i < h->nhidden; i++) {

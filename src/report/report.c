@@ -82,7 +82,7 @@ static void spec_digest(const ps_report *r, char out[17])
     for (uint64_t i = 0; i < n; i += step) {
         ps_addr a;
         ps_targets_get(r->targets, i, &a);
-        h = a.family == AF_INET ? ps_fnv1a(h, &a.u.v4, 4) : ps_fnv1a(h, a.u.v6, 16);
+        h = ps_fnv1a_addr(h, &a);
     }
     const ps_ports *p = r->ports;
     uint64_t counts[2] = {p ? p->ntcp : 0, p ? p->nudp : 0};

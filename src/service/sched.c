@@ -19,7 +19,7 @@
 
 static size_t addr_hash(const ps_addr *a)
 {
-    uint64_t h = a->family == AF_INET ? ps_fnv1a(PS_FNV_INIT, &a->u.v4, 4) : ps_fnv1a(PS_FNV_INIT, a->u.v6, 16);
+    uint64_t h = ps_fnv1a_addr(PS_FNV_INIT, a);
     return (size_t)(h ^ (h >> 29));
 }
 

@@ -189,6 +189,27 @@ check_cmd "-sV: XML says unknown, probed with no confidence" \
 check_not "-sV: XML never calls it alarm by table" grep -q 'name="alarm" method="table"' "$T/sv.xml"
 check_cmd "-sV: grepable SERVICE unknown" grep -qE '2740/open/tcp/[^/]*/unknown/' "$T/sv.gnmap"
 [ -r "$DTD" ] && check_cmd "-sV: the XML is still valid against nmap.dtd" xmllint --noout --dtdvalid "$DTD" "$T/sv.xml"
+# ---- the scan's identity (what pscan merge puts shards back together by) -----
+pscan_run id1 -n -sT -p 20-29 127.0.0.1-2 --seed 77 --shard 1/2 -oJ "$T/id1.jsonl"
+pscan_run id2 -n -sT -p 20-29 127.0.0.1-2 --seed 77 --shard 2/2 -oJ "$T/id2.jsonl"
+scanline() { jq -c 'select(.type=="scan") | [.seed, .shard, .shards, .run, .tcp_ports, .udp_ports]' "$1"; }
+check_eq "-oJ identity: seed, shard, shards, run, ports" "$(scanline "$T/id2.jsonl")" '["77",2,2,1,"20-29",""]'
+spec1=$(jq -r 'select(.type=="scan") | .spec' "$T/id1.jsonl")
+check_cmd "-oJ identity: spec is 16 hex digits" grep -Eqx '[0-9a-f]{16}' <<<"$spec1"
+check_eq "-oJ identity: both shards of one scan have one spec" \
+    "$(jq -r 'select(.type=="scan") | .spec' "$T/id2.jsonl")" "$spec1"
+pscan_run id3 -n -sT -p 20-30 127.0.0.1-2 --seed 77 --shard 2/2 -oJ "$T/id3.jsonl"
+check_cmd "-oJ identity: other ports, other spec" \
+    test "$(jq -r 'select(.type=="scan") | .spec' "$T/id3.jsonl")" != "$spec1"
+# The two shards' covers are each complete, and their slices add up to the pairs.
+cover() { jq -r 'select(.type=="summary") | .cover[] | "\(.proto) \(.by) \(.from) \(.to == .units) \(.units)"' "$1"; }
+u1=$(cover "$T/id1.jsonl"); u2=$(cover "$T/id2.jsonl")
+check_eq "-oJ cover: one protocol, finished, per shard" "${u1% *} / ${u2% *}" "tcp host 0 true / tcp host 0 true"
+check_eq "-oJ host lines: their target index" \
+    "$(jq -r 'select(.type=="host") | "\(.host)=\(.index)"' "$T/id1.jsonl" | sort | tr '\n' ' ')" "127.0.0.1=0 127.0.0.2=1 "
+check_cmd "-oJ cover: absent from an unsplit run's summary" \
+    test "$(jq -r 'select(.type=="summary") | has("cover")' "$T/a.jsonl")" = false
+
 # pscan diff reads a service nothing named alike from both (issue 19: it
 # said "service alarm -> unknown", and "(none) -> unknown" for 4/tcp, which
 # has no registered name), and a JSON Lines file a killed scan cut short at

@@ -94,11 +94,15 @@ for engine in -sS -sT; do
     first=$(wc -l <"$dir/first.pairs")
     check_cmd "$tag: the first run found part of the ports ($first of $want)" test "$first" -lt "$want"
 
+    check_cmd "$tag: the resume file names the run that wrote it" grep -qx 'run 1' "$dir/pscan.resume"
     run_resumed "$tag" "$dir"
     # The resumed run appends its lines to the same file.
     open_pairs "$dir/out.jsonl" >"$dir/all.pairs"
     check_eq "$tag: both runs together found every open port" "$(sort -u "$dir/all.pairs" | wc -l)" "$want"
     check_eq "$tag: no pair was reported by both runs" "$(uniq -d "$dir/all.pairs" | wc -l)" 0
+    check_eq "$tag: the scan lines count the runs, with one seed and spec" \
+        "$(jq -r 'select(.type=="scan") | "\(.run) \(.seed) \(.spec)"' "$dir/out.jsonl" | awk '{print $1; s[$2" "$3]=1} END {print length(s)}' | tr '\n' ' ')" "1 2 1 "
+    check_cmd "$tag: the finished resume file names the run that finished it" grep -qx 'run 2' "$dir/pscan.resume.done"
     if [ "$tag" = sS ]; then
         sent1=$(sed -n 's/^syn: \([0-9]*\) probes sent.*/\1/p' "$dir/run1.err")
         sent2=$(sed -n 's/^syn: \([0-9]*\) probes sent.*/\1/p' "$dir/run2.err")
