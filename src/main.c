@@ -1,5 +1,5 @@
 /* main.c: the only place that prints errors and decides the exit status.
- * It dispatches: `pscan diff`, `pscan report`, `pscan --resume FILE`, help and version,
+ * It dispatches: `pscan diff`, `pscan merge`, `pscan report`, `pscan --resume FILE`, help and version,
  * and the scan itself (app/run.c).
  *
  * Exit status (err.h): 0 the scan ran to its end, 1 bad usage or input
@@ -16,6 +16,7 @@
 #include "pscan/cli.h"
 #include "pscan/diff.h"
 #include "pscan/escape.h"
+#include "pscan/merge.h"
 #include "pscan/resume.h"
 
 /* Help, version and the manual go to standard output: a full disk or a
@@ -31,6 +32,7 @@ static int flush_stdout(ps_err *e)
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "diff") == 0) return ps_diff_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "merge") == 0) return ps_merge_main(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "report") == 0) {
         ps_err rerr = {{0}};
         int rr = ps_audit_main(argc - 1, argv + 1, &rerr);

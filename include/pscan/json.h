@@ -59,6 +59,10 @@ size_t ps_json_next(const ps_json *p, size_t node);
 const char *ps_json_str(const ps_json *p, size_t node, size_t *len);
 /* ps_json_str of a member. */
 const char *ps_json_get_str(const ps_json *p, size_t obj, const char *key, size_t *len);
+/* A node's own text in the document just parsed (still the caller's
+ * buffer: valid while it is), for copying a value through unchanged; NULL
+ * for node 0. */
+const char *ps_json_raw(const ps_json *p, size_t node, size_t *len);
 /* A number node's value into *out: 1, or 0 when not a number. */
 int ps_json_num(const ps_json *p, size_t node, double *out);
 /* A bool node: 1 true, 0 false, -1 not a bool. */

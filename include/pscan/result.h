@@ -49,6 +49,13 @@ enum ps_unscanned {
 const char *ps_state_name(enum ps_state s);
 const char *ps_reason_name(enum ps_reason r);
 const char *ps_unscanned_name(enum ps_unscanned u);
+/* A state as rows show it: an unanswered (PS_ST_NONE) TCP port is
+ * filtered, an unanswered UDP port open|filtered. */
+enum ps_state ps_state_shown(enum ps_proto proto, enum ps_state s);
+/* The inverses of ps_state_name (a shown state: never PS_ST_NONE) and
+ * ps_reason_name, for readers of result files: -1 for another word. */
+int ps_state_parse(const char *name);
+int ps_reason_parse(const char *name);
 
 struct ps_svc_result; /* service.h */
 struct ps_proc_info;  /* localinfo.h */
@@ -61,6 +68,10 @@ typedef struct ps_port_result {
     int ttl; /* -1 when unknown (connect scan) */
     const struct ps_svc_result *svc; /* -sV result, or NULL */
     const struct ps_proc_info *proc; /* local listener, or NULL */
+    /* pscan merge: the row as another -oJ file wrote it, which the JSON
+     * writer copies through as it is (NULL: write it from the fields). */
+    const char *json;
+    size_t json_len;
 } ps_port_result;
 
 /* A state folded into the "Not shown:" line. */
@@ -103,6 +114,7 @@ typedef struct ps_scan_id {
     uint64_t seed;
     unsigned shard, nshards, run;
     char spec[17]; /* 16 hex digits */
+    unsigned merged; /* pscan merge: how many shards it put together, else 0 */
 } ps_scan_id;
 
 typedef struct ps_scan_info {

@@ -22,6 +22,7 @@ struct ps_jnode {
     size_t str, slen;  /* value (PS_J_STR) in the string buffer */
     size_t key, klen;  /* member name when inside an object */
     size_t first, next; /* children / siblings; 0 = none (node 0 is unused) */
+    size_t src, srclen; /* the value's own text in the document */
 };
 
 
@@ -191,10 +192,11 @@ static int lit(ps_json *p, const char *w)
     return 1;
 }
 
-/* Parse one value; returns its node index, 0 on error. */
-static size_t parse_value(ps_json *p, int depth)
+static size_t parse_value(ps_json *p, int depth);
+
+/* Parse one value, blanks skipped; returns its node index, 0 on error. */
+static size_t parse_inner(ps_json *p, int depth)
 {
-    skip_ws(p);
     if (p->pos >= p->len) return fail(p, "unexpected end of input");
     if (depth > MAX_DEPTH) return fail(p, "nested too deeply");
     char c = p->s[p->pos];
@@ -266,6 +268,18 @@ static size_t parse_value(ps_json *p, int depth)
     return fail(p, "unexpected character");
 }
 
+/* parse_inner, recording where the value's text lies (ps_json_raw). */
+static size_t parse_value(ps_json *p, int depth)
+{
+    skip_ws(p);
+    size_t start = p->pos, me = parse_inner(p, depth);
+    if (me) {
+        p->n[me].src = start;
+        p->n[me].srclen = p->pos - start;
+    }
+    return me;
+}
+
 size_t ps_json_parse(ps_json *p, const char *s, size_t len)
 {
     p->s = s;
@@ -335,6 +349,13 @@ const char *ps_json_str(const ps_json *p, size_t node, size_t *len)
 const char *ps_json_get_str(const ps_json *p, size_t obj, const char *key, size_t *len)
 {
     return ps_json_str(p, ps_json_get(p, obj, key), len);
+}
+
+const char *ps_json_raw(const ps_json *p, size_t node, size_t *len)
+{
+    if (ps_json_type(p, node) == PS_J_NONE) return NULL;
+    *len = p->n[node].srclen;
+    return p->s + p->n[node].src;
 }
 
 int ps_json_num(const ps_json *p, size_t node, double *out)

@@ -92,6 +92,7 @@ static void write_identity(ps_writer *w, const ps_scan_id *id, int *first)
     jnum(fp, first, "shards", id->nshards);
     jnum(fp, first, "run", id->run);
     jstr(fp, first, "spec", id->spec);
+    if (id->merged) jnum(fp, first, "merged_shards", id->merged);
     fputs(",\"tcp_ports\":\"", fp);
     if (w->ports) ps_ports_ranges(fp, w->ports->tcp, w->ports->ntcp);
     fputs("\",\"udp_ports\":\"", fp);
@@ -120,6 +121,7 @@ static void json_begin(ps_writer *w, const ps_scan_info *info)
     jnum(fp, &first, "ports", (long long)info->nports);
     write_identity(w, &info->id, &first);
     jbool(fp, &first, "version_detect", w->cfg->version_detect);
+    jbool(fp, &first, "open_only", w->cfg->open_only);
     fprintf(fp, ",\"ephemeral_range\":[%u,%u]", w->eph_lo, w->eph_hi);
     line_end(fp);
     fflush(w->fp);
@@ -230,6 +232,10 @@ static void port_fields(ps_writer *w, const ps_port_result *p, int *first)
 static void port_object(ps_writer *w, const ps_port_result *p)
 {
     int first = 1;
+    if (p->json) {
+        fwrite(p->json, 1, p->json_len, w->fp);
+        return;
+    }
     fputc('{', w->fp);
     port_fields(w, p, &first);
     fputc('}', w->fp);

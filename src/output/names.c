@@ -3,6 +3,7 @@
  * They live here, not in the results store, so that writing a result needs
  * only the result. */
 #include <stdio.h>
+#include <string.h>
 
 #include "pscan/iana.h"
 #include "pscan/output.h"
@@ -12,6 +13,26 @@ const char *ps_state_name(enum ps_state s)
 {
     static const char *const n[PS_ST_COUNT] = {"filtered", "closed", "open", "filtered", "open|filtered"};
     return (unsigned)s < PS_ST_COUNT ? n[s] : "unknown";
+}
+
+enum ps_state ps_state_shown(enum ps_proto proto, enum ps_state s)
+{
+    if (s != PS_ST_NONE) return s;
+    return proto == PS_UDP ? PS_ST_OPEN_FILTERED : PS_ST_FILTERED;
+}
+
+int ps_state_parse(const char *name)
+{
+    for (int s = PS_ST_CLOSED; s < PS_ST_COUNT; s++)
+        if (strcmp(ps_state_name((enum ps_state)s), name) == 0) return s;
+    return -1;
+}
+
+int ps_reason_parse(const char *name)
+{
+    for (int r = 0; r < PS_R_COUNT; r++)
+        if (strcmp(ps_reason_name((enum ps_reason)r), name) == 0) return r;
+    return -1;
 }
 
 const char *ps_reason_name(enum ps_reason r)

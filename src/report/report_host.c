@@ -68,12 +68,11 @@ static ps_proc_info *attribute(ps_report *r, ps_host_result *h, ps_port_result *
     return procs;
 }
 
-/* A row's state as shown: an unanswered TCP port is filtered, an
- * unanswered UDP port open|filtered. */
-static const enum ps_state shown_as[2][PS_ST_COUNT] = {
-    {PS_ST_FILTERED, PS_ST_CLOSED, PS_ST_OPEN, PS_ST_FILTERED, PS_ST_OPEN_FILTERED},
-    {PS_ST_OPEN_FILTERED, PS_ST_CLOSED, PS_ST_OPEN, PS_ST_FILTERED, PS_ST_OPEN_FILTERED},
-};
+/* A row's state as shown (ps_state_shown), by protocol index. */
+static enum ps_state shown_as(int p, int s)
+{
+    return ps_state_shown(p ? PS_UDP : PS_TCP, (enum ps_state)s);
+}
 
 /* What one host's result is built from: its record (NULL: nothing
  * answered), the counts per protocol and state of the ports this run
@@ -172,7 +171,7 @@ static size_t build_rows(const ps_report *r, const struct host_view *v, ps_port_
         if ((v->skip && v->skip[i]) || v->hide[i >= r->ports->ntcp][s]) continue;
         ps_port_result *row = &rows[k++];
         rep_port_of(r, i, &row->proto, &row->port);
-        row->state = shown_as[row->proto][s];
+        row->state = ps_state_shown(row->proto, s);
         row->ttl = -1;
         row->reason = s == PS_ST_NONE ? PS_R_NO_RESPONSE : rec ? (enum ps_reason)rec->reason[s] : PS_R_NONE;
         if (rec && s != PS_ST_OPEN && s != PS_ST_NONE) {
@@ -211,7 +210,7 @@ static void fold_hidden(const ps_report *r, const struct host_view *v, ps_host_r
             }
             for (int why = 0; why < PS_R_COUNT; why++) {
                 if (!by_reason[why] || h->nhidden == PS_MAX_HIDDEN) continue;
-                h->hidden[h->nhidden++] = (ps_hidden_state){p ? PS_UDP : PS_TCP, shown_as[p][s],
+                h->hidden[h->nhidden++] = (ps_hidden_state){p ? PS_UDP : PS_TCP, shown_as(p, s),
                                                             (enum ps_reason)why, by_reason[why]};
             }
         }
@@ -261,7 +260,7 @@ void rep_emit(ps_report *r, uint64_t idx, struct record *rec)
     ps_proc_info *procs = attribute(r, &h, rows);
     fold_hidden(r, &v, &h);
     for (int p = 0; p < 2; p++)
-        for (int s = 0; s < PS_ST_COUNT; s++) r->sum.by_state[shown_as[p][s]] += v.count[p][s];
+        for (int s = 0; s < PS_ST_COUNT; s++) r->sum.by_state[shown_as(p, s)] += v.count[p][s];
     r->sum.hosts_up += h.up;
     FAN_OUT(r, host, &h);
     free(procs);
