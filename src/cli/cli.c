@@ -42,21 +42,6 @@ static int parse_rate(const char *opt, const char *s, double *out, ps_err *e)
     return PS_OK;
 }
 
-/* Exactly len decimal digits, no sign or space, no overflow. */
-static int parse_u64_digits(const char *s, size_t len, uint64_t *out)
-{
-    uint64_t v = 0;
-    if (len == 0 || len > 20) return -1;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9') return -1;
-        uint64_t d = (uint64_t)(s[i] - '0');
-        if (v > (UINT64_MAX - d) / 10) return -1;
-        v = v * 10 + d;
-    }
-    *out = v;
-    return 0;
-}
-
 /* nmap's time syntax: "500ms", "2s", "1.5m", "1h", or seconds. */
 static int parse_time_ms(const char *opt, const char *s, int *out, ps_err *e)
 {
@@ -159,21 +144,9 @@ static int scan_type(ps_config *c, enum ps_scan_type want, const char *name, ps_
 
 static int seed(ps_config *c, const char *arg, ps_err *e)
 {
-    if (parse_u64_digits(arg, strlen(arg), &c->seed))
+    if (ps_cli_digits(arg, strlen(arg), &c->seed))
         return ps_fail(e, PS_EINPUT, "--seed: '%s' is not a decimal number from 0 to 2^64-1", arg);
     c->seed_given = 1;
-    return PS_OK;
-}
-
-static int shard(ps_config *c, const char *arg, ps_err *e)
-{
-    const char *slash = strchr(arg, '/');
-    uint64_t k, n;
-    if (!slash || parse_u64_digits(arg, (size_t)(slash - arg), &k) ||
-        parse_u64_digits(slash + 1, strlen(slash + 1), &n) || n == 0 || k == 0 || k > n || n > 1000000)
-        return ps_fail(e, PS_EINPUT, "--shard: '%s' is not K/N with 1 <= K <= N <= 1000000", arg);
-    c->shard = (unsigned)(k - 1);
-    c->nshards = (unsigned)n;
     return PS_OK;
 }
 
@@ -232,7 +205,7 @@ static int apply_call(struct parse_state *st, const struct option_row *o, const 
     case O_SCAN_CONNECT: return scan_type(c, PS_SCAN_CONNECT, name, e);
     case O_SCAN_SYN: return scan_type(c, PS_SCAN_SYN, name, e);
     case O_SEED: return seed(c, arg, e);
-    case O_SHARD: return shard(c, arg, e);
+    case O_SHARD: return ps_cli_shard(c, arg, e);
     case O_TIMING: return timing(st, arg, e);
     case O_OUT_ALL: return output_all(st, arg, e);
     case O_IFACE:
@@ -495,6 +468,9 @@ static int settle(struct parse_state *st, ps_err *e)
         return ps_fail(e, PS_EINPUT, "--user %s and --no-privdrop conflict: choose one", c->run_user);
     if ((r = check_list(st, e))) return r;
     if ((r = check_useless(st, e))) return r;
+    if (c->nshards > 1 && !c->seed_given)
+        return ps_fail(e, PS_EINPUT, "--shard %u/%u needs --seed: the parts split one order only if every part "
+                       "has the same seed (e.g. --seed 42)", c->shard + 1, c->nshards);
     if (c->min_rate && c->max_rate && c->min_rate > c->max_rate)
         return ps_fail(e, PS_EINPUT, "--min-rate %g is above --max-rate %g", c->min_rate, c->max_rate);
     apply_timing(c, st->timing ? st->timing - 1 : 3);

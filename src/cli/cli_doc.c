@@ -30,6 +30,12 @@ static const char *const command_text[][2] = {
     {"pscan diff OLD NEW",
      "Compare two results (-oJ, or -oX from pscan or nmap): ports opened, closed or changed, hosts that "
      "came or went. Exit status 0 no differences, 1 differences, 2 error. See docs/output.md."},
+    {"pscan merge [--partial] OUT IN...",
+     "Put the -oJ files of one scan's shards (--shard K/N or auto, and their --resume runs) back together "
+     "into OUT, as one unsharded run would have written it. Refuses, naming the problem, parts of different "
+     "scans (seed, targets and ports, version or options differ), a shard given twice and a shard that did "
+     "not end; --partial merges what is there and names the missing shards. Exit status 0, 1 bad input, "
+     "2 a write failed, 4 partial. See docs/scale-out.md."},
     {"pscan report --html | --junit [-o FILE] [--baseline OLD] [--expect POLICY [--expect-strict]] SCAN.jsonl...",
      "Make an audit report from one or more JSON Lines results (the parts of a sharded scan too): --html a "
      "self-contained HTML file (policy findings, summary, TLS certificates with days to expiry, every open "

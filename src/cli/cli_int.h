@@ -4,6 +4,7 @@
 #define PSCAN_CLI_INT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 enum opt_id {
     O_HELP, O_VERSION, O_HELP_FORMAT, O_RESUME,
@@ -60,6 +61,14 @@ struct option_row {
     long lo, hi;
     int timing;        /* stored apart, laid over the -T template at the end */
 };
+
+/* Exactly len decimal digits, no sign or space, no overflow: 0, else -1
+ * (cli_shard.c). */
+int ps_cli_digits(const char *s, size_t len, uint64_t *out);
+/* --shard K/N, auto or auto/N (cli_shard.c). */
+struct ps_config;
+struct ps_err;
+int ps_cli_shard(struct ps_config *c, const char *arg, struct ps_err *e);
 
 extern const struct option_row ps_cli_options[];
 extern const size_t ps_cli_noptions;

@@ -246,14 +246,20 @@ const struct option_row ps_cli_options[] = {
     {O_SEED, "--seed", NULL, "N", F_ARG, G_TIMING,
      "Seed of the probe order and of --shard's split: the same seed gives the same order",
      NULL, CALL},
-    {O_SHARD, "--shard", NULL, "K/N", F_ARG, G_TIMING,
-     "Scan only part K of N of the probe space (1-based; same --seed on every part)",
+    {O_SHARD, "--shard", NULL, "K/N|auto[/N]", F_ARG, G_TIMING,
+     "Scan only part K of N of the probe space (1-based; same --seed on every part); auto: from Slurm or Kubernetes",
      "Split one scan across N machines or processes: part K (1 to N) takes "
      "the K-th of N equal slices of the shuffled order of host-port pairs, for "
      "the SYN, connect and UDP scans alike. The parts do not overlap and "
      "together cover every pair, provided every part is given the same --seed "
      "and the same targets and ports. Each part reports only its own pairs and "
-     "counts the others as not scanned (other-shard).", CALL},
+     "counts the others as not scanned (other-shard); --shard needs --seed. "
+     "'pscan merge' puts the parts' -oJ files back together. "
+     "--shard auto takes K and N from the scheduler that started the run: "
+     "a Slurm job array (SLURM_ARRAY_TASK_ID counted from SLURM_ARRAY_TASK_MIN, "
+     "of SLURM_ARRAY_TASK_COUNT tasks) or a Kubernetes Indexed Job "
+     "(JOB_COMPLETION_INDEX, of N parts from auto/N or PSCAN_SHARD_COUNT). "
+     "See docs/scale-out.md.", CALL},
     {O_IFACE, "-e", NULL, "IFACE", F_ARG, G_TIMING,
      "Send and capture on this interface (SYN scan)", NULL, CALL},
     {O_SOURCE_IP, "-S", "--source-ip", "ADDR", F_ARG, G_TIMING,
