@@ -3,19 +3,17 @@
 # tests/tools/k8s_check.py (python3-kubernetes' models, unknown fields
 # rejected, the fields the recipe needs); broken copies of it are rejected
 # with a message that names the problem; and the pods' command lines, as the
-# checker prints them for each completion index, run here: with pscan
-# replaced by tests/tools/pscan_stub.sh (which sends nothing), the four
-# shards cover the scan exactly once, and a pod stopped by SIGTERM (to its
+# checker prints them for each completion index, run here with the real
+# pscan against this test's namespace host: `pscan merge` of the four
+# shards equals one unsharded run, and a pod stopped by SIGTERM (to its
 # shell only, as the kubelet signals a container's PID 1) or by SIGKILL is
-# resumed, or started afresh, by the next pod of its index.
-#
-# No cluster, no API server, no network.
+# resumed, or started afresh, by the next pod of its index, the merge still
+# equal.  No cluster, no API server; packets only to the namespace.
 . "$(dirname "$0")/../lib/common.sh"
 
 PY=/usr/bin/python3 # Debian's: python3-yaml and python3-kubernetes
 CHECK=$TEST_ROOT/tests/tools/k8s_check.py
 MANIFEST=$TEST_ROOT/docs/examples/pscan-indexed-job.yaml
-STUB=$TEST_ROOT/tests/tools/pscan_stub.sh
 need_cmd timeout setsid
 if ! [ -x "$PY" ] || ! "$PY" -c 'import yaml, kubernetes.client' 2>/dev/null; then
     skip "$TEST_NAME" "needs Debian's python3-yaml and python3-kubernetes"
@@ -83,31 +81,78 @@ reject "a container without a name (deserialize's own check)" "not a valid V1Job
 reject "an unknown kind" "not one this checker knows" 's/^kind: PersistentVolumeClaim$/kind: PersistentVolumeClaimX/'
 
 # ----------------------------------------------- the pods' commands, here
+# The real pscan (-sS) against this test's own namespace host, as each pod
+# of the Job would run it: a /24 with three open ports, silent hosts and
+# one-port hosts.  Merged, the four indexes must equal one unsharded run.
+need_root
+need_cmd ip nft jq python3
+need_file "$PSCAN" "pscan"
+need_file "$LISTENER" "listener"
+. "$(dirname "$0")/../lib/netns.sh"
+. "$(dirname "$0")/../lib/syn.sh"
+NORM=$TEST_ROOT/tests/tools/jsonl_norm.py
+tb_create k8s --local || bail "cannot create the test host"
+for a in "${TB_LOCAL_PFX}0" "${TB_LOCAL_PFX}255"; do
+    tb_route_check "$a" "$TB_VH" || bail "$a is not routed via $TB_VH"
+done
+read -r -a open <<<"$(syn_ports_between 100 900 3)"
+listener_start -n "$TB_NS" k8s 0.0.0.0 "${open[@]}" || bail "listener did not start"
+P=${TB_LOCAL_PFX%.}
+tb_run_ns nft -f - <<EOF || bail "cannot load the test host's rules"
+table inet pscantest {
+    chain input {
+        type filter hook input priority 0; policy accept;
+        ip daddr $P.200-$P.255 meta l4proto tcp drop
+        ip daddr $P.100-$P.149 tcp dport != ${open[0]} drop
+    }
+}
+EOF
+PORTS_SPEC="$(tr ' ' ',' <<<"${open[*]}"),1001-1040"
 BIN=$TEST_TMP/bin
 mkdir -p "$BIN"
-ln -s "$STUB" "$BIN/pscan"
-NPORTS=40
+ln -s "$PSCAN" "$BIN/pscan"
 
-# pod_start RESULTS I [DELAY]: the command of index I, in the background
-# in its own session (like a container: one signal to its PID 1, or SIGKILL
-# to all of it), with the container's environment as the checker gives it,
-# less the network parts: TARGETS 127.0.0.1, no -sS, and RESULTS given.
-# Sets POD_PID; the pod's output goes to RESULTS/pod-I.log.
+# pod_start RESULTS I [RATE]: the command of index I, in the background in
+# its own session (like a container: one signal to its PID 1, or SIGKILL to
+# all of it), with the container's environment as the checker gives it, but
+# this test's targets and ports, at RATE probes/s (fast by default).  Sets
+# POD_PID; the pod's output goes to RESULTS/pod-I.log.
 pod_start() {
-    local res=$1 i=$2 delay=${3:-0.01} envs=() argv=()
+    local res=$1 i=$2 rate=${3:-100000} envs=() argv=()
     mapfile -t envs < <(check "$MANIFEST" --env "$i")
     mapfile -d '' -t argv < <(check "$MANIFEST" --argv "$i")
     mkdir -p "$res"
-    setsid env -i "${envs[@]}" PATH="$BIN:/usr/bin:/bin" RESULTS="$res" TARGETS=127.0.0.1 \
-        PORTS="1-$NPORTS" PSCAN_ARGS="" STUB_DELAY="$delay" \
+    setsid env -i "${envs[@]}" PATH="$BIN:/usr/bin:/bin" RESULTS="$res" TARGETS="$TB_LOCAL" \
+        PORTS="$PORTS_SPEC" PSCAN_ARGS="-n -sS --max-rate $rate" \
         timeout 60 "${argv[@]}" >>"$res/pod-$i.log" 2>&1 &
     POD_PID=$!
 }
 
-# pod_run RESULTS I [DELAY]: the same, to the end; returns its status.
+# pod_run RESULTS I [RATE]: the same, to the end; returns its status.
 pod_run() {
     pod_start "$@"
     wait "$POD_PID"
+}
+
+SEED=$(check "$MANIFEST" --env 0 | sed -n 's/^SEED=//p')
+REF=$TEST_TMP/ref.jsonl
+timeout 60 "$PSCAN" -n -sS --seed "$SEED" -p "$PORTS_SPEC" -oJ "$REF" "$TB_LOCAL" >/dev/null 2>&1
+python3 "$NORM" "$REF" >"$TEST_TMP/ref.norm"
+
+# merged_is_ref NAME IN...: pscan merge of IN... equals the unsharded run.
+merged_is_ref() {
+    local name=$1 all=$TEST_TMP/all.jsonl
+    shift
+    rm -f "$all"
+    "$PSCAN" merge "$all" "$@" 2>"$TEST_TMP/merge.err"
+    check_eq "$name: pscan merge exits 0" "$?" 0
+    python3 "$NORM" "$all" >"$TEST_TMP/all.norm" 2>&1
+    if [ -s "$TEST_TMP/ref.norm" ] && cmp -s "$TEST_TMP/ref.norm" "$TEST_TMP/all.norm"; then
+        ok "$name: merged = one unsharded run ($(grep -c '"type": "host"' "$TEST_TMP/ref.norm") hosts)"
+    else
+        not_ok "$name: merged = one unsharded run" "$(head -3 "$TEST_TMP/merge.err")"
+        diff "$TEST_TMP/ref.norm" "$TEST_TMP/all.norm" | head -6 | cut -c1-300 | sed 's/^/#   /'
+    fi
 }
 
 R=$TEST_TMP/results
@@ -117,16 +162,15 @@ for i in 0 1 2 3; do
     rcs="$rcs $?"
 done
 check_eq "k8s pods: indexes 0-3 exit 0" "${rcs# }" "0 0 0 0"
-merged=$TEST_TMP/all.jsonl
-"$STUB" merge "$merged" "$R"/shard-*/shard-*.jsonl 2>/dev/null
-check_eq "k8s pods: the merged shards hold every probe once" \
-    "$(sed -n 's/.*"port":\([0-9]*\).*/\1/p' "$merged" 2>/dev/null | sort -n | uniq | wc -l)/$(wc -l <"$merged" 2>/dev/null)" "$NPORTS/$NPORTS"
 check_eq "k8s pods: shards 1-4 of 4, from JOB_COMPLETION_INDEX" \
-    "$(sed -n 's/.*"shard":\([0-9]*\),"shards":\([0-9]*\).*/\1\/\2/p' "$merged" 2>/dev/null | sort -u | tr '\n' ' ')" "1/4 2/4 3/4 4/4 "
-check_eq "k8s pods: one seed for all" "$(sed -n 's/.*"seed":"\([^"]*\)".*/\1/p' "$merged" | sort -u)" 20240601
+    "$(jq -r 'select(.type == "scan") | "\(.shard)/\(.shards)"' "$R"/shard-*/shard-*.jsonl | sort -u | tr '\n' ' ')" \
+    "1/4 2/4 3/4 4/4 "
+check_eq "k8s pods: one seed for all" "$(jq -r 'select(.type == "scan") | .seed' "$R"/shard-*/shard-*.jsonl | sort -u)" \
+    "$SEED"
 for i in 0 1 2 3; do
     check_cmd "k8s pods: shard $i complete in $R/shard-$i" test -e "$R/shard-$i/shard.done"
 done
+merged_is_ref "k8s pods" "$R"/shard-{0,1,2,3}/shard-*.jsonl
 pod_run "$R" 0
 check_eq "k8s pods: a pod of a complete index does nothing and exits 0" \
     "$?:$(tail -n 1 "$R/pod-0.log")" "0:pscan: shard 0 is complete already"
@@ -144,8 +188,9 @@ wait_lines() {
 # SIGTERM to the pod's shell alone: it passes it on, pscan saves its state,
 # the pod fails (75); the next pod of that index resumes.
 S=$TEST_TMP/term
-pod_start "$S" 1 0.2
-if wait_lines "$S/shard-1/shard-1.jsonl" 3; then
+pod_start "$S" 1 800
+if wait_lines "$S/shard-1/shard-1.jsonl" 1; then
+    sleep 1
     kill -TERM "$POD_PID"
     wait "$POD_PID"
     check_eq "k8s pods: SIGTERM to the shell: the pod fails with 75" "$?" 75
@@ -153,10 +198,13 @@ if wait_lines "$S/shard-1/shard-1.jsonl" 3; then
     pod_run "$S" 1
     check_eq "k8s pods: the next pod of index 1 exits 0" "$?" 0
     check_cmd "k8s pods: ...having resumed" grep -q 'resuming shard 1' "$S/pod-1.log"
-    check_eq "k8s pods: ...its shard has lines of both runs, none twice" \
-        "$(sed -n 's/.*"run":\([0-9]*\).*/\1/p' "$S/shard-1/shard-1.jsonl" | sort -u | tr '\n' ' ')$(sed -n 's/.*"port":\([0-9]*\).*/\1/p' "$S/shard-1/shard-1.jsonl" | sort | uniq -d | wc -l)" "1 2 0"
-    check_eq "k8s pods: ...and all of shard 2/4's $((NPORTS / 4)) probes" "$(wc -l <"$S/shard-1/shard-1.jsonl")" $((NPORTS / 4))
-    check_cmd "k8s pods: ...and the spent resume file set aside" test -f "$S/shard-1/pscan.resume.used"
+    check_eq "k8s pods: ...its shard has both runs" \
+        "$(jq -r 'select(.type == "scan") | .run' "$S/shard-1/shard-1.jsonl" | tr '\n' ' ')" "1 2 "
+    check_eq "k8s pods: ...which scanned shard 2/4's pairs once" \
+        "$(jq -s '[.[] | select(.type == "summary") | .pairs - (.not_scanned | add)] | add' "$S/shard-1/shard-1.jsonl")" \
+        "$(jq -s '[.[] | select(.type == "summary") | .pairs - (.not_scanned | add)] | add' "$R/shard-1/shard-1.jsonl")"
+    merged_is_ref "k8s pods, index 1 resumed" "$R/shard-0/shard-0.jsonl" "$S/shard-1/shard-1.jsonl" \
+        "$R"/shard-{2,3}/shard-*.jsonl
 else
     not_ok "k8s pods: index 1 ran part-way" "$(cat "$S/pod-1.log" 2>/dev/null)"
     kill -KILL -- -"$POD_PID" 2>/dev/null
@@ -164,8 +212,9 @@ fi
 
 # SIGKILL to the whole pod: nothing saved; the next pod starts afresh.
 K=$TEST_TMP/kill
-pod_start "$K" 2 0.2
-if wait_lines "$K/shard-2/shard-2.jsonl" 3; then
+pod_start "$K" 2 800
+if wait_lines "$K/shard-2/shard-2.jsonl" 1; then
+    sleep 1
     kill -KILL -- -"$POD_PID"
     wait "$POD_PID" 2>/dev/null
     check_cmd "k8s pods: SIGKILLed pod left no resume file" test ! -e "$K/shard-2/pscan.resume"
@@ -174,7 +223,9 @@ if wait_lines "$K/shard-2/shard-2.jsonl" 3; then
     check_cmd "k8s pods: ...its partial output set aside" \
         sh -c 'ls "$1"/shard-2/shard-2.jsonl.partial-* >/dev/null 2>&1' _ "$K"
     check_eq "k8s pods: ...and a complete shard from one fresh run" \
-        "$(wc -l <"$K/shard-2/shard-2.jsonl"):$(sed -n 's/.*"run":\([0-9]*\).*/\1/p' "$K/shard-2/shard-2.jsonl" | sort -u)" "$((NPORTS / 4)):1"
+        "$(jq -r 'select(.type == "scan") | .run' "$K/shard-2/shard-2.jsonl")" 1
+    merged_is_ref "k8s pods, index 2 killed and run again" "$R"/shard-{0,1}/shard-*.jsonl \
+        "$K/shard-2/shard-2.jsonl" "$R/shard-3/shard-3.jsonl"
 else
     not_ok "k8s pods: index 2 ran part-way" "$(cat "$K/pod-2.log" 2>/dev/null)"
     kill -KILL -- -"$POD_PID" 2>/dev/null

@@ -1,38 +1,62 @@
 #!/usr/bin/env bash
 # slurm_recipe.sh: docs/examples/pscan-slurm.sbatch, run as a user would
 # (`bash pscan-slurm.sbatch` outside Slurm: it submits the array and the
-# dependent merge job), on the real one-node cluster of tests/lib/slurm.sh.
+# dependent merge job), on the real one-node cluster of tests/lib/slurm.sh,
+# with the real pscan (-sS) against this test's own namespace host: a /24
+# that answers on three ports, with silent hosts, one-port hosts and
+# dropped ports (so that the merge must fold and rebuild, as in merge.sh).
 #
 # Run A, four shards, stopped part-way the two ways that let pscan save:
 #   task 2: scontrol requeue while running (SIGTERM): pscan writes
 #           pscan.resume, the second run resumes from it;
 #   task 3: SIGUSR1 to the batch shell, as --signal=B:USR1@120 sends before
 #           a time limit: the script stops pscan and requeues its own task;
-# the merge job (afterok) then runs by itself, and all.jsonl must hold every
-# probe exactly once.  A finished task requeued does not scan again.
+# the merge job (afterok) then runs by itself, and all.jsonl must equal one
+# unsharded run with the same seed (tests/tools/jsonl_norm.py), and the
+# runs of all shards must have scanned every pair exactly once (their
+# summaries: pairs less not scanned, added up).  A finished task requeued
+# does not scan again.
 # Run B, two shards: task 1 SIGKILLed (nothing saved, the task ends FAILED),
 # requeued by hand, starts afresh with its partial output moved aside; the
 # afterok merge is cancelled, and `bash pscan-slurm.sbatch merge` merges.
-#
-# pscan here is tests/tools/pscan_stub.sh: it models `--shard auto`, the
-# resume file and `pscan merge`, and sends nothing at all.  Its JSON lines
-# carry the shard, seed and run that the checks below read; once pscan has
-# those features, the same runs with the real pscan against 127.0.0.1 need
-# checks on pscan's own JSON Lines (as in resume.sh) instead.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/slurm.sh"
+. "$(dirname "$0")/../lib/netns.sh"
+. "$(dirname "$0")/../lib/syn.sh"
 
 slurm_need
+need_cmd jq python3 nft
 RECIPE=$TEST_ROOT/docs/examples/pscan-slurm.sbatch
-STUB=$TEST_ROOT/tests/tools/pscan_stub.sh
+NORM=$TEST_ROOT/tests/tools/jsonl_norm.py
 [ -f "$RECIPE" ] || bail "no $RECIPE"
-[ -x "$STUB" ] || bail "no $STUB"
+need_file "$PSCAN" "pscan"
+need_file "$LISTENER" "listener"
+
+tb_create slurm --local || bail "cannot create the test host"
+for a in "${TB_LOCAL_PFX}0" "${TB_LOCAL_PFX}255"; do
+    tb_route_check "$a" "$TB_VH" || bail "$a is not routed via $TB_VH"
+done
+read -r -a open <<<"$(syn_ports_between 100 900 3)"
+listener_start -n "$TB_NS" slurm 0.0.0.0 "${open[@]}" || bail "listener did not start"
+P=${TB_LOCAL_PFX%.}
+tb_run_ns nft -f - <<EOF || bail "cannot load the test host's rules"
+table inet pscantest {
+    chain input {
+        type filter hook input priority 0; policy accept;
+        ip daddr $P.200-$P.255 meta l4proto tcp drop
+        ip daddr $P.100-$P.149 tcp dport != ${open[0]} drop
+        ip daddr $P.0-$P.49 tcp dport 1031-1040 drop
+    }
+}
+EOF
 
 slurm_start || bail "the Slurm cluster did not start (see the notes above)"
 
-NPORTS=120
-export PSCAN=$STUB TARGETS=127.0.0.1 PORTS=1-$NPORTS
-unset SEED PSCAN_ARGS
+# 256 hosts x 43 ports; at 800 probes/s a shard of four takes 3-4 s, so
+# that a task can be stopped part-way.
+PORTS_SPEC="$(tr ' ' ',' <<<"${open[*]}"),1001-1040"
+export PSCAN TARGETS=$TB_LOCAL PORTS=$PORTS_SPEC PSCAN_ARGS="-n -sS --max-rate 800"
+unset SEED
 
 # lines_in FILE: how many lines FILE has (0 when it does not exist).
 lines_in() { if [ -f "$1" ]; then wc -l <"$1" | tr -d ' '; else echo 0; fi; }
@@ -59,31 +83,43 @@ submit_run() {
     [ -n "$JOB" ] && [ -n "$MERGE" ]
 }
 
-# check_merged NAME RUN SHARDS JOB: all.jsonl of RUN holds every port once,
-# from shards 1..SHARDS of SHARDS, all with JOB as their seed.
+# check_merged NAME RUN SHARDS JOB: all.jsonl of RUN equals one unsharded
+# run with JOB as its seed; the shards' runs scanned every pair once.
 check_merged() {
-    local name=$1 all=$2/all.jsonl n=$3 want="" k
-    check_eq "$name: all.jsonl holds every probe once" \
-        "$(sed -n 's/.*"port":\([0-9]*\).*/\1/p' "$all" 2>/dev/null | sort -n | uniq | wc -l)/$(lines_in "$all")" "$NPORTS/$NPORTS"
-    for k in $(seq "$n"); do want="$want$k/$n "; done
-    check_eq "$name: shards 1-$n of $n, as --shard auto read them" \
-        "$(sed -n 's/.*"shard":\([0-9]*\),"shards":\([0-9]*\).*/\1\/\2/p' "$all" 2>/dev/null | sort -u | tr '\n' ' ')" "$want"
-    check_eq "$name: one seed for all, the array's job id" \
-        "$(sed -n 's/.*"seed":"\([^"]*\)".*/\1/p' "$all" 2>/dev/null | sort -u)" "$4"
+    local name=$1 all=$2/all.jsonl n=$3 ref=$2/ref.jsonl
+    check_eq "$name: the shards' seed is the array's job id" \
+        "$(jq -r 'select(.type == "scan") | .seed' "$2"/shards/*/shard-*.jsonl 2>/dev/null | sort -u)" "$4"
+    check_eq "$name: the merged file says $n shards" \
+        "$(jq -r 'select(.type == "scan") | .merged_shards' "$all" 2>/dev/null)" "$n"
+    # shellcheck disable=SC2086 # PSCAN_ARGS and TARGETS are lists of words.
+    timeout 60 "$PSCAN" --seed "$4" $PSCAN_ARGS --max-rate 100000 -p "$PORTS" -oJ "$ref" $TARGETS >/dev/null 2>&1
+    python3 "$NORM" "$ref" >"$2/ref.norm"
+    python3 "$NORM" "$all" >"$2/all.norm" 2>&1
+    if [ -s "$2/ref.norm" ] && cmp -s "$2/ref.norm" "$2/all.norm"; then
+        ok "$name: all.jsonl = one unsharded run ($(grep -c '"type": "host"' "$2/ref.norm") hosts)"
+    else
+        not_ok "$name: all.jsonl = one unsharded run"
+        diff "$2/ref.norm" "$2/all.norm" | head -6 | cut -c1-300 | sed 's/^/#   /'
+    fi
+    # Every run's own count of the pairs it scanned, over the runs merged
+    # (not the moved-aside output of a run that died unsaved).
+    check_eq "$name: the shards' runs scanned every pair once" \
+        "$(cat "$2"/shards/*/shard-*.jsonl | jq -s '[.[] | select(.type == "summary") |
+            .pairs - (.not_scanned | add)] | add')" "$(jq -r 'select(.type == "summary") | .pairs' "$ref")"
 }
 
 # ---------------------------------------------------------------------------
 # A: four shards; two are stopped part-way the ways that let pscan save
 # its state.  The merge job runs by itself.
 A=$TEST_TMP/runA
-export STUB_DELAY=0.25 STUB_DELAY_1=0.01 # shard 1 (task 0) is quick
 submit_run "$A" 0-3 || bail "bash pscan-slurm.sbatch did not submit the array and the merge"
 ok "recipe A: submit mode made array job $JOB and merge job $MERGE"
 check_eq "recipe A: the merge job waits for the array" \
     "$(scontrol -o show job "$MERGE" | sed -n 's/.* Dependency=\([^ ]*\) .*/\1/p')" "afterok:${JOB}_*(unfulfilled)"
 
 # Task 2: requeued while running: SIGTERM, pscan saves its state.
-if slurm_wait_task "$JOB" 2 RUNNING 30 && wait_lines "$A" 2 3; then
+if slurm_wait_task "$JOB" 2 RUNNING 30 && wait_lines "$A" 2 1; then
+    sleep 0.5
     slurm_requeue "$JOB" 2 || not_ok "recipe A: task 2 requeued"
     for i in $(seq 50); do [ -f "$A/shards/2/pscan.resume" ] && break; sleep 0.1; done
     check_cmd "recipe A: requeued task 2 saved pscan.resume" test -f "$A/shards/2/pscan.resume"
@@ -91,7 +127,8 @@ else
     not_ok "recipe A: task 2 ran part-way"
 fi
 # Task 3: the time-limit warning (what --signal=B:USR1@120 sends).
-if slurm_wait_task "$JOB" 3 RUNNING 30 && wait_lines "$A" 3 3; then
+if slurm_wait_task "$JOB" 3 RUNNING 30 && wait_lines "$A" 3 1; then
+    sleep 0.5
     check_cmd "recipe A: SIGUSR1 to task 3's shell" scancel --batch --signal=USR1 "${JOB}_3"
     for i in $(seq 100); do
         [ "$(slurm_task_restarts "$JOB" 3)" = 1 ] && break
@@ -119,7 +156,7 @@ for t in 2 3; do
     check_eq "recipe A: task $t's shard has lines of both runs" \
         "$(sed -n 's/.*"run":\([0-9]*\).*/\1/p' "$A/shards/$t/shard-$t.jsonl" 2>/dev/null | sort -u | tr '\n' ' ')" "1 2 "
     check_cmd "recipe A: task $t's log says it resumed" grep -q 'resuming from pscan.resume' "$A/logs/pscan-${JOB}_$t.out"
-    check_cmd "recipe A: task $t's spent resume file set aside" test -f "$A/shards/$t/pscan.resume.used"
+    check_cmd "recipe A: task $t's spent resume file marked done" test -f "$A/shards/$t/pscan.resume.done"
 done
 
 # A finished task requeued (by mistake, or a whole-array requeue) must not
@@ -139,10 +176,10 @@ fi
 # afterok impossible, so the merge job is cancelled; `merge` mode submits
 # a new one once both shards are complete.
 B=$TEST_TMP/runB
-export STUB_DELAY=0.1 STUB_DELAY_1=0.01
 submit_run "$B" 0-1 || bail "bash pscan-slurm.sbatch did not submit run B"
 ok "recipe B: array job $JOB and merge job $MERGE"
-if slurm_wait_task "$JOB" 1 RUNNING 30 && wait_lines "$B" 1 3; then
+if slurm_wait_task "$JOB" 1 RUNNING 30 && wait_lines "$B" 1 1; then
+    sleep 0.5
     slurm_kill_task "$JOB" 1 kill || not_ok "recipe B: task 1 killed"
     check_eq "recipe B: SIGKILLed task 1 FAILED" "$(slurm_task_state "$JOB" 1)" FAILED
     check_cmd "recipe B: ...and left no resume file" test ! -e "$B/shards/1/pscan.resume"
