@@ -80,9 +80,18 @@ typedef struct ps_hidden_state {
     enum ps_state state;
     enum ps_reason reason;
     uint64_t count;
+    /* A shard's group other than its protocol's largest: its ports, in
+     * order, so that pscan merge can list them where the whole host has
+     * few (NULL otherwise; only the JSON writer writes them). */
+    const uint16_t *ports;
+    uint32_t nports;
 } ps_hidden_state;
 
 enum { PS_MAX_HIDDEN = 32 };
+
+/* Order "Not shown" groups as readers expect: the largest first, ties
+ * keeping their order. */
+void ps_hidden_sort(ps_hidden_state *h, int n);
 
 typedef struct ps_host_result {
     ps_addr addr;

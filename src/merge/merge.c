@@ -59,12 +59,6 @@ static int arrange(merge *m, ps_err *e)
     for (size_t i = 0; i < m->nhosts; i++) {
         if (i && m->hosts[i].index == m->hosts[i - 1].index) continue;
         by_addr[na] = m->hosts[i];
-        ps_json_parse(&m->js, m->hosts[i].text, m->hosts[i].len);
-        if (ps_json_get_host(&m->js, 1, &by_addr[na].addr, e)) {
-            free(by_addr);
-            return ps_fail(e, PS_EINPUT, "target %llu: a host line without its address",
-                           (unsigned long long)m->hosts[i].index);
-        }
         na++;
     }
     qsort(by_addr, na, sizeof *by_addr, cmp_ref_addr);
@@ -131,7 +125,7 @@ static int write_begin(merge *m, ps_writer *w, ps_err *e)
 /* Every host in target order, its lines together. */
 static int write_hosts(merge *m, ps_writer *w, ps_scan_summary *sum, ps_err *e)
 {
-    size_t p = 0;
+    size_t p = 0, touched = 0;
     for (size_t i = 0; i < m->nhosts;) {
         size_t j = i;
         while (j < m->nhosts && m->hosts[j].index == m->hosts[i].index) j++;
@@ -141,6 +135,11 @@ static int write_hosts(merge *m, ps_writer *w, ps_scan_summary *sum, ps_err *e)
         int rc = mg_host(m, w, &m->hosts[i], j - i, &m->ports[p], q - p, sum, e);
         if (rc) return rc;
         if (ps_writer_check(w)) return ps_fail(e, PS_ERUNTIME, "cannot write '%s': %s", w->name, strerror(w->err));
+        for (size_t k = i; k < j; k++) touched += m->hosts[k].len;
+        if (touched >= MG_DROP_EVERY) {
+            mg_drop_pages(m);
+            touched = 0;
+        }
         i = j;
         p = q;
     }

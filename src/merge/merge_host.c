@@ -34,9 +34,20 @@ struct hview {
     struct lview {
         uint32_t piece;
         uint64_t scanned, seen;
-        int open_folded; /* its open ports are a "Not shown" group */
-        uint8_t open_why;
+        struct lport *listed; /* its rows and the ports its groups list, by key */
+        size_t nlisted, caplisted;
+        struct {
+            int set, ambiguous;
+            uint8_t st, why;
+        } def[2];             /* per protocol, the group that lists no ports */
+        uint8_t hid[2][PS_ST_COUNT]; /* the states it folded */
     } *lines;
+};
+
+/* A port a line names: as a row, or in a group that lists its ports. */
+struct lport {
+    uint32_t key; /* protocol << 16 | port */
+    uint8_t st, why, row;
 };
 
 static int add_row(struct hview *v, const struct mrow *r)
@@ -66,6 +77,58 @@ static int decode(const ps_json *j, size_t o, uint8_t *p, uint8_t *st, uint8_t *
     *st = rv == PS_R_NO_RESPONSE && sv == (int)ps_state_shown(proto, PS_ST_NONE) ? PS_ST_NONE : (uint8_t)sv;
     *why = (uint8_t)rv;
     return 1;
+}
+
+static int add_listed(struct lview *lv, uint8_t p, uint16_t port, uint8_t st, uint8_t why, int row)
+{
+    if (lv->nlisted == lv->caplisted) {
+        size_t c = lv->caplisted ? lv->caplisted * 2 : 32;
+        struct lport *n = realloc(lv->listed, c * sizeof *n);
+        if (!n) return 0;
+        lv->listed = n;
+        lv->caplisted = c;
+    }
+    lv->listed[lv->nlisted++] = (struct lport){(uint32_t)p << 16 | port, st, why, (uint8_t)row};
+    return 1;
+}
+
+static int cmp_lport(const void *a, const void *b)
+{
+    uint32_t x = ((const struct lport *)a)->key, y = ((const struct lport *)b)->key;
+    return (x > y) - (x < y);
+}
+
+/* A folded group of a line: counted; its ports listed when it gives them
+ * (a shard's group other than its protocol's largest), else it is the
+ * protocol's default group. */
+static int read_group(const ps_json *j, size_t c, struct hview *v, struct lview *lv, ps_err *e)
+{
+    uint8_t p, s, why;
+    double d;
+    size_t n;
+    if (!decode(j, c, &p, &s, &why) || !ps_json_num(j, ps_json_get(j, c, "count"), &d) || d < 0)
+        return ps_fail(e, PS_EINPUT, "a \"hidden\" group that is not one pscan wrote");
+    v->by_reason[p][s][why] += (uint64_t)d;
+    lv->hid[p][s] = 1;
+    const char *ranges = ps_json_get_str(j, c, "ports", &n);
+    if (!ranges) {
+        lv->def[p].ambiguous |= lv->def[p].set;
+        lv->def[p].set = 1;
+        lv->def[p].st = s;
+        lv->def[p].why = why;
+        return PS_OK;
+    }
+    char spec[8200];
+    ps_ports pl = {0};
+    ps_err pe = {{0}};
+    snprintf(spec, sizeof spec, "%s%s", p ? "U:" : "T:", ranges);
+    int rc = n < sizeof spec - 3 && ps_ports_parse(&pl, spec, &pe) == PS_OK;
+    size_t np = p ? pl.nudp : pl.ntcp;
+    const uint16_t *ports = p ? pl.udp : pl.tcp;
+    rc = rc && np == (size_t)d;
+    for (size_t k = 0; rc && k < np; k++) rc = add_listed(lv, p, ports[k], s, why, 0);
+    ps_ports_free(&pl);
+    return rc ? PS_OK : ps_fail(e, PS_EINPUT, "a \"hidden\" group whose ports are not its count of ranges");
 }
 
 static void keep_host_fields(const ps_json *j, size_t o, struct hview *v, int up)
@@ -107,20 +170,15 @@ static int read_host_line(merge *m, const struct line_ref *ref, struct hview *v,
                            (unsigned long long)ref->index);
         r.port = (uint16_t)port;
         r.json = ps_json_raw(j, c, &r.len);
-        if (!add_row(v, &r)) return ps_fail(e, PS_ERUNTIME, "out of memory");
+        if (!add_row(v, &r) || !add_listed(lv, r.p, r.port, r.st, r.why, 1))
+            return ps_fail(e, PS_ERUNTIME, "out of memory");
         v->by_reason[r.p][r.st][r.why]++;
     }
     for (size_t c = ps_json_first(j, ps_json_get(j, o, "hidden")); c; c = ps_json_next(j, c)) {
-        uint8_t p, s, why;
-        if (!decode(j, c, &p, &s, &why) || !ps_json_num(j, ps_json_get(j, c, "count"), &d) || d < 0)
-            return ps_fail(e, PS_EINPUT, "host %llu: a \"hidden\" group that is not one pscan wrote",
-                           (unsigned long long)ref->index);
-        v->by_reason[p][s][why] += (uint64_t)d;
-        if (s == PS_ST_OPEN) {
-            lv->open_folded = 1;
-            lv->open_why = why;
-        }
+        int rc = read_group(j, c, v, lv, e);
+        if (rc) return rc;
     }
+    qsort(lv->listed, lv->nlisted, sizeof *lv->listed, cmp_lport);
     return PS_OK;
 }
 
@@ -131,32 +189,78 @@ static struct lview *line_of(struct hview *v, size_t n, uint32_t piece)
     return NULL;
 }
 
+/* What the whole host folds, from its counts: the rule of report_host.c. */
+static void decide(const merge *m, const struct hview *v, int hide[2][PS_ST_COUNT], int *all_open)
+{
+    uint64_t cnt[2][PS_ST_COUNT] = {{0}}, open = 0;
+    for (int p = 0; p < 2; p++)
+        for (int s = 0; s < PS_ST_COUNT; s++) {
+            for (int r = 0; r < PS_R_COUNT; r++) cnt[p][s] += v->by_reason[p][s][r];
+            if (s == PS_ST_OPEN) open += cnt[p][s];
+        }
+    *all_open = v->scanned >= ALL_OPEN_MIN && open == v->scanned;
+    for (int p = 0; p < 2; p++)
+        for (int s = 0; s < PS_ST_COUNT; s++)
+            hide[p][s] = s == PS_ST_OPEN ? *all_open : cnt[p][s] > HIDE_THRESHOLD || m->id.open_only;
+}
+
+/* The state of a port a line scanned but shows as no row: from the group
+ * that lists it, or its protocol's default group.  0 when the line cannot
+ * say (no group, or two that list no ports, one of which the whole host
+ * shows); 1 with *r filled; 2 when it need not say (folded whatever it
+ * is). */
+static int hidden_state(const struct lview *lv, uint32_t key, const int hide[2][PS_ST_COUNT], struct mrow *r)
+{
+    struct lport want = {.key = key};
+    const struct lport *got = bsearch(&want, lv->listed, lv->nlisted, sizeof *lv->listed, cmp_lport);
+    int p = (int)(key >> 16);
+    if (got) {
+        if (got->row) return 2;
+        r->st = got->st;
+        r->why = got->why;
+        return 1;
+    }
+    if (!lv->def[p].set) return 0;
+    if (lv->def[p].ambiguous) {
+        for (int s = 0; s < PS_ST_COUNT; s++)
+            if (lv->hid[p][s] && !hide[p][s]) return 0;
+        return 2;
+    }
+    r->st = lv->def[p].st;
+    r->why = lv->def[p].why;
+    return 1;
+}
+
 /* Walk every port of the host: who scanned it.  A piece without a line
- * heard nothing there; a piece that folded its open ports had them all
- * open.  Each line's own count must agree with its cover. */
-static int walk_ports(const merge *m, uint64_t idx, struct hview *v, size_t nl, ps_err *e)
+ * heard nothing there; a port a line folded gets its group's state, so
+ * that it is a row where the whole host shows that state.  Each line's
+ * own count must agree with its cover. */
+static int walk_ports(const merge *m, uint64_t idx, struct hview *v, size_t nl, const int hide[2][PS_ST_COUNT],
+                      ps_err *e)
 {
     size_t total = m->plist.ntcp + m->plist.nudp;
     for (size_t i = 0; i < total; i++) {
-        int why = 0;
+        int why = 0, got = 1;
         long pc = mg_who_scanned(m, idx, i, &why);
         uint8_t p = i >= m->plist.ntcp;
-        struct mrow r = {.p = p, .port = p ? m->plist.udp[i - m->plist.ntcp] : m->plist.tcp[i]};
+        struct mrow r = {.p = p, .port = p ? m->plist.udp[i - m->plist.ntcp] : m->plist.tcp[i],
+                         .st = PS_ST_NONE, .why = PS_R_NO_RESPONSE};
         if (pc < 0) {
             v->not_scanned[p][why]++;
             continue;
         }
         struct lview *lv = line_of(v, nl, (uint32_t)pc);
-        if (lv) lv->seen++;
-        if (!lv || lv->open_folded) {
-            r.st = lv ? PS_ST_OPEN : PS_ST_NONE;
-            r.why = lv ? lv->open_why : PS_R_NO_RESPONSE;
-            if (!add_row(v, &r)) return ps_fail(e, PS_ERUNTIME, "out of memory");
-        }
-        if (!lv) {
+        if (lv) {
+            lv->seen++;
+            got = hidden_state(lv, (uint32_t)p << 16 | r.port, hide, &r);
+        } else {
             v->by_reason[p][PS_ST_NONE][PS_R_NO_RESPONSE]++;
             v->scanned++;
         }
+        if (got == 0)
+            return ps_fail(e, PS_EINPUT, "%s: target %llu: which state %s port %u had cannot be told from its line",
+                           m->in[m->pc[pc].file].path, (unsigned long long)idx, p ? "UDP" : "TCP", r.port);
+        if (got == 1 && !add_row(v, &r)) return ps_fail(e, PS_ERUNTIME, "out of memory");
     }
     for (size_t k = 0; k < nl; k++)
         if (v->lines[k].seen != v->lines[k].scanned) {
@@ -180,17 +284,8 @@ static int cmp_row(const void *a, const void *b)
 /* Fold as one run would, then fill the host's rows and groups. */
 static int fold(const merge *m, struct hview *v, ps_host_result *h, ps_port_result *out, ps_err *e)
 {
-    uint64_t cnt[2][PS_ST_COUNT] = {{0}}, open = 0;
     int hide[2][PS_ST_COUNT];
-    for (int p = 0; p < 2; p++)
-        for (int s = 0; s < PS_ST_COUNT; s++) {
-            for (int r = 0; r < PS_R_COUNT; r++) cnt[p][s] += v->by_reason[p][s][r];
-            if (s == PS_ST_OPEN) open += cnt[p][s];
-        }
-    h->all_open = v->scanned >= ALL_OPEN_MIN && open == v->scanned;
-    for (int p = 0; p < 2; p++)
-        for (int s = 0; s < PS_ST_COUNT; s++)
-            hide[p][s] = s == PS_ST_OPEN ? h->all_open : cnt[p][s] > HIDE_THRESHOLD || m->id.open_only;
+    decide(m, v, hide, &h->all_open);
     qsort(v->rows, v->nrows, sizeof *v->rows, cmp_row);
     size_t k = 0;
     for (size_t i = 0; i < v->nrows; i++) {
@@ -198,7 +293,7 @@ static int fold(const merge *m, struct hview *v, ps_host_result *h, ps_port_resu
         if (hide[r->p][r->st]) continue;
         if (k && out[k - 1].proto == (r->p ? PS_UDP : PS_TCP) && out[k - 1].port == r->port) {
             if (r->json) return ps_fail(e, PS_EINPUT, "two parts both scanned port %u of one host", r->port);
-            continue; /* a folded-open piece's port that a row names already */
+            continue;
         }
         enum ps_proto proto = r->p ? PS_UDP : PS_TCP;
         out[k++] = (ps_port_result){.proto = proto, .port = r->port, .state = ps_state_shown(proto, r->st),
@@ -211,15 +306,12 @@ static int fold(const merge *m, struct hview *v, ps_host_result *h, ps_port_resu
             for (int r = 0; hide[p][s] && r < PS_R_COUNT; r++)
                 if (v->by_reason[p][s][r] && h->nhidden < PS_MAX_HIDDEN) {
                     enum ps_proto proto = p ? PS_UDP : PS_TCP;
-                    h->hidden[h->nhidden++] = (ps_hidden_state){proto, ps_state_shown(proto, (enum ps_state)s),
-                                                                (enum ps_reason)r, v->by_reason[p][s][r]};
+                    h->hidden[h->nhidden++] = (ps_hidden_state){.proto = proto,
+                                                                .state = ps_state_shown(proto, (enum ps_state)s),
+                                                                .reason = (enum ps_reason)r,
+                                                                .count = v->by_reason[p][s][r]};
                 }
-    for (int i = 1; i < h->nhidden; i++) /* the largest group first; ties keep their order */
-        for (int j = i; j > 0 && h->hidden[j].count > h->hidden[j - 1].count; j--) {
-            ps_hidden_state t = h->hidden[j];
-            h->hidden[j] = h->hidden[j - 1];
-            h->hidden[j - 1] = t;
-        }
+    ps_hidden_sort(h->hidden, h->nhidden);
     return PS_OK;
 }
 
@@ -278,14 +370,17 @@ int mg_host(merge *m, ps_writer *w, const struct line_ref *refs, size_t n, const
         return ps_fail(e, PS_ERUNTIME, "out of memory");
     }
     v->base = -1;
-    int folded = 0;
-    for (size_t k = 0; k < n && !rc; k++) {
-        rc = read_host_line(m, &refs[k], v, &v->lines[k], &addr, e);
-        folded |= v->lines[k].open_folded;
-    }
-    size_t total = m->plist.ntcp + m->plist.nudp;
-    if (!rc && (v->scanned != total || folded)) rc = walk_ports(m, refs[0].index, v, n, e);
+    for (size_t k = 0; k < n && !rc; k++) rc = read_host_line(m, &refs[k], v, &v->lines[k], &addr, e);
+    /* The ports need a walk when some piece heard nothing, or a part folded
+     * a state the whole host shows. */
+    int hide[2][PS_ST_COUNT], all_open, walk = v->scanned != m->plist.ntcp + m->plist.nudp;
+    decide(m, v, hide, &all_open);
+    for (size_t k = 0; k < n; k++)
+        for (int p = 0; p < 2; p++)
+            for (int s = 0; s < PS_ST_COUNT; s++) walk |= v->lines[k].hid[p][s] && !hide[p][s];
+    if (!rc && walk) rc = walk_ports(m, refs[0].index, v, n, hide, e);
     if (!rc) rc = emit(m, w, refs[0].index, v, &addr, ports, nports, sum, e);
+    for (size_t k = 0; k < n; k++) free(v->lines[k].listed);
     free(v->rows);
     free(v->lines);
     free(v);

@@ -55,7 +55,7 @@ struct line_ref {
     uint32_t seq;         /* order read, for "latest wins" */
     uint16_t port;
     uint8_t proto;
-    ps_addr addr;         /* port lines: the host */
+    ps_addr addr;         /* the host */
     const char *text;
     size_t len;
 };
@@ -87,8 +87,11 @@ typedef struct merge {
     ps_json js;
 } merge;
 
-/* merge_read.c */
+/* merge_read.c.  mg_drop_pages: give the inputs' mapped pages back (they
+ * are read again from the page cache when touched), between hosts. */
+enum { MG_DROP_EVERY = 16 << 20 };
 int mg_read(merge *m, const char *path, ps_err *e);
+void mg_drop_pages(merge *m);
 int mg_choose(merge *m, ps_err *e);
 void mg_free(merge *m);
 

@@ -1,5 +1,6 @@
-/* merge_read.c: pscan merge's inputs.  Each file is mapped and read line
- * by line into pieces (a "scan" line, its "port" and "host" lines, its
+/* merge_read.c: pscan merge's inputs.  Each file is mapped (read-only;
+ * the pages read are given back every MG_DROP_EVERY bytes, so that memory
+ * stays small whatever the inputs' size) and read line by line into pieces (a "scan" line, its "port" and "host" lines, its
  * "summary"); every piece must belong to the same scan as the first.
  * Then each shard's pieces are chained into attempts (run 1, then its
  * resumed runs 2, 3, ...) and the one that ran to its end is chosen. */
@@ -200,8 +201,8 @@ static int add_ref(merge *m, int host, size_t o, size_t pc, const char *text, si
     r.text = text;
     r.len = len;
     if (host) {
-        if (!get_u64(j, o, "index", &r.index) || r.index >= m->id.hosts)
-            return ps_fail(e, PS_EINPUT, "%s: a host line without a target index below %llu", where,
+        if (!get_u64(j, o, "index", &r.index) || r.index >= m->id.hosts || ps_json_get_host(j, o, &r.addr, e))
+            return ps_fail(e, PS_EINPUT, "%s: a host line without its address and a target index below %llu", where,
                            (unsigned long long)m->id.hosts);
     } else {
         uint64_t port = 0;
@@ -258,7 +259,13 @@ int mg_read(merge *m, const char *path, ps_err *e)
     if (rc) return rc;
     long cur = -1;
     int lineno = 0;
+    size_t dropped = 0;
     for (size_t at = 0; at < in->len;) {
+        if (at - dropped >= MG_DROP_EVERY) { /* keep RSS small: the pages read are the page cache's again */
+            size_t upto = at & ~(size_t)4095;
+            madvise(in->map + dropped, upto - dropped, MADV_DONTNEED);
+            dropped = upto;
+        }
         const char *nl = memchr(in->map + at, '\n', in->len - at);
         size_t len = nl ? (size_t)(nl - (in->map + at)) : in->len - at;
         lineno++;
@@ -270,6 +277,7 @@ int mg_read(merge *m, const char *path, ps_err *e)
         if (len && (rc = read_line(m, m->nin - 1, lineno, in->map + at, len, &cur, e))) return rc;
         at += len + 1;
     }
+    if (in->map) madvise(in->map, in->len, MADV_DONTNEED);
     if (cur < 0) return ps_fail(e, PS_EINPUT, "%s: no scan line: not a pscan -oJ file", path);
     return PS_OK;
 }
@@ -369,6 +377,12 @@ int mg_choose(merge *m, ps_err *e)
                        m->id.shards, m->nmissing > 1 ? " (and others)" : "");
     }
     return PS_OK;
+}
+
+void mg_drop_pages(merge *m)
+{
+    for (int i = 0; i < m->nin; i++)
+        if (m->in[i].map) madvise(m->in[i].map, m->in[i].len, MADV_DONTNEED);
 }
 
 void mg_free(merge *m)

@@ -291,9 +291,15 @@ static void json_host(ps_writer *w, const ps_host_result *h)
     fputs("],\"hidden\":[", fp);
     for (int i = 0; i < h->nhidden; i++) {
         const ps_hidden_state *s = &h->hidden[i];
-        fprintf(fp, "%s{\"proto\":\"%s\",\"state\":\"%s\",\"reason\":\"%s\",\"count\":%llu}", i ? "," : "",
+        fprintf(fp, "%s{\"proto\":\"%s\",\"state\":\"%s\",\"reason\":\"%s\",\"count\":%llu", i ? "," : "",
                 ps_proto_name(s->proto), ps_state_name(s->state), ps_reason_name(s->reason),
                 (unsigned long long)s->count);
+        if (s->ports) {
+            fputs(",\"ports\":\"", fp);
+            ps_ports_ranges(fp, s->ports, s->nports);
+            fputc('"', fp);
+        }
+        fputc('}', fp);
     }
     fputs("],\"not_scanned\":[", fp);
     int n = 0;

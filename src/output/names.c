@@ -28,6 +28,16 @@ int ps_state_parse(const char *name)
     return -1;
 }
 
+void ps_hidden_sort(ps_hidden_state *h, int n)
+{
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && h[j].count > h[j - 1].count; j--) {
+            ps_hidden_state t = h[j];
+            h[j] = h[j - 1];
+            h[j - 1] = t;
+        }
+}
+
 int ps_reason_parse(const char *name)
 {
     for (int r = 0; r < PS_R_COUNT; r++)

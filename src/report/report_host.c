@@ -111,7 +111,11 @@ static int mark_unscanned(const ps_report *r, struct host_view *v, uint64_t idx,
 
 /* Count the states of the scanned ports; decide what is hidden.  A host
  * open on every port is a SYN proxy or a firewall answering for it: its
- * open ports fold into one line instead of thousands of rows. */
+ * open ports fold into one line instead of thousands of rows.  A shard
+ * (--shard, N > 1) folds every state but open: it is a part for pscan
+ * merge, which lists the ports again where the whole host has few, and a
+ * shard's few rows per host would otherwise make the parts of a large scan
+ * many times the size of the whole. */
 static void count_states(const ps_report *r, struct host_view *v, ps_host_result *h)
 {
     for (size_t i = 0; i < r->nports; i++) {
@@ -123,7 +127,8 @@ static void count_states(const ps_report *r, struct host_view *v, ps_host_result
     h->all_open = v->scanned >= ALL_OPEN_MIN && v->count[0][PS_ST_OPEN] + v->count[1][PS_ST_OPEN] == v->scanned;
     for (int p = 0; p < 2; p++)
         for (int s = 0; s < PS_ST_COUNT; s++) {
-            v->hide[p][s] = s == PS_ST_OPEN ? h->all_open : v->count[p][s] > HIDE_THRESHOLD || r->cfg->open_only;
+            v->hide[p][s] = s == PS_ST_OPEN ? h->all_open
+                                            : v->count[p][s] > HIDE_THRESHOLD || r->cfg->open_only || r->cfg->nshards > 1;
             if (!v->hide[p][s]) v->nrows += v->count[p][s];
         }
 }
@@ -210,16 +215,42 @@ static void fold_hidden(const ps_report *r, const struct host_view *v, ps_host_r
             }
             for (int why = 0; why < PS_R_COUNT; why++) {
                 if (!by_reason[why] || h->nhidden == PS_MAX_HIDDEN) continue;
-                h->hidden[h->nhidden++] = (ps_hidden_state){p ? PS_UDP : PS_TCP, shown_as(p, s),
-                                                            (enum ps_reason)why, by_reason[why]};
+                h->hidden[h->nhidden++] = (ps_hidden_state){.proto = p ? PS_UDP : PS_TCP, .state = shown_as(p, s),
+                                                            .reason = (enum ps_reason)why, .count = by_reason[why]};
             }
         }
-    for (int i = 1; i < h->nhidden; i++)
-        for (int j = i; j > 0 && h->hidden[j].count > h->hidden[j - 1].count; j--) {
-            ps_hidden_state t = h->hidden[j];
-            h->hidden[j] = h->hidden[j - 1];
-            h->hidden[j - 1] = t;
+    ps_hidden_sort(h->hidden, h->nhidden);
+}
+
+/* A shard's groups but the largest of each protocol list their ports
+ * (result.h), so that pscan merge can give every port of a group its
+ * state and reason where the whole host lists them.  store holds
+ * r->nports ports. */
+static void list_ports(const ps_report *r, const struct host_view *v, ps_host_result *h, uint16_t *store)
+{
+    const struct record *rec = v->rec;
+    size_t used = 0, d = 0;
+    for (int g = 0; g < h->nhidden; g++) {
+        ps_hidden_state *hs = &h->hidden[g];
+        int largest = 1, p = hs->proto == PS_UDP;
+        for (int k = 0; k < g; k++) largest &= h->hidden[k].proto != hs->proto;
+        if (largest) continue;
+        hs->ports = store + used;
+        d = 0;
+        for (size_t i = p ? r->ports->ntcp : 0; i < (p ? r->nports : r->ports->ntcp); i++) {
+            if (v->skip && v->skip[i]) continue;
+            enum ps_state st = rec ? rep_state(rec, i) : PS_ST_NONE;
+            enum ps_reason why = st == PS_ST_NONE ? PS_R_NO_RESPONSE : (enum ps_reason)rec->reason[st];
+            while (d < v->x->odd.n && v->odd[d].port_idx < i) d++;
+            if (st != PS_ST_NONE && d < v->x->odd.n && v->odd[d].port_idx == i) why = (enum ps_reason)v->odd[d].reason;
+            if (shown_as(p, st) != hs->state || why != hs->reason) continue;
+            uint16_t port;
+            enum ps_proto proto;
+            rep_port_of(r, i, &proto, &port);
+            store[used++] = port;
+            hs->nports++;
         }
+    }
 }
 
 /* Build one host's result from its record (NULL: nothing answered) and
@@ -259,10 +290,13 @@ void rep_emit(ps_report *r, uint64_t idx, struct record *rec)
     }
     ps_proc_info *procs = attribute(r, &h, rows);
     fold_hidden(r, &v, &h);
+    uint16_t *listed = r->cfg->nshards > 1 && h.nhidden > 1 ? calloc(r->nports, sizeof *listed) : NULL;
+    if (listed) list_ports(r, &v, &h, listed);
     for (int p = 0; p < 2; p++)
         for (int s = 0; s < PS_ST_COUNT; s++) r->sum.by_state[shown_as(p, s)] += v.count[p][s];
     r->sum.hosts_up += h.up;
     FAN_OUT(r, host, &h);
+    free(listed);
     free(procs);
     free(rows);
     free(v.svc);
