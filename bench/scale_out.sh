@@ -4,7 +4,7 @@
 # shards: what docs/scale-out.md sizes a cluster from.  Root only.
 #
 #   bench/scale_out.sh [--net CIDR] [--ports P] [--shards 1,2,4]
-#                      [--tools pscan,masscan] [--out DIR]
+#                      [--tools pscan,masscan] [--masscan-rate R] [--out DIR]
 #
 # Work: every address of --net (default 198.19.0.0/16, the test bed's
 # range) x --ports (default 1-100): 22 and 80 are open on every host (the
@@ -18,7 +18,9 @@
 # the same way), and the merged file is compared with the 1-shard run's
 # (tests/tools/jsonl_norm.py: equal apart from timing).
 #
-# zmap is not here: the Debian build (2.1.1) scans one port per run.  The
+# masscan runs at --rate 10000000 (bench/lib/tools.sh: as fast as it goes)
+# unless --masscan-rate R says otherwise (its whole rate, split between its
+# shards).  zmap is not here: the Debian build (2.1.1) scans one port per run.  The
 # test bed (bench/lib/testbed.sh) is removed on any exit; nothing but
 # 198.19.0.0/16 and the target's veth address is ever sent to.
 set -u
@@ -29,13 +31,14 @@ isolate_reexec "$ROOT/bench/scale_out.sh" "$@"
 . "$BENCH_DIR/lib/testbed.sh"
 . "$BENCH_DIR/lib/tools.sh"
 
-NET=198.19.0.0/16 PORTS=1-100 SHARDS=1,2,4 TOOLS=pscan,masscan OUT=""
+NET=198.19.0.0/16 PORTS=1-100 SHARDS=1,2,4 TOOLS=pscan,masscan OUT="" MRATE=""
 while [ $# -gt 0 ]; do
     case $1 in
     --net) NET=$2; shift 2 ;;
     --ports) PORTS=$2; shift 2 ;;
     --shards) SHARDS=$2; shift 2 ;;
     --tools) TOOLS=$2; shift 2 ;;
+    --masscan-rate) MRATE=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
     *) sed -n '5,6p' "$0" | sed 's/^# \{0,1\}/usage: /' >&2; exit 1 ;;
     esac
@@ -82,12 +85,18 @@ for a in "$base" "${base%.*}.$((${base##*.} + 1))" 198.19.255.255 "$BT_GW"; do
 done
 
 nhosts=$(python3 -c "import ipaddress,sys; print(ipaddress.ip_network(sys.argv[1]).num_addresses)" "$NET")
-nports=$("$PSCAN" -sL -p "$PORTS" 127.0.0.1 -oJ - 2>/dev/null | jq -r 'select(.type == "scan") | .ports')
+# The ports of --ports (ranges and commas), and the open ones among them.
+read -r nports has22 has80 <<<"$(python3 - "$PORTS" <<'EOF'
+import sys
+ports = set()
+for item in sys.argv[1].split(","):
+    lo, _, hi = item.partition("-")
+    ports.update(range(int(lo), int(hi or lo) + 1))
+print(len(ports), int(22 in ports), int(80 in ports))
+EOF
+)"
 probes=$((nhosts * nports))
-truth=0
-for p in 22 80; do "$PSCAN" -sL -p "$PORTS" 127.0.0.1 -oJ - 2>/dev/null | jq -e --argjson p "$p" \
-    'select(.type == "scan") | .tcp_ports | split(",") | map(split("-") | map(tonumber)) |
-     any(if length == 1 then .[0] == $p else .[0] <= $p and $p <= .[1] end)' >/dev/null && truth=$((truth + nhosts)); done
+truth=$(((has22 + has80) * nhosts))
 SEED=$((RANDOM * 32768 + RANDOM))
 
 # calc EXPR: EXPR worked out by awk (floating point).
@@ -102,7 +111,10 @@ shard_cmd() {
     pscan) CMD=("$PSCAN" -sS -Pn -n --seed "$SEED" --shard "$2/$3" -p "$PORTS" -oJ "$4" "$NET") ;;
     masscan)
         tool_cmd masscan "$NET" "$PORTS" "$4"
-        CMD+=(--shard "$2/$3" --seed "$SEED")
+        # Its own source port per shard: masscans side by side with one
+        # port would each take the others' answers as theirs.
+        CMD+=(--shard "$2/$3" --seed "$SEED" --source-port $((61000 + $2)))
+        [ -n "$MRATE" ] && CMD+=(--rate $((MRATE / $3)))
         ;;
     esac
 }

@@ -52,7 +52,7 @@ static int arrange(merge *m, ps_err *e)
     for (size_t i = 0; i < m->nhosts; i++)
         if (m->pc[m->hosts[i].piece].used) m->hosts[k++] = m->hosts[i];
     m->nhosts = k;
-    qsort(m->hosts, m->nhosts, sizeof *m->hosts, cmp_host_ref);
+    if (m->nhosts) qsort(m->hosts, m->nhosts, sizeof *m->hosts, cmp_host_ref);
     struct line_ref *by_addr = malloc((m->nhosts ? m->nhosts : 1) * sizeof *by_addr);
     if (!by_addr) return ps_fail(e, PS_ERUNTIME, "out of memory");
     size_t na = 0;
@@ -61,7 +61,7 @@ static int arrange(merge *m, ps_err *e)
         by_addr[na] = m->hosts[i];
         na++;
     }
-    qsort(by_addr, na, sizeof *by_addr, cmp_ref_addr);
+    if (na) qsort(by_addr, na, sizeof *by_addr, cmp_ref_addr);
     k = 0;
     for (size_t i = 0; i < m->nports; i++) {
         struct line_ref *r = &m->ports[i];
@@ -77,7 +77,7 @@ static int arrange(merge *m, ps_err *e)
     }
     m->nports = k;
     free(by_addr);
-    qsort(m->ports, m->nports, sizeof *m->ports, cmp_port_ref);
+    if (m->nports) qsort(m->ports, m->nports, sizeof *m->ports, cmp_port_ref);
     return PS_OK;
 }
 
@@ -132,7 +132,7 @@ static int write_hosts(merge *m, ps_writer *w, ps_scan_summary *sum, ps_err *e)
         while (p < m->nports && m->ports[p].index < m->hosts[i].index) p++;
         size_t q = p;
         while (q < m->nports && m->ports[q].index == m->hosts[i].index) q++;
-        int rc = mg_host(m, w, &m->hosts[i], j - i, &m->ports[p], q - p, sum, e);
+        int rc = mg_host(m, w, &m->hosts[i], j - i, m->ports ? m->ports + p : NULL, q - p, sum, e);
         if (rc) return rc;
         if (ps_writer_check(w)) return ps_fail(e, PS_ERUNTIME, "cannot write '%s': %s", w->name, strerror(w->err));
         for (size_t k = i; k < j; k++) touched += m->hosts[k].len;

@@ -178,7 +178,7 @@ static int read_host_line(merge *m, const struct line_ref *ref, struct hview *v,
         int rc = read_group(j, c, v, lv, e);
         if (rc) return rc;
     }
-    qsort(lv->listed, lv->nlisted, sizeof *lv->listed, cmp_lport);
+    if (lv->nlisted) qsort(lv->listed, lv->nlisted, sizeof *lv->listed, cmp_lport);
     return PS_OK;
 }
 
@@ -212,7 +212,7 @@ static void decide(const merge *m, const struct hview *v, int hide[2][PS_ST_COUN
 static int hidden_state(const struct lview *lv, uint32_t key, const int hide[2][PS_ST_COUNT], struct mrow *r)
 {
     struct lport want = {.key = key};
-    const struct lport *got = bsearch(&want, lv->listed, lv->nlisted, sizeof *lv->listed, cmp_lport);
+    const struct lport *got = lv->nlisted ? bsearch(&want, lv->listed, lv->nlisted, sizeof *lv->listed, cmp_lport) : NULL;
     int p = (int)(key >> 16);
     if (got) {
         if (got->row) return 2;
@@ -286,7 +286,7 @@ static int fold(const merge *m, struct hview *v, ps_host_result *h, ps_port_resu
 {
     int hide[2][PS_ST_COUNT];
     decide(m, v, hide, &h->all_open);
-    qsort(v->rows, v->nrows, sizeof *v->rows, cmp_row);
+    if (v->nrows) qsort(v->rows, v->nrows, sizeof *v->rows, cmp_row);
     size_t k = 0;
     for (size_t i = 0; i < v->nrows; i++) {
         const struct mrow *r = &v->rows[i];
