@@ -90,23 +90,10 @@ need_file "$PSCAN" "pscan"
 need_file "$LISTENER" "listener"
 . "$(dirname "$0")/../lib/netns.sh"
 . "$(dirname "$0")/../lib/syn.sh"
+. "$(dirname "$0")/../lib/shaped.sh"
 NORM=$TEST_ROOT/tests/tools/jsonl_norm.py
-tb_create k8s --local || bail "cannot create the test host"
-for a in "${TB_LOCAL_PFX}0" "${TB_LOCAL_PFX}255"; do
-    tb_route_check "$a" "$TB_VH" || bail "$a is not routed via $TB_VH"
-done
-read -r -a open <<<"$(syn_ports_between 100 900 3)"
-listener_start -n "$TB_NS" k8s 0.0.0.0 "${open[@]}" || bail "listener did not start"
-P=${TB_LOCAL_PFX%.}
-tb_run_ns nft -f - <<EOF || bail "cannot load the test host's rules"
-table inet pscantest {
-    chain input {
-        type filter hook input priority 0; policy accept;
-        ip daddr $P.200-$P.255 meta l4proto tcp drop
-        ip daddr $P.100-$P.149 tcp dport != ${open[0]} drop
-    }
-}
-EOF
+shaped_host k8s || bail "cannot set up the test host"
+open=("${SH_OPEN[@]}")
 PORTS_SPEC="$(tr ' ' ',' <<<"${open[*]}"),1001-1040"
 BIN=$TEST_TMP/bin
 mkdir -p "$BIN"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tests/integration/merge.sh: `pscan merge` of a scan's shards gives what
 # one unsharded run gives (timing apart), on a test host whose /24 answers
-# in every shape a merge must put back together:
+# in every shape a merge must put back together (tests/lib/shaped.sh):
 #
 #   .200-.255   silent on every TCP port: down (no line) in every shard;
 #   .100-.149   answer on one open port only: every shard but the one that
@@ -24,6 +24,7 @@
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/netns.sh"
 . "$(dirname "$0")/../lib/syn.sh"
+. "$(dirname "$0")/../lib/shaped.sh"
 cd "$TEST_TMP" || bail "cannot enter $TEST_TMP"
 need_root
 need_cmd ip nft python3 timeout
@@ -32,25 +33,9 @@ need_file "$PSCAN" "pscan"
 NORM=$TEST_ROOT/tests/tools/jsonl_norm.py
 need_file "$NORM" "jsonl_norm.py"
 
-tb_create merge --local || bail "cannot create the test host"
-for a in "${TB_LOCAL_PFX}0" "${TB_LOCAL_PFX}255"; do
-    tb_route_check "$a" "$TB_VH" || bail "$a is not routed via $TB_VH"
-done
-read -r -a open <<<"$(syn_ports_between 100 900 3)"
-listener_start -n "$TB_NS" merge 0.0.0.0 "${open[@]}" || bail "listener did not start"
-syn_icmp_unlimited
-P=${TB_LOCAL_PFX%.}
-tb_run_ns nft -f - <<EOF || bail "cannot load the test host's rules"
-table inet pscantest {
-    chain input {
-        type filter hook input priority 0; policy accept;
-        ip daddr $P.200-$P.255 meta l4proto tcp drop
-        ip daddr $P.100-$P.149 tcp dport != ${open[0]} drop
-        ip daddr $P.0-$P.49 tcp dport 2001-2030 drop
-        ip daddr $P.50-$P.59 tcp dport 1001-1005 reject with icmp type admin-prohibited
-    }
-}
-EOF
+shaped_host merge || bail "cannot set up the test host"
+open=("${SH_OPEN[@]}")
+P=$SH_P
 WIDE="$(tr ' ' ',' <<<"${open[*]}"),1001-1040,2001-2030" # 73 ports: states fold
 FEW="$(tr ' ' ',' <<<"${open[*]}"),1001,2001"              # 5 ports: rows stay
 SEED=$((RANDOM * 32768 + RANDOM))

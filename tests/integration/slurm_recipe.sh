@@ -2,9 +2,9 @@
 # slurm_recipe.sh: docs/examples/pscan-slurm.sbatch, run as a user would
 # (`bash pscan-slurm.sbatch` outside Slurm: it submits the array and the
 # dependent merge job), on the real one-node cluster of tests/lib/slurm.sh,
-# with the real pscan (-sS) against this test's own namespace host: a /24
-# that answers on three ports, with silent hosts, one-port hosts and
-# dropped ports (so that the merge must fold and rebuild, as in merge.sh).
+# with the real pscan (-sS) against this test's own namespace host: the /24
+# of tests/lib/shaped.sh (silent hosts, one-port hosts, dropped ports: the
+# merge must fold and rebuild, as in merge.sh).
 #
 # Run A, four shards, stopped part-way the two ways that let pscan save:
 #   task 2: scontrol requeue while running (SIGTERM): pscan writes
@@ -23,32 +23,18 @@
 . "$(dirname "$0")/../lib/slurm.sh"
 . "$(dirname "$0")/../lib/netns.sh"
 . "$(dirname "$0")/../lib/syn.sh"
+. "$(dirname "$0")/../lib/shaped.sh"
 
 slurm_need
-need_cmd jq python3 nft
+need_cmd jq python3 nft ip
 RECIPE=$TEST_ROOT/docs/examples/pscan-slurm.sbatch
 NORM=$TEST_ROOT/tests/tools/jsonl_norm.py
 [ -f "$RECIPE" ] || bail "no $RECIPE"
 need_file "$PSCAN" "pscan"
 need_file "$LISTENER" "listener"
 
-tb_create slurm --local || bail "cannot create the test host"
-for a in "${TB_LOCAL_PFX}0" "${TB_LOCAL_PFX}255"; do
-    tb_route_check "$a" "$TB_VH" || bail "$a is not routed via $TB_VH"
-done
-read -r -a open <<<"$(syn_ports_between 100 900 3)"
-listener_start -n "$TB_NS" slurm 0.0.0.0 "${open[@]}" || bail "listener did not start"
-P=${TB_LOCAL_PFX%.}
-tb_run_ns nft -f - <<EOF || bail "cannot load the test host's rules"
-table inet pscantest {
-    chain input {
-        type filter hook input priority 0; policy accept;
-        ip daddr $P.200-$P.255 meta l4proto tcp drop
-        ip daddr $P.100-$P.149 tcp dport != ${open[0]} drop
-        ip daddr $P.0-$P.49 tcp dport 1031-1040 drop
-    }
-}
-EOF
+shaped_host slurm || bail "cannot set up the test host"
+open=("${SH_OPEN[@]}")
 
 slurm_start || bail "the Slurm cluster did not start (see the notes above)"
 
