@@ -26,16 +26,14 @@ static int word_is(const ps_json *p, size_t obj, const char *key, const char *wa
 
 static enum ps_state state_of(const char *s)
 {
-    for (int i = PS_ST_CLOSED; i < PS_ST_COUNT; i++)
-        if (strcmp(s, ps_state_name((enum ps_state)i)) == 0) return (enum ps_state)i;
-    return PS_ST_NONE; /* a state this pscan does not know: not open */
+    int v = ps_state_parse(s);
+    return v < 0 ? PS_ST_NONE : (enum ps_state)v; /* a state this pscan does not know: not open */
 }
 
 static enum ps_reason reason_of(const char *s)
 {
-    for (int i = 1; s && i < PS_R_COUNT; i++)
-        if (strcmp(s, ps_reason_name((enum ps_reason)i)) == 0) return (enum ps_reason)i;
-    return PS_R_NONE;
+    int v = s ? ps_reason_parse(s) : -1;
+    return v < 0 ? PS_R_NONE : (enum ps_reason)v;
 }
 
 static int hexval(char c)
