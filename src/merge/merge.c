@@ -30,55 +30,25 @@ static int cmp_addr(const ps_addr *a, const ps_addr *b)
     return a->family == AF_INET ? (a->u.v4 > b->u.v4) - (a->u.v4 < b->u.v4) : memcmp(a->u.v6, b->u.v6, 16);
 }
 
-static int cmp_ref_addr(const void *a, const void *b)
-{
-    return cmp_addr(&((const struct line_ref *)a)->addr, &((const struct line_ref *)b)->addr);
-}
-
 static int cmp_port_ref(const void *a, const void *b)
 {
     const struct line_ref *x = a, *y = b;
-    if (x->index != y->index) return x->index < y->index ? -1 : 1;
+    int c = cmp_addr(&x->addr, &y->addr);
+    if (c) return c;
     unsigned kx = (unsigned)x->proto << 16 | x->port, ky = (unsigned)y->proto << 16 | y->port;
     if (kx != ky) return kx < ky ? -1 : 1;
     return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
-/* Keep the lines of the pieces merged; give each port line its host's
- * index (a port line names only the address); sort both by host. */
-static int arrange(merge *m, ps_err *e)
+/* Keep the port lines of the pieces merged, sorted by host address (a
+ * port line names only the address), then port, then as read. */
+static void arrange(merge *m)
 {
     size_t k = 0;
-    for (size_t i = 0; i < m->nhosts; i++)
-        if (m->pc[m->hosts[i].piece].used) m->hosts[k++] = m->hosts[i];
-    m->nhosts = k;
-    if (m->nhosts) qsort(m->hosts, m->nhosts, sizeof *m->hosts, cmp_host_ref);
-    struct line_ref *by_addr = malloc((m->nhosts ? m->nhosts : 1) * sizeof *by_addr);
-    if (!by_addr) return ps_fail(e, PS_ERUNTIME, "out of memory");
-    size_t na = 0;
-    for (size_t i = 0; i < m->nhosts; i++) {
-        if (i && m->hosts[i].index == m->hosts[i - 1].index) continue;
-        by_addr[na] = m->hosts[i];
-        na++;
-    }
-    if (na) qsort(by_addr, na, sizeof *by_addr, cmp_ref_addr);
-    k = 0;
-    for (size_t i = 0; i < m->nports; i++) {
-        struct line_ref *r = &m->ports[i];
-        size_t lo = 0, hi = na;
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (cmp_addr(&by_addr[mid].addr, &r->addr) < 0) lo = mid + 1;
-            else hi = mid;
-        }
-        if (!m->pc[r->piece].used || lo == na || cmp_addr(&by_addr[lo].addr, &r->addr)) continue;
-        r->index = by_addr[lo].index;
-        m->ports[k++] = *r;
-    }
+    for (size_t i = 0; i < m->nports; i++)
+        if (m->pc[m->ports[i].piece].used) m->ports[k++] = m->ports[i];
     m->nports = k;
-    free(by_addr);
     if (m->nports) qsort(m->ports, m->nports, sizeof *m->ports, cmp_port_ref);
-    return PS_OK;
 }
 
 /* The scan line: shard 1's first run's command line and type, the
@@ -122,28 +92,91 @@ static int write_begin(merge *m, ps_writer *w, ps_err *e)
     return PS_OK;
 }
 
-/* Every host in target order, its lines together. */
-static int write_hosts(merge *m, ps_writer *w, ps_scan_summary *sum, ps_err *e)
+/* One host: its lines refs[0, n), and the port lines of its address. */
+static int emit_group(merge *m, ps_writer *w, const struct line_ref *refs, size_t n, ps_scan_summary *sum,
+                      size_t *touched, ps_err *e)
 {
-    size_t p = 0, touched = 0;
-    for (size_t i = 0; i < m->nhosts;) {
-        size_t j = i;
-        while (j < m->nhosts && m->hosts[j].index == m->hosts[i].index) j++;
-        while (p < m->nports && m->ports[p].index < m->hosts[i].index) p++;
-        size_t q = p;
-        while (q < m->nports && m->ports[q].index == m->hosts[i].index) q++;
-        int rc = mg_host(m, w, &m->hosts[i], j - i, m->ports ? m->ports + p : NULL, q - p, sum, e);
-        if (rc) return rc;
-        if (ps_writer_check(w)) return ps_fail(e, PS_ERUNTIME, "cannot write '%s': %s", w->name, strerror(w->err));
-        for (size_t k = i; k < j; k++) touched += m->hosts[k].len;
-        if (touched >= MG_DROP_EVERY) {
-            mg_drop_pages(m);
-            touched = 0;
-        }
-        i = j;
-        p = q;
+    size_t lo = 0, hi = m->nports;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cmp_addr(&m->ports[mid].addr, &refs[0].addr) < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    size_t q = lo;
+    while (q < m->nports && cmp_addr(&m->ports[q].addr, &refs[0].addr) == 0) q++;
+    int rc = mg_host(m, w, refs, n, m->ports ? m->ports + lo : NULL, q - lo, sum, e);
+    if (rc) return rc;
+    if (ps_writer_check(w)) return ps_fail(e, PS_ERUNTIME, "cannot write '%s': %s", w->name, strerror(w->err));
+    for (size_t k = 0; k < n; k++) *touched += refs[k].len;
+    if (*touched >= MG_DROP_EVERY) {
+        mg_drop_pages(m);
+        *touched = 0;
     }
     return PS_OK;
+}
+
+/* Every piece's host lines are in target order (as the engines write
+ * them): one pass over all of them at once, holding one line per piece. */
+static int write_in_order(merge *m, ps_writer *w, ps_scan_summary *sum, ps_err *e)
+{
+    struct mg_cursor *c = calloc(m->npc + 1, sizeof *c);
+    struct line_ref *refs = calloc(m->npc + 1, sizeof *refs);
+    size_t nc = 0, touched = 0;
+    int rc = c && refs ? PS_OK : ps_fail(e, PS_ERUNTIME, "out of memory");
+    for (size_t i = 0; !rc && i < m->npc; i++)
+        if (m->pc[i].used) {
+            c[nc] = (struct mg_cursor){.piece = i, .pos = m->pc[i].from};
+            mg_next_host(m, &c[nc++]);
+        }
+    while (!rc) {
+        uint64_t min = UINT64_MAX;
+        size_t n = 0;
+        for (size_t k = 0; k < nc; k++)
+            if (c[k].has && c[k].cur.index < min) min = c[k].cur.index;
+        for (size_t k = 0; k < nc; k++)
+            if (c[k].has && c[k].cur.index == min) refs[n++] = c[k].cur;
+        if (!n) break;
+        rc = emit_group(m, w, refs, n, sum, &touched, e);
+        for (size_t k = 0; k < nc; k++)
+            if (c[k].has && c[k].cur.index == min) mg_next_host(m, &c[k]);
+    }
+    free(c);
+    free(refs);
+    return rc;
+}
+
+/* Some piece's host lines are not in target order: all of them are
+ * gathered and sorted first. */
+static int write_gathered(merge *m, ps_writer *w, ps_scan_summary *sum, ps_err *e)
+{
+    size_t cap = 0, touched = 0;
+    for (size_t i = 0; i < m->npc; i++) {
+        struct mg_cursor c = {.piece = i, .pos = m->pc[i].from};
+        for (mg_next_host(m, &c); m->pc[i].used && c.has; mg_next_host(m, &c)) {
+            if (m->nhosts == cap) {
+                size_t nc = cap ? cap * 2 : 1024;
+                struct line_ref *v = realloc(m->hosts, nc * sizeof *v);
+                if (!v) return ps_fail(e, PS_ERUNTIME, "out of memory");
+                m->hosts = v;
+                cap = nc;
+            }
+            m->hosts[m->nhosts++] = c.cur;
+        }
+    }
+    if (m->nhosts) qsort(m->hosts, m->nhosts, sizeof *m->hosts, cmp_host_ref);
+    for (size_t i = 0, j; i < m->nhosts; i = j) {
+        for (j = i; j < m->nhosts && m->hosts[j].index == m->hosts[i].index;) j++;
+        int rc = emit_group(m, w, &m->hosts[i], j - i, sum, &touched, e);
+        if (rc) return rc;
+    }
+    return PS_OK;
+}
+
+static int write_hosts(merge *m, ps_writer *w, ps_scan_summary *sum, ps_err *e)
+{
+    for (size_t i = 0; i < m->npc; i++)
+        if (m->pc[i].used && m->pc[i].unsorted) return write_gathered(m, w, sum, e);
+    return write_in_order(m, w, sum, e);
 }
 
 /* The summary: what the shards' pieces did, and what the missing ones
@@ -219,7 +252,8 @@ static int prepare(merge *m, int argc, char **argv, int first_in, ps_err *e)
         return ps_fail(e, PS_EINPUT, "%s: its port ranges do not add up to its %llu ports", m->in[0].path,
                        (unsigned long long)m->id.ports);
     if ((rc = mg_cover_init(m, e))) return rc;
-    return arrange(m, e);
+    arrange(m);
+    return PS_OK;
 }
 
 static int write_out(merge *m, const char *out, ps_err *e)

@@ -46,6 +46,10 @@ struct piece {
     struct timespec start;
     const char *scan_text; /* its "scan" line in the input */
     size_t scan_len;
+    size_t from, to;      /* its other lines: bytes [from, to) of its file */
+    uint64_t last;        /* the target index of its last host line */
+    uint64_t nhost_lines;
+    int unsorted;         /* its host lines are not in target order */
 };
 
 /* A "host" or "port" line of a piece, where it lies in its file. */
@@ -71,8 +75,8 @@ typedef struct merge {
     int nin;
     struct piece *pc;
     size_t npc, cappc;
-    struct line_ref *hosts, *ports; /* host and port lines of every piece */
-    size_t nhosts, nports, caph, capp;
+    struct line_ref *hosts, *ports; /* host lines (when read back unsorted), port lines */
+    size_t nhosts, nports, capp;
     int have_id;
     struct scan_id id;
     ps_ports plist;       /* the scan's ports */
@@ -87,12 +91,21 @@ typedef struct merge {
     ps_json js;
 } merge;
 
+/* Reading one piece's host lines again, in the order written. */
+struct mg_cursor {
+    size_t piece, pos;
+    int has;              /* cur holds a line */
+    struct line_ref cur;
+};
+
 /* merge_read.c.  mg_drop_pages: give the inputs' mapped pages back (they
  * are read again from the page cache when touched), between hosts. */
 enum { MG_DROP_EVERY = 16 << 20 };
 int mg_read(merge *m, const char *path, ps_err *e);
 void mg_drop_pages(merge *m);
 int mg_choose(merge *m, ps_err *e);
+/* The next host line of c's piece into c->cur (c->has 0 at its end). */
+void mg_next_host(merge *m, struct mg_cursor *c);
 void mg_free(merge *m);
 
 /* merge_cover.c: which used piece scanned port i (0 .. ntcp+nudp-1) of

@@ -201,9 +201,14 @@ static int add_ref(merge *m, int host, size_t o, size_t pc, const char *text, si
     r.text = text;
     r.len = len;
     if (host) {
+        struct piece *p = &m->pc[pc];
         if (!get_u64(j, o, "index", &r.index) || r.index >= m->id.hosts || ps_json_get_host(j, o, &r.addr, e))
             return ps_fail(e, PS_EINPUT, "%s: a host line without its address and a target index below %llu", where,
                            (unsigned long long)m->id.hosts);
+        p->unsorted |= p->nhost_lines && r.index <= p->last;
+        p->last = r.index;
+        p->nhost_lines++;
+        return PS_OK; /* read again when merging (mg_next_host) */
     } else {
         uint64_t port = 0;
         char proto[8];
@@ -213,19 +218,22 @@ static int add_ref(merge *m, int host, size_t o, size_t pc, const char *text, si
         r.port = (uint16_t)port;
         r.proto = strcmp(proto, "udp") == 0;
     }
-    size_t *n = host ? &m->nhosts : &m->nports, *cap = host ? &m->caph : &m->capp;
-    struct line_ref **v = host ? &m->hosts : &m->ports;
-    if (!grow((void **)v, *n, cap, sizeof **v)) return ps_fail(e, PS_ERUNTIME, "out of memory");
-    (*v)[(*n)++] = r;
+    if (!grow((void **)&m->ports, m->nports, &m->capp, sizeof *m->ports)) return ps_fail(e, PS_ERUNTIME, "out of memory");
+    m->ports[m->nports++] = r;
     return PS_OK;
 }
 
 /* One line of file f; *cur is the piece it adds to (-1 before a scan line). */
 static int read_line(merge *m, int f, int lineno, const char *text, size_t len, long *cur, ps_err *e)
 {
+    size_t end = (size_t)(text - m->in[f].map) + len + 1;
+    if (*cur >= 0 && m->pc[*cur].file == f) m->pc[*cur].to = end;
     char where[4200];
     snprintf(where, sizeof where, "%s:%d", m->in[f].path, lineno);
     size_t o = ps_json_parse(&m->js, text, len);
+    if (!o && lineno == 1 && len >= 5 && memcmp(text, "<?xml", 5) == 0)
+        return ps_fail(e, PS_EINPUT, "%s is XML: pscan merge reads the parts' -oJ files (an -oX part does not "
+                                     "say which pairs it scanned); run the shards with -oJ", m->in[f].path);
     if (!o) return ps_fail(e, PS_EINPUT, "%s: not JSON (byte %zu: %s)", where, m->js.err_at, m->js.err);
     char type[16];
     get_text(&m->js, o, "type", type, sizeof type);
@@ -236,6 +244,7 @@ static int read_line(merge *m, int f, int lineno, const char *text, size_t len, 
         pc->file = f;
         pc->line = lineno;
         *cur = (long)m->npc++;
+        pc->from = pc->to = end;
         return read_scan(m, o, pc, where, e);
     }
     if (strcmp(type, "host") && strcmp(type, "port") && strcmp(type, "summary"))
@@ -280,6 +289,31 @@ int mg_read(merge *m, const char *path, ps_err *e)
     if (in->map) madvise(in->map, in->len, MADV_DONTNEED);
     if (cur < 0) return ps_fail(e, PS_EINPUT, "%s: no scan line: not a pscan -oJ file", path);
     return PS_OK;
+}
+
+void mg_next_host(merge *m, struct mg_cursor *c)
+{
+    const struct piece *pc = &m->pc[c->piece];
+    const struct input *in = &m->in[pc->file];
+    c->has = 0;
+    while (c->pos < pc->to) {
+        const char *text = in->map + c->pos, *nl = memchr(text, '\n', pc->to - c->pos);
+        size_t len = nl ? (size_t)(nl - text) : pc->to - c->pos, o;
+        char type[8];
+        uint64_t idx;
+        c->pos += len + 1;
+        if (!len || !(o = ps_json_parse(&m->js, text, len))) continue;
+        get_text(&m->js, o, "type", type, sizeof type);
+        if (strcmp(type, "host") || !get_u64(&m->js, o, "index", &idx) || ps_json_get_host(&m->js, o, &c->cur.addr, NULL))
+            continue;
+        c->cur.index = idx;
+        c->cur.piece = (uint32_t)c->piece;
+        c->cur.seq = (uint32_t)c->piece;
+        c->cur.text = text;
+        c->cur.len = len;
+        c->has = 1;
+        return;
+    }
 }
 
 /* ---- attempts ----------------------------------------------------------- */

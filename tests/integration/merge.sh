@@ -146,6 +146,8 @@ refuse missing "shard 4/4 is missing" syn-1.jsonl syn-2.jsonl syn-3.jsonl
 refuse killed "shard 3/4 did not end" syn-1.jsonl syn-2.jsonl killed.jsonl syn-4.jsonl
 printf 'not json\n' >junk.jsonl
 refuse junk "junk.jsonl:1: not JSON" junk.jsonl
+"$PSCAN" -n --seed "$SEED" -sS -p "$FEW" --shard 1/2 -oX part.xml "$TB_LOCAL" >/dev/null 2>&1
+refuse xml "part.xml is XML: pscan merge reads the parts' -oJ files" part.xml
 cp syn-1.jsonl self.jsonl
 "$PSCAN" merge self.jsonl self.jsonl syn-2.jsonl syn-3.jsonl syn-4.jsonl 2>self.err
 check_eq "refuse the output among the inputs: exit 1" "$?" 1
