@@ -104,11 +104,11 @@ static int cmp_lport(const void *a, const void *b)
 static int read_group(const ps_json *j, size_t c, struct hview *v, struct lview *lv, ps_err *e)
 {
     uint8_t p, s, why;
-    double d;
+    uint64_t d;
     size_t n;
-    if (!decode(j, c, &p, &s, &why) || !ps_json_num(j, ps_json_get(j, c, "count"), &d) || d < 0)
+    if (!decode(j, c, &p, &s, &why) || !mg_num(j, ps_json_get(j, c, "count"), &d))
         return ps_fail(e, PS_EINPUT, "a \"hidden\" group that is not one pscan wrote");
-    v->by_reason[p][s][why] += (uint64_t)d;
+    v->by_reason[p][s][why] += d;
     lv->hid[p][s] = 1;
     const char *ranges = ps_json_get_str(j, c, "ports", &n);
     if (!ranges) {
@@ -125,7 +125,7 @@ static int read_group(const ps_json *j, size_t c, struct hview *v, struct lview 
     int rc = n < sizeof spec - 3 && ps_ports_parse(&pl, spec, &pe) == PS_OK;
     size_t np = p ? pl.nudp : pl.ntcp;
     const uint16_t *ports = p ? pl.udp : pl.tcp;
-    rc = rc && np == (size_t)d;
+    rc = rc && np == d;
     for (size_t k = 0; rc && k < np; k++) rc = add_listed(lv, p, ports[k], s, why, 0);
     ps_ports_free(&pl);
     return rc ? PS_OK : ps_fail(e, PS_EINPUT, "a \"hidden\" group whose ports are not its count of ranges");
@@ -150,13 +150,13 @@ static int read_host_line(merge *m, const struct line_ref *ref, struct hview *v,
 {
     ps_json *j = &m->js;
     size_t o = ps_json_parse(j, ref->text, ref->len), n;
-    double d;
+    uint64_t d;
     const char *st = o ? ps_json_get_str(j, o, "status", &n) : NULL;
-    if (!o || !st || ps_json_get_host(j, o, addr, e) || !ps_json_num(j, ps_json_get(j, o, "scanned"), &d) || d < 0)
+    if (!o || !st || ps_json_get_host(j, o, addr, e) || !mg_num(j, ps_json_get(j, o, "scanned"), &d))
         return ps_fail(e, PS_EINPUT, "a host line of target %llu is not one pscan wrote",
                        (unsigned long long)ref->index);
     lv->piece = ref->piece;
-    lv->scanned = (uint64_t)d;
+    lv->scanned = d;
     v->scanned += lv->scanned;
     int up = strcmp(st, "up") == 0;
     if (v->base < 0 || (up && !v->up)) keep_host_fields(j, o, v, up);

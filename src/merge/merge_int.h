@@ -102,6 +102,8 @@ struct mg_cursor {
  * are read again from the page cache when touched), between hosts. */
 enum { MG_DROP_EVERY = 16 << 20 };
 int mg_read(merge *m, const char *path, ps_err *e);
+/* A JSON number that is a whole count (0 .. 2^53): 1 with *out, else 0. */
+int mg_num(const ps_json *j, size_t node, uint64_t *out);
 void mg_drop_pages(merge *m);
 int mg_choose(merge *m, ps_err *e);
 /* The next host line of c's piece into c->cur (c->has 0 at its end). */

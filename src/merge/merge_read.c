@@ -58,12 +58,17 @@ static void get_text(const ps_json *j, size_t o, const char *key, char *dst, siz
     ps_json_copy(dst, cap, s ? s : "", s ? n : 0);
 }
 
-static int get_u64(const ps_json *j, size_t o, const char *key, uint64_t *out)
+int mg_num(const ps_json *j, size_t node, uint64_t *out)
 {
     double d;
-    if (!ps_json_num(j, ps_json_get(j, o, key), &d) || d < 0 || d > 9007199254740992.0) return 0;
+    if (!ps_json_num(j, node, &d) || !(d >= 0) || d > 9007199254740992.0) return 0;
     *out = (uint64_t)d;
     return 1;
+}
+
+static int get_u64(const ps_json *j, size_t o, const char *key, uint64_t *out)
+{
+    return mg_num(j, ps_json_get(j, o, key), out);
 }
 
 static int parse_time(const char *s, struct timespec *ts)
@@ -169,8 +174,8 @@ static int read_summary(merge *m, size_t o, struct piece *pc, const char *where,
     get_u64(j, o, "pairs", &pc->pairs);
     size_t ns = ps_json_get(j, o, "not_scanned");
     for (size_t c = ps_json_first(j, ns); c; c = ps_json_next(j, c)) {
-        double d;
-        if (ps_json_num(j, c, &d) && d > 0) pc->not_scanned += (uint64_t)d;
+        uint64_t v;
+        if (mg_num(j, c, &v)) pc->not_scanned += v;
     }
     get_u64(j, ns, "interrupted", &pc->stopped);
     for (size_t c = ps_json_first(j, ps_json_get(j, o, "cover")); c; c = ps_json_next(j, c)) {
