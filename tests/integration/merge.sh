@@ -169,4 +169,10 @@ check_eq "partial: the summary counts shard 3's pairs as other-shard and says in
 check_eq "pscan diff: reference vs merged: no differences" "$?" 0
 "$PSCAN" report --html -o report.html syn-all.jsonl >/dev/null 2>&1
 check_eq "pscan report reads the merged file" "$?" 0
+printf '* %s\n' "$(tr ' ' ',' <<<"${open[*]}")" >allowed.policy
+printf '* %s\n' "${open[0]}" >strict.policy
+"$PSCAN" report --junit --expect allowed.policy -o junit.xml syn-all.jsonl >/dev/null 2>&1
+check_eq "pscan report --expect: the merged file meets a policy of its open ports" "$?" 0
+"$PSCAN" report --junit --expect strict.policy -o junit.xml syn-all.jsonl >/dev/null 2>&1
+check_eq "pscan report --expect: ...and breaks one that allows fewer (exit 3)" "$?" 3
 finish
