@@ -70,12 +70,12 @@ static void setup(void)
     strcpy(proc_sshd.user, "root");
     strcpy(proc_sshd.bind, "0.0.0.0");
 
-    rows[0] = (ps_port_result){PS_TCP, 22, PS_ST_OPEN, PS_R_SYN_ACK, 64, &svc_ssh, &proc_sshd};
-    rows[1] = (ps_port_result){PS_TCP, 80, PS_ST_CLOSED, PS_R_RESET, -1, NULL, NULL};
-    rows[2] = (ps_port_result){PS_TCP, 443, PS_ST_OPEN, PS_R_SYN_ACK, 64, &svc_tls, NULL};
-    rows[3] = (ps_port_result){PS_TCP, 2740, PS_ST_OPEN, PS_R_SYN_ACK, 64, &svc_mis, NULL};
-    rows[4] = (ps_port_result){PS_TCP, 4444, PS_ST_OPEN, PS_R_SYN_ACK, 64, &svc_unk, NULL};
-    rows[5] = (ps_port_result){PS_TCP, 50000, PS_ST_OPEN, PS_R_SYN_ACK, 64, NULL, NULL};
+    rows[0] = (ps_port_result){.proto = PS_TCP, .port = 22, .state = PS_ST_OPEN, .reason = PS_R_SYN_ACK, .ttl = 64, .svc = &svc_ssh, .proc = &proc_sshd};
+    rows[1] = (ps_port_result){.proto = PS_TCP, .port = 80, .state = PS_ST_CLOSED, .reason = PS_R_RESET, .ttl = -1, .svc = NULL, .proc = NULL};
+    rows[2] = (ps_port_result){.proto = PS_TCP, .port = 443, .state = PS_ST_OPEN, .reason = PS_R_SYN_ACK, .ttl = 64, .svc = &svc_tls, .proc = NULL};
+    rows[3] = (ps_port_result){.proto = PS_TCP, .port = 2740, .state = PS_ST_OPEN, .reason = PS_R_SYN_ACK, .ttl = 64, .svc = &svc_mis, .proc = NULL};
+    rows[4] = (ps_port_result){.proto = PS_TCP, .port = 4444, .state = PS_ST_OPEN, .reason = PS_R_SYN_ACK, .ttl = 64, .svc = &svc_unk, .proc = NULL};
+    rows[5] = (ps_port_result){.proto = PS_TCP, .port = 50000, .state = PS_ST_OPEN, .reason = PS_R_SYN_ACK, .ttl = 64, .svc = NULL, .proc = NULL};
 
     memset(&host, 0, sizeof host);
     ps_addr_parse("198.18.0.5", &host.addr);
@@ -85,7 +85,7 @@ static void setup(void)
     host.ports = rows;
     host.nports = 6;
     host.nhidden = 1;
-    host.hidden[0] = (ps_hidden_state){PS_TCP, PS_ST_CLOSED, PS_R_RESET, 994};
+    host.hidden[0] = (ps_hidden_state){.proto = PS_TCP, .state = PS_ST_CLOSED, .reason = PS_R_RESET, .count = 994};
     host.scanned = 1000;
 
     memset(&cfg, 0, sizeof cfg);
@@ -257,7 +257,7 @@ static void test_service_cells(void)
     char b[128];
     ps_svc_result s;
     memset(&s, 0, sizeof s);
-    ps_port_result p = {PS_TCP, 2740, PS_ST_OPEN, PS_R_SYN_ACK, -1, &s, NULL};
+    ps_port_result p = {.proto = PS_TCP, .port = 2740, .state = PS_ST_OPEN, .reason = PS_R_SYN_ACK, .ttl = -1, .svc = &s, .proc = NULL};
     enum ps_name_source src;
     ps_config sv_cfg = {.version_detect = 1};
     ps_writer sv = {.cfg = &sv_cfg};

@@ -135,9 +135,9 @@ static void test_writer(void)
     cfg.ports = "22,23,443";
     ps_output_spec spec = {PS_OUT_POLICY, path};
     ps_port_result rows[] = {
-        {PS_TCP, 22, PS_ST_OPEN, PS_R_SYN_ACK, 64, NULL, NULL},
-        {PS_TCP, 23, PS_ST_OPEN, PS_R_SYN_ACK, 64, NULL, NULL},
-        {PS_TCP, 443, PS_ST_CLOSED, PS_R_RESET, 64, NULL, NULL},
+        {.proto = PS_TCP, .port = 22, .state = PS_ST_OPEN, .reason = PS_R_SYN_ACK, .ttl = 64, .svc = NULL, .proc = NULL},
+        {.proto = PS_TCP, .port = 23, .state = PS_ST_OPEN, .reason = PS_R_SYN_ACK, .ttl = 64, .svc = NULL, .proc = NULL},
+        {.proto = PS_TCP, .port = 443, .state = PS_ST_CLOSED, .reason = PS_R_RESET, .ttl = 64, .svc = NULL, .proc = NULL},
     };
     ps_host_result h;
     memset(&h, 0, sizeof h);
@@ -231,8 +231,8 @@ static void test_tls_lines(void)
     svc.has_cert = 1;
     snprintf(svc.cert.version, sizeof svc.cert.version, "TLSv1.1");
     snprintf(svc.cert.not_after, sizeof svc.cert.not_after, "2026-01-11T00:00:00Z");
-    ps_port_result rows[] = {{PS_TCP, 443, PS_ST_OPEN, PS_R_SYN_ACK, 64, &svc, NULL},
-                             {PS_TCP, 8443, PS_ST_OPEN, PS_R_SYN_ACK, 64, NULL, NULL}};
+    ps_port_result rows[] = {{.proto = PS_TCP, .port = 443, .state = PS_ST_OPEN, .reason = PS_R_SYN_ACK, .ttl = 64, .svc = &svc, .proc = NULL},
+                             {.proto = PS_TCP, .port = 8443, .state = PS_ST_OPEN, .reason = PS_R_SYN_ACK, .ttl = 64, .svc = NULL, .proc = NULL}};
     ps_host_result h;
     memset(&h, 0, sizeof h);
     h.addr = b;
