@@ -3,7 +3,10 @@
  * merged scan through the JSON Lines writer itself (output/json.c), so the
  * file reads like any other -oJ: a scan line, per host in target order
  * its open-port lines and its host line (merge_host.c), a summary.  The
- * file appears whole or not at all: it is written beside OUT and renamed. */
+ * hosts come from one pass over all pieces side by side, since each
+ * piece's host lines are in target order; memory then holds one line per
+ * piece and the open-port lines, however many hosts there are.  The file
+ * appears whole or not at all: it is written beside OUT and renamed. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
