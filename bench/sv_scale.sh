@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/sv_scale.sh: -sV at audit scale, the same answer on every host.
 #
-#   bench/sv_scale.sh [--nets 26,24] [--nmap 26] [--cost] [--pscan PATH] [--out DIR]
+#   bench/sv_scale.sh [--nets 26,24] [--nmap 26] [--cost] [--limits] [--pscan PATH] [--out DIR]
 #
 # Twelve real Debian daemons (tests/lib/daemons.sh: sshd, vsftpd, postfix,
 # dovecot imap/pop3 with and without TLS, nginx HTTP and HTTPS, redis,
@@ -21,6 +21,11 @@
 #     /24 400 services a host, 102,400 in all; one pscan -sV run over all of
 #     them, with wall time, services per second, peak RSS (GNU time) and
 #     peak open descriptors (sampled from /proc every 100 ms).
+#
+# --limits: the daemons that can be told to take few clients at once are
+# (tests/lib/daemons.sh, DM_LIMITS=1: sshd MaxStartups 2, dovecot's login
+# services process_limit 2, vsftpd max_per_ip 2), the connection-limited
+# servers of issue 16; e.g. --limits --nets 28 --nmap "".
 #
 # Root only; everything is removed on exit.  Results: docs/performance-sv.md.
 set -u
@@ -46,6 +51,7 @@ while [ $# -gt 0 ]; do
     --nets) NETS=${2:-}; shift 2 ;;
     --nmap) NMAP_NETS=${2:-}; shift 2 ;;
     --cost) COST=1; shift ;;
+    --limits) export DM_LIMITS=1; shift ;;
     --pscan) PSCAN_BIN=${2:-}; shift 2 ;;
     --out) OUTDIR=${2:-}; shift 2 ;;
     -h | --help) usage ;;

@@ -30,6 +30,12 @@
 #   wrapped PORT        tests/tools/listener -c: accepts and closes at once
 #   silent PORT         tests/tools/listener -s: accepts, never says a word
 #
+# With DM_LIMITS=1 set before dm_start, the daemons that can be told to
+# take few clients at once are: sshd MaxStartups 2 (a third unauthenticated
+# connection is dropped at once), dovecot's login services process_limit 2
+# (a third client waits for a free process), vsftpd max_per_ip 2 (a third
+# connection from one address gets "421 There are too many connections").
+#
 # dm_start returns 0 when the daemon was launched, 2 when its program is not
 # installed (the caller SKIPs that row), 1 when its preparation failed (see
 # the note it printed).  Everything that takes a while (key generation,
@@ -135,6 +141,7 @@ UsePAM no
 PasswordAuthentication no
 KbdInteractiveAuthentication no
 EOF
+    [ "${DM_LIMITS:-0}" = 1 ] && echo "MaxStartups 2" >>"$d/sshd_config"
     _dm_ports ssh ssh "$port"
     # Always a private /run: the host's /run/sshd may be missing, or made and
     # removed under us by another test run.
@@ -163,6 +170,7 @@ seccomp_sandbox=NO
 secure_chroot_dir=$d/empty
 vsftpd_log_file=$d/vsftpd.log
 EOF
+    [ "${DM_LIMITS:-0}" = 1 ] && echo "max_per_ip=2" >>"$d/vsftpd.conf"
     _dm_ports ftp ftp "$port"
     _dm_launch ftp ip netns exec "$DM_NS" /usr/sbin/vsftpd "$d/vsftpd.conf"
 }
@@ -233,6 +241,7 @@ userdb {
   args = uid=nobody gid=nogroup home=/nonexistent
 }
 service imap-login {
+$([ "${DM_LIMITS:-0}" = 1 ] && echo "  process_limit = 2")
   inet_listener imap {
     port = $imap
   }
@@ -242,6 +251,7 @@ service imap-login {
   }
 }
 service pop3-login {
+$([ "${DM_LIMITS:-0}" = 1 ] && echo "  process_limit = 2")
   inet_listener pop3 {
     port = $pop3
   }
