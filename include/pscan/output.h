@@ -127,6 +127,9 @@ const char *ps_summary_unscanned(const ps_scan_summary *s, char *buf, size_t len
 
 /* ISO 8601 UTC with milliseconds, "2025-01-31T12:00:00.123Z"; returns buf. */
 const char *ps_iso8601(const struct timespec *ts, char *buf, size_t len);
+/* Its inverse, for readers of result files: 1 with *ts (milliseconds
+ * kept), 0 (and *ts zero) when s (may be NULL) does not start with one. */
+int ps_iso8601_parse(const char *s, struct timespec *ts);
 /* The ports of one protocol as a compact range list, "1-1024,8080". */
 void ps_ports_ranges(FILE *fp, const uint16_t *v, size_t n);
 

@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pscan/output.h"
+
 #include "audit_int.h"
 
 struct pend {
@@ -41,11 +43,9 @@ struct reader {
 
 static int parse_time(const char *s, time_t *out)
 {
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    const char *end = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
-    if (!end) return 0;
-    *out = timegm(&tm);
+    struct timespec ts;
+    if (!ps_iso8601_parse(s, &ts)) return 0;
+    *out = ts.tv_sec;
     return 1;
 }
 

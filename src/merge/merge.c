@@ -156,13 +156,8 @@ static int write_gathered(merge *m, ps_writer *w, ps_scan_summary *sum, ps_err *
     for (size_t i = 0; i < m->npc; i++) {
         struct mg_cursor c = {.piece = i, .pos = m->pc[i].from};
         for (mg_next_host(m, &c); m->pc[i].used && c.has; mg_next_host(m, &c)) {
-            if (m->nhosts == cap) {
-                size_t nc = cap ? cap * 2 : 1024;
-                struct line_ref *v = realloc(m->hosts, nc * sizeof *v);
-                if (!v) return ps_fail(e, PS_ERUNTIME, "out of memory");
-                m->hosts = v;
-                cap = nc;
-            }
+            if (!mg_grow((void **)&m->hosts, m->nhosts, &cap, sizeof *m->hosts))
+                return ps_fail(e, PS_ERUNTIME, "out of memory");
             m->hosts[m->nhosts++] = c.cur;
         }
     }

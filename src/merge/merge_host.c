@@ -52,13 +52,7 @@ struct lport {
 
 static int add_row(struct hview *v, const struct mrow *r)
 {
-    if (v->nrows == v->caprows) {
-        size_t c = v->caprows ? v->caprows * 2 : 32;
-        struct mrow *n = realloc(v->rows, c * sizeof *n);
-        if (!n) return 0;
-        v->rows = n;
-        v->caprows = c;
-    }
+    if (!mg_grow((void **)&v->rows, v->nrows, &v->caprows, sizeof *v->rows)) return 0;
     v->rows[v->nrows++] = *r;
     return 1;
 }
@@ -81,13 +75,7 @@ static int decode(const ps_json *j, size_t o, uint8_t *p, uint8_t *st, uint8_t *
 
 static int add_listed(struct lview *lv, uint8_t p, uint16_t port, uint8_t st, uint8_t why, int row)
 {
-    if (lv->nlisted == lv->caplisted) {
-        size_t c = lv->caplisted ? lv->caplisted * 2 : 32;
-        struct lport *n = realloc(lv->listed, c * sizeof *n);
-        if (!n) return 0;
-        lv->listed = n;
-        lv->caplisted = c;
-    }
+    if (!mg_grow((void **)&lv->listed, lv->nlisted, &lv->caplisted, sizeof *lv->listed)) return 0;
     lv->listed[lv->nlisted++] = (struct lport){(uint32_t)p << 16 | port, st, why, (uint8_t)row};
     return 1;
 }

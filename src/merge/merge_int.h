@@ -42,7 +42,7 @@ struct piece {
     struct piece_cover cover[2];
     const struct piece_cover *prev_cover; /* the run before it in its attempt */
     double elapsed;
-    uint64_t pairs, not_scanned, stopped; /* from its summary (stopped: "interrupted") */
+    uint64_t pairs, stopped; /* from its summary (stopped: its "interrupted" pairs) */
     struct timespec start;
     const char *scan_text; /* its "scan" line in the input */
     size_t scan_len;
@@ -102,6 +102,9 @@ struct mg_cursor {
  * are read again from the page cache when touched), between hosts. */
 enum { MG_DROP_EVERY = 16 << 20 };
 int mg_read(merge *m, const char *path, ps_err *e);
+/* Room for one more of n items of size bytes in *v (capacity *cap,
+ * doubled as needed): 1, or 0 when out of memory. */
+int mg_grow(void **v, size_t n, size_t *cap, size_t size);
 /* A JSON number that is a whole count (0 .. 2^53): 1 with *out, else 0. */
 int mg_num(const ps_json *j, size_t node, uint64_t *out);
 void mg_drop_pages(merge *m);

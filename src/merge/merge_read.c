@@ -16,7 +16,7 @@
 
 #include "merge_int.h"
 
-static int grow(void **v, size_t n, size_t *cap, size_t size)
+int mg_grow(void **v, size_t n, size_t *cap, size_t size)
 {
     if (n < *cap) return 1;
     size_t c = *cap ? *cap * 2 : 64;
@@ -69,17 +69,6 @@ int mg_num(const ps_json *j, size_t node, uint64_t *out)
 static int get_u64(const ps_json *j, size_t o, const char *key, uint64_t *out)
 {
     return mg_num(j, ps_json_get(j, o, key), out);
-}
-
-static int parse_time(const char *s, struct timespec *ts)
-{
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    const char *rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-    ts->tv_sec = rest ? timegm(&tm) : 0;
-    ts->tv_nsec = rest && *rest == '.' ? strtol(rest + 1, NULL, 10) * 1000000L : 0;
-    if (ts->tv_nsec < 0 || ts->tv_nsec > 999999999L) ts->tv_nsec = 0;
-    return rest != NULL;
 }
 
 /* The identity every part shares, in the words an error shows. */
@@ -146,7 +135,7 @@ static int read_scan(merge *m, size_t o, struct piece *pc, const char *where, ps
     d.shards = (unsigned)shards;
     pc->shard = (unsigned)shard;
     pc->run = (unsigned)run;
-    parse_time(start, &pc->start);
+    ps_iso8601_parse(start, &pc->start);
     pc->cover[0].whole = pc->cover[1].whole = 1;
     pc->scan_text = ps_json_raw(j, o, &pc->scan_len);
     if (!m->have_id) {
@@ -172,12 +161,7 @@ static int read_summary(merge *m, size_t o, struct piece *pc, const char *where,
     pc->interrupted = ps_json_bool(j, ps_json_get(j, o, "interrupted")) != 0;
     if (ps_json_num(j, ps_json_get(j, o, "elapsed"), &el) && el > 0) pc->elapsed = el;
     get_u64(j, o, "pairs", &pc->pairs);
-    size_t ns = ps_json_get(j, o, "not_scanned");
-    for (size_t c = ps_json_first(j, ns); c; c = ps_json_next(j, c)) {
-        uint64_t v;
-        if (mg_num(j, c, &v)) pc->not_scanned += v;
-    }
-    get_u64(j, ns, "interrupted", &pc->stopped);
+    get_u64(j, ps_json_get(j, o, "not_scanned"), "interrupted", &pc->stopped);
     for (size_t c = ps_json_first(j, ps_json_get(j, o, "cover")); c; c = ps_json_next(j, c)) {
         char proto[8], by[12];
         struct piece_cover pcv = {0};
@@ -223,7 +207,7 @@ static int add_ref(merge *m, int host, size_t o, size_t pc, const char *text, si
         r.port = (uint16_t)port;
         r.proto = strcmp(proto, "udp") == 0;
     }
-    if (!grow((void **)&m->ports, m->nports, &m->capp, sizeof *m->ports)) return ps_fail(e, PS_ERUNTIME, "out of memory");
+    if (!mg_grow((void **)&m->ports, m->nports, &m->capp, sizeof *m->ports)) return ps_fail(e, PS_ERUNTIME, "out of memory");
     m->ports[m->nports++] = r;
     return PS_OK;
 }
@@ -243,7 +227,7 @@ static int read_line(merge *m, int f, int lineno, const char *text, size_t len, 
     char type[16];
     get_text(&m->js, o, "type", type, sizeof type);
     if (strcmp(type, "scan") == 0) {
-        if (!grow((void **)&m->pc, m->npc, &m->cappc, sizeof *m->pc)) return ps_fail(e, PS_ERUNTIME, "out of memory");
+        if (!mg_grow((void **)&m->pc, m->npc, &m->cappc, sizeof *m->pc)) return ps_fail(e, PS_ERUNTIME, "out of memory");
         struct piece *pc = &m->pc[m->npc];
         memset(pc, 0, sizeof *pc);
         pc->file = f;

@@ -119,6 +119,19 @@ const char *ps_iso8601(const struct timespec *ts, char *buf, size_t len)
     return buf;
 }
 
+int ps_iso8601_parse(const char *s, struct timespec *ts)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    const char *rest = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+    ts->tv_sec = rest ? timegm(&tm) : 0;
+    ts->tv_nsec = 0;
+    if (rest && *rest == '.')
+        for (long i = 0, scale = 100000000L; i < 3 && rest[1 + i] >= '0' && rest[1 + i] <= '9'; i++, scale /= 10)
+            ts->tv_nsec += (rest[1 + i] - '0') * scale;
+    return rest != NULL;
+}
+
 void ps_ports_ranges(FILE *fp, const uint16_t *v, size_t n)
 {
     for (size_t i = 0; i < n;) {
