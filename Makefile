@@ -124,7 +124,7 @@ DEPS_TEST  := iproute2 nftables python3 libxml2-utils jq openssl procps ndiff ut
               openssh-server nginx-light redis-server memcached vsftpd postfix dovecot-imapd \
               dovecot-pop3d mariadb-server postgresql dnsmasq tftpd-hpa chrony snmpd \
               ncat time valgrind libcap2-bin git chromium \
-              slurm-wlm munge python3-yaml python3-kubernetes
+              slurm-wlm munge python3-yaml python3-kubernetes clang
 DEPS_PEERS := nmap masscan zmap
 # The daemon zoo (tests/lib/zoo.sh, docs/zoo.md): -sV against 100 real
 # services nobody else starts.  Packages that conflict with DEPS_TEST
